@@ -1,0 +1,41 @@
+"""Choose which tree the tests run against, and report progress. Test logic lives in tests/.
+
+    pytest               the student's loop: tests run against exercises/
+    pytest --solutions   the instructor's switch: the same tests against solutions/
+    KATA_IMPL=solutions  the same switch, for IDEs and CI
+"""
+
+import os
+
+import pytest
+
+from tests import harness
+from tests.progress import KataPlugin
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("kata")
+    group.addoption(
+        "--solutions",
+        action="store_true",
+        help="run the tests against solutions/ instead of exercises/ (same as KATA_IMPL=solutions)",
+    )
+    group.addoption(
+        "--check-stubs",
+        action="store_true",
+        help="prove the kata: on pristine exercises/ no test of a student-written function passes",
+    )
+
+
+def pytest_configure(config):
+    impl = "solutions" if config.getoption("--solutions") else os.environ.get("KATA_IMPL", "")
+    impl = impl.strip() or "exercises"
+    if impl not in harness.IMPLS:
+        raise pytest.UsageError(
+            f"KATA_IMPL={impl!r} names no tree of the kata; valid: {', '.join(harness.IMPLS)}."
+        )
+    if config.getoption("--check-stubs") and impl != "exercises":
+        raise pytest.UsageError("--check-stubs checks exercises/; drop --solutions / KATA_IMPL.")
+    harness.use_impl(impl)
+    plugin = KataPlugin(config, impl, check_stubs=config.getoption("--check-stubs"))
+    config.pluginmanager.register(plugin, "kata")

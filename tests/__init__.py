@@ -1,0 +1,1 @@
+"""The kata's tests: one file per exercise, sharing the harness and the suites."""

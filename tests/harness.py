@@ -1,0 +1,360 @@
+"""The one harness every exercise's tests share.
+
+It loads the module under test (from exercises/ or solutions/), calls the
+student's functions through the contract, and turns every way a call can go
+wrong into one short message: which function, what was expected, what came.
+Nothing here knows any particular network; the contract is all it needs.
+
+Contract, for every network module:
+    init_params(rng, **sizes) -> params                 (given)
+    forward(params, X)        -> (output, cache)
+    loss(output, Y)           -> float
+    backward(params, cache, Y) -> grads, same keys and shapes as params
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPLS = ("exercises", "solutions")
+EXERCISES = (
+    "ex01_logistic_regression",
+    "ex02_sigmoid_mse",
+    "ex03_tanh_xor",
+    "ex04_relu_softmax",
+    "ex05_online_sgd",
+)
+
+# Which tree the tests run against; the root conftest sets it from --solutions / KATA_IMPL.
+_impl = {"package": "exercises", "root": ROOT / "exercises"}
+
+
+def use_impl(package: str, root: Path | None = None) -> None:
+    """Point the harness at a package of network modules (exercises or solutions)."""
+    _impl["package"] = package
+    _impl["root"] = Path(root) if root is not None else ROOT / package
+
+
+def impl_root() -> Path:
+    return _impl["root"]
+
+
+def impl_package() -> str:
+    return _impl["package"]
+
+
+def fail(message: str):
+    """Fail the current test with `message` alone: no traceback, the message is the report."""
+    pytest.fail(message, pytrace=False)
+
+
+def where(path: str | Path) -> str:
+    """A path as the student sees it: relative to the kata's root."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def module_file(m) -> str:
+    return where(m.__file__)
+
+
+# --- loading ---------------------------------------------------------------------------
+def load(exercise: str):
+    """Import the module under test, or fail with the reason it does not import."""
+    if exercise not in EXERCISES:
+        raise ValueError(f"unknown exercise {exercise!r}; valid: {', '.join(EXERCISES)}")
+    name = f"{_impl['package']}.{exercise}"
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # a student's syntax error must not crash the whole run
+        fail(f"{name} does not import:\n{_student_frames(exc)}")
+
+
+def _is_student_frame(filename: str) -> bool:
+    try:
+        Path(filename).resolve().relative_to(impl_root().resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _student_frames(exc: BaseException, limit: int = 3) -> str:
+    """The exception, and the last few lines of the module under test it went through."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_frame(f.filename)]
+    if isinstance(exc, SyntaxError) and exc.filename and _is_student_frame(exc.filename):
+        lines = [f"  {where(exc.filename)}:{exc.lineno}: {(exc.text or '').strip()}"]
+    else:
+        lines = [
+            f"  {where(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
+            for f in frames[-limit:]
+        ]
+    head = f"  {type(exc).__name__}: {exc}"
+    return "\n".join([head, *lines])
+
+
+def is_stub_error(exc: BaseException) -> bool:
+    """True for the NotImplementedError of a function the student has not written yet."""
+    if not isinstance(exc, NotImplementedError):
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and _is_student_frame(frames[-1].filename)
+
+
+def stub_location(exc: BaseException) -> tuple[str, str]:
+    """(function name, file) of the stub that raised `exc`."""
+    last = traceback.extract_tb(exc.__traceback__)[-1]
+    return last.name, where(last.filename)
+
+
+# --- calling the student's code -----------------------------------------------------------
+def call(m, fname: str, *args):
+    """Call m.fname(*args) as the contract says, turning every mishap into one message.
+
+    - a missing function or a changed signature is named before the call;
+    - a stub's NotImplementedError passes through (the conftest reports "not started");
+    - any other exception, numpy warnings included, becomes one message that shows
+      the lines of the student's file it came through.
+    """
+    fn = getattr(m, fname, None)
+    if fn is None or not callable(fn):
+        fail(f"{m.__name__} has no function `{fname}`: the kata's tests call it. Restore it.")
+    try:
+        inspect.signature(fn).bind(*args)
+    except TypeError:
+        fail(
+            f"{fname}{inspect.signature(fn)} in {module_file(m)} cannot be called with"
+            f" {len(args)} arguments: keep the signature the exercise gives."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an overflow or log(0) is a mistake, not noise
+            return fn(*args)
+    except NotImplementedError as exc:
+        if is_stub_error(exc):
+            raise
+        fail(f"{fname} raised:\n{_student_frames(exc)}")
+    except Exception as exc:
+        hint = _warning_hint(exc)
+        fail(f"{fname} raised:\n{_student_frames(exc)}" + (f"\n{hint}" if hint else ""))
+
+
+def _warning_hint(exc: BaseException) -> str:
+    text = str(exc)
+    if "overflow" in text:
+        return (
+            "hint: exp of a large number overflows. For a sigmoid, only ever take exp of a"
+            " non-positive number; for a softmax, subtract each row's maximum first."
+        )
+    if "divide by zero" in text and "log" in text:
+        return "hint: log(0) is -inf. Keep the argument of log away from 0."
+    if "invalid value" in text:
+        return "hint: a NaN appeared (0 * inf, inf - inf or 0 / 0); look for log(0) or overflow."
+    return ""
+
+
+def describe(value) -> str:
+    """A short description of what a function returned, for messages."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return f"a {type(value).__name__} ({value!r:.60})"
+
+
+def expect_array(value, what: str, shape: tuple[int, ...], advice: str = "") -> np.ndarray:
+    """`value` must be a finite float64 array of `shape`; else fail naming `what`."""
+    if value is None:
+        fail(f"{what} is None, expected an array of shape {shape}: is a `return` missing?")
+    if not isinstance(value, np.ndarray):
+        fail(
+            f"{what} is {describe(value)}, expected a numpy array of shape {shape}:"
+            " compute it with numpy operations (np.asarray turns a list into an array)."
+        )
+    if value.shape != shape:
+        extra = ""
+        if value.shape == tuple(reversed(shape)):
+            extra = " It looks transposed."
+        elif value.size == int(np.prod(shape)):
+            extra = " Same number of entries: keep every array 2-D, (N, K) not (N,)."
+        fail(f"{what} has shape {value.shape}, expected {shape}.{extra} {advice}".rstrip())
+    if value.dtype != np.float64:
+        fail(
+            f"{what} has dtype {value.dtype}, expected float64: the kata works in float64"
+            " (an integer X times a float weight gives float64 by itself)."
+        )
+    if not np.all(np.isfinite(value)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        fail(f"{what} is not finite: entry {list(bad)} is {value[bad]}.")
+    return value
+
+
+def expect_scalar(value, what: str) -> float:
+    """`value` must be one finite real number (a float or a 0-d / 1-entry numpy value)."""
+    if value is None:
+        fail(f"{what} is None, expected a number: is a `return` missing?")
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        fail(f"{what} is an array of shape {value.shape}, expected one number: take the mean.")
+    if not isinstance(value, float | int | np.floating | np.integer | np.ndarray) or isinstance(
+        value, bool
+    ):
+        fail(f"{what} is {describe(value)}, expected a float.")
+    value = float(value)
+    if not np.isfinite(value):
+        fail(f"{what} is {value}, expected a finite number: look for log(0) or an overflow.")
+    return value
+
+
+def snapshot(*arrays_or_dicts):
+    """Deep copies, to tell later whether a call changed its inputs."""
+    out = []
+    for x in arrays_or_dicts:
+        if isinstance(x, dict):
+            out.append({k: np.array(v, copy=True) for k, v in x.items()})
+        else:
+            out.append(np.array(x, copy=True))
+    return out
+
+
+def expect_unchanged(fname: str, params: dict, X: np.ndarray, before) -> None:
+    params0, X0 = before
+    for name, value in params0.items():
+        if not np.array_equal(params[name], value):
+            fail(
+                f"{fname} changed params[{name!r}] in place. It must leave params alone:"
+                " write `x = x - ...`, not `x -= ...`, on arrays you did not create;"
+                " the update belongs in train, not in backward."
+            )
+    if not np.array_equal(X, X0):
+        fail(f"{fname} changed X in place: compute new arrays instead of modifying X.")
+
+
+# --- the contract, checked ----------------------------------------------------------------
+def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
+    """forward(params, X), checked: returns (output, cache)."""
+    before = snapshot(params, X)
+    result = call(m, "forward", params, X)
+    if isinstance(result, np.ndarray):
+        fail(
+            f"forward returned only {describe(result)}; the contract is"
+            " `return output, cache`, the cache being whatever backward needs."
+        )
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        fail(f"forward returned {describe(result)}; the contract is `return output, cache`.")
+    output, cache = result
+    expect_array(output, "forward's output", out_shape)
+    if cache is None:
+        fail("forward returned None as its cache: return what backward will need (X at least).")
+    expect_unchanged("forward", params, X, before)
+    return output, cache
+
+
+def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
+    before = snapshot(output, Y)
+    value = expect_scalar(call(m, "loss", output, Y), "loss's result")
+    if not (np.array_equal(output, before[0]) and np.array_equal(Y, before[1])):
+        fail("loss changed its inputs in place: compute new arrays instead.")
+    return value
+
+
+def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[str, np.ndarray]:
+    """backward(params, cache, Y), checked: same keys, shapes and dtype as params."""
+    before = snapshot(params, X)
+    grads = call(m, "backward", params, cache, Y)
+    if not isinstance(grads, dict):
+        fail(
+            f"backward returned {describe(grads)}; expected a dict with the keys of params"
+            f" ({', '.join(params)}), each gradient shaped like its parameter."
+        )
+    if set(grads) != set(params):
+        fail(
+            f"backward returned keys {sorted(grads)}, expected {sorted(params)}:"
+            " name each gradient after its parameter (grads['W1'] is dL/dW1)."
+        )
+    for name, value in params.items():
+        expect_array(grads[name], f"backward's gradient for {name!r}", value.shape)
+    expect_unchanged("backward", params, X, before)
+    return grads
+
+
+# --- numeric gradients --------------------------------------------------------------------
+H = 1e-5  # central-difference step: error O(H²) ≈ 1e-10, round-off O(eps / H) ≈ 1e-11
+GRAD_TOL = 1e-6  # a correct float64 backward on these nets scores 1e-11 … 1e-8
+
+
+def numeric_gradient(f, params: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """Central differences of the scalar f(params) in every entry of params[name]."""
+    p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
+    x = p[name]
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + H
+        up = f(p)
+        x[idx] = old - H
+        down = f(p)
+        x[idx] = old
+        grad[idx] = (up - down) / (2 * H)
+    return grad
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """|a - n| / (|a| + |n|), entrywise; 0 where both are 0."""
+    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
+
+
+def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) -> None:
+    """backward must match central differences of loss(forward(·, X)) in every entry."""
+    output, cache = run_forward(m, params, X, out_shape)
+    run_loss(m, output, Y)
+    grads = run_backward(m, params, cache, Y, X)
+
+    def f(p):
+        return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
+
+    wrong = []
+    for name in params:
+        numeric = numeric_gradient(f, params, name)
+        err = relative_error(grads[name], numeric)
+        worst = np.unravel_index(np.argmax(err), err.shape)
+        if err[worst] > GRAD_TOL:
+            wrong.append(
+                f"  {name}: relative error {err[worst]:.1e} (tolerance {GRAD_TOL:.0e});"
+                f" worst entry {name}[{', '.join(map(str, worst))}]:"
+                f" backward gave {grads[name][worst]:.8g}, numeric {numeric[worst]:.8g}"
+            )
+    if wrong:
+        fail(
+            "backward's gradient disagrees with the numeric gradient (central differences"
+            " of your loss(forward(...))):\n" + "\n".join(wrong)
+        )
+
+
+def expect_close(what: str, actual, expected, rtol: float = 1e-7, atol: float = 1e-12) -> None:
+    """Known answers: `actual` must equal `expected` within rtol/atol; say where it does not."""
+    expected = np.asarray(expected, dtype=np.float64)
+    actual_arr = np.asarray(actual, dtype=np.float64)
+    if actual_arr.shape != expected.shape:
+        fail(f"{what}: shape {actual_arr.shape}, expected {expected.shape}.")
+    close = np.isclose(actual_arr, expected, rtol=rtol, atol=atol)
+    if not np.all(close):
+        if expected.ndim == 0:
+            fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.")
+        idx = tuple(int(i) for i in np.argwhere(~close)[0])
+        fail(
+            f"{what}: entry {list(idx)} expected {expected[idx]:.10g}, got"
+            f" {actual_arr[idx]:.10g}.\n  expected {np.array2string(expected, precision=8)}"
+            f"\n  got      {np.array2string(actual_arr, precision=8)}"
+        )

@@ -1,0 +1,206 @@
+"""The kata's pytest plugin: student mode, the progress table, the stub check.
+
+The root conftest registers one `KataPlugin`. In student mode (exercises/) a test
+that reaches a function still raising the exercise's NotImplementedError is
+reported as "not started" (a skip with one line, no traceback). After the run a
+table shows each exercise's progress and the next thing to do.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests import harness
+
+TEST_FILE = re.compile(r"test_(ex\d\d_\w+)\.py$")
+
+
+def exercise_of(item) -> str | None:
+    match = TEST_FILE.search(item.path.name)
+    return match.group(1) if match else None
+
+
+@dataclass
+class Outcome:
+    exercise: str | None
+    given: bool
+    document: str | None
+    status: str = "pending"  # passed, failed, not started, skipped
+    stub: str | None = None  # the function still to write, when not started
+    reason: str = ""
+
+
+@dataclass
+class Row:
+    exercise: str
+    passed: int = 0
+    failed: int = 0
+    not_started: int = 0
+    total: int = 0
+    stubs: list[str] = field(default_factory=list)
+    first_failure: Outcome | None = None
+    first_failure_test: str = ""
+    reproduces: str | None = None
+
+
+class KataPlugin:
+    def __init__(self, config, impl: str, check_stubs: bool = False):
+        self.config = config
+        self.impl = impl
+        self.student_mode = impl == "exercises"
+        self.check_stubs = check_stubs
+        self.outcomes: dict[str, Outcome] = {}
+
+    # --- collection ----------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            exercise = exercise_of(item)
+            if exercise:
+                item.add_marker(exercise[:4])  # -m ex02 selects one exercise
+
+    def pytest_collection_finish(self, session):
+        self._check_exercise_names()
+        for item in session.items:
+            doc = item.get_closest_marker("document")
+            self.outcomes[item.nodeid] = Outcome(
+                exercise=exercise_of(item),
+                given=item.get_closest_marker("given") is not None,
+                document=doc.args[0] if doc and doc.args else None,
+            )
+
+    def _check_exercise_names(self):
+        """`-k ex9` or `-m ex1` would silently select nothing: say which names exist."""
+        option = self.config.option
+        words = " ".join(filter(None, [option.keyword, option.markexpr]))
+        known = {name[:4] for name in harness.EXERCISES} | set(harness.EXERCISES)
+        for word in re.findall(r"\bex\w*", words):
+            if word not in known and not any(name.startswith(word) for name in known):
+                valid = ", ".join(f"{n[:4]} ({n})" for n in harness.EXERCISES)
+                raise pytest.UsageError(f"no exercise is called {word!r}. The exercises: {valid}.")
+
+    # --- running -------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        result = yield
+        report = result.get_result()
+        outcome = self.outcomes.get(item.nodeid)
+        if call.excinfo is None or outcome is None:
+            return
+        exc = call.excinfo.value
+        if self.student_mode and harness.is_stub_error(exc):
+            func, path = harness.stub_location(exc)
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"not started: write {func}() in {path}")
+            outcome.stub = func
+        elif report.failed:
+            text = str(exc).strip() or type(exc).__name__
+            outcome.reason = text.splitlines()[0]
+
+    def pytest_runtest_logreport(self, report):
+        outcome = self.outcomes.get(report.nodeid)
+        if outcome is None:
+            return
+        if report.failed:
+            outcome.status = "failed"
+        elif report.skipped and outcome.status != "failed":
+            outcome.status = "not started" if outcome.stub else "skipped"
+        elif report.when == "call" and report.passed and outcome.status == "pending":
+            outcome.status = "passed"
+
+    # --- reporting -----------------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        rows: dict[str, Row] = {}
+        for nodeid, o in self.outcomes.items():
+            if o.exercise is None or o.given or o.status == "pending":
+                continue
+            row = rows.setdefault(o.exercise, Row(o.exercise))
+            row.total += 1
+            if o.status == "passed":
+                row.passed += 1
+                if o.document:
+                    row.reproduces = o.document
+            elif o.status == "failed":
+                row.failed += 1
+                if row.first_failure is None:
+                    row.first_failure, row.first_failure_test = o, nodeid.split("::", 1)[-1]
+            elif o.status == "not started":
+                row.not_started += 1
+                if o.stub not in row.stubs:
+                    row.stubs.append(o.stub)
+        return [rows[name] for name in harness.EXERCISES if name in rows]
+
+    def next_step(self, row: Row) -> str:
+        path = f"{self.impl}/{row.exercise}.py"
+        if row.first_failure is not None:
+            return f"fix {row.first_failure_test}: {row.first_failure.reason}"
+        if row.stubs:
+            order = self._teaching_order(row.exercise)
+            first = min(row.stubs, key=lambda s: order.index(s) if s in order else len(order))
+            return f"write {first}() in {path}"
+        return ""
+
+    def _teaching_order(self, exercise: str) -> list[str]:
+        module = sys.modules.get(f"{self.impl}.{exercise}")
+        return list(getattr(module, "STUDENT_WRITES", ()))
+
+    def pytest_terminal_summary(self, terminalreporter):
+        rows = self.rows()
+        if not rows:
+            return
+        tr = terminalreporter
+        fancy = (getattr(sys.stdout, "encoding", "") or "").lower().startswith("utf")
+        full, empty, tick = ("█", "░", "✓") if fancy else ("#", ".", "+")
+        tr.write_sep("─" if fancy else "-", f"kata progress: {self.impl}/")
+        width = max(len(r.exercise) for r in rows)
+        for row in rows:
+            filled = round(10 * row.passed / row.total) if row.total else 0
+            bar = full * filled + empty * (10 - filled)
+            if row.passed == row.total:
+                state = f"{tick} done"
+            elif row.passed == 0 and row.failed == 0:
+                state = "not started"
+            else:
+                state = self.next_step(row)
+            line = f" {row.exercise:<{width}}  {bar} {row.passed:>3}/{row.total:<3} {state}"
+            tr.write_line(line[:200], red=bool(row.failed), green=row.passed == row.total)
+        for row in rows:
+            if row.reproduces:
+                tr.write_line(
+                    f" {tick} {row.exercise[:4]}: your network reproduces document"
+                    f" {row.reproduces}'s printed run, number for number.",
+                    green=True,
+                )
+        todo = [r for r in rows if r.passed < r.total]
+        if todo:
+            row = todo[0]
+            tr.write_line(f" Next: {self.next_step(row)}")
+            tr.write_line(f"       then run  pytest -m {row.exercise[:4]}   (or add --sw to stop at the first failure)")
+        elif self.student_mode:
+            tr.write_line(f" {tick} Every exercise you ran passes. Try the benchmark: pytest --benchmark-only")
+
+    # --- the stub check (CI) ---------------------------------------------------------------
+    def pytest_sessionfinish(self, session):
+        if not self.check_stubs:
+            return
+        wrong = []
+        for nodeid, o in self.outcomes.items():
+            if o.given and o.status != "passed":
+                wrong.append(f"{nodeid}: tests only given code, yet it {o.status}")
+            elif not o.given and o.status == "passed":
+                wrong.append(f"{nodeid}: passes on an unsolved exercise, so it cannot fail")
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if wrong:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            reporter.write_sep("=", "stub check failed", red=True)
+            for line in wrong:
+                reporter.write_line(line)
+        else:
+            reporter.write_line(
+                f"stub check: none of {sum(not o.given for o in self.outcomes.values())}"
+                " tests of student-written functions passes on pristine exercises/."
+            )
