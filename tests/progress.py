@@ -149,6 +149,8 @@ class KataPlugin:
         return list(getattr(module, "STUDENT_WRITES", ()))
 
     def pytest_terminal_summary(self, terminalreporter):
+        if self.check_stubs:
+            self._report_stub_check(terminalreporter)
         rows = self.rows()
         if not rows:
             return
@@ -184,23 +186,29 @@ class KataPlugin:
             tr.write_line(f" {tick} Every exercise you ran passes. Try the benchmark: pytest --benchmark-only")
 
     # --- the stub check (CI) ---------------------------------------------------------------
-    def pytest_sessionfinish(self, session):
-        if not self.check_stubs:
-            return
+    def stub_check_failures(self) -> list[str]:
         wrong = []
         for nodeid, o in self.outcomes.items():
             if o.given and o.status != "passed":
                 wrong.append(f"{nodeid}: tests only given code, yet it {o.status}")
             elif not o.given and o.status == "passed":
                 wrong.append(f"{nodeid}: passes on an unsolved exercise, so it cannot fail")
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if wrong:
+        return wrong
+
+    def pytest_sessionfinish(self, session):
+        if self.check_stubs and self.stub_check_failures():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-            reporter.write_sep("=", "stub check failed", red=True)
+
+    def _report_stub_check(self, tr):
+        wrong = self.stub_check_failures()
+        if wrong:
+            tr.write_sep("=", "stub check failed", red=True)
             for line in wrong:
-                reporter.write_line(line)
+                tr.write_line(line)
         else:
-            reporter.write_line(
-                f"stub check: none of {sum(not o.given for o in self.outcomes.values())}"
-                " tests of student-written functions passes on pristine exercises/."
+            student = sum(not o.given for o in self.outcomes.values())
+            tr.write_line(
+                f"stub check: none of the {student} tests of student-written functions"
+                " passes on pristine exercises/.",
+                green=True,
             )
