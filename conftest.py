@@ -1,8 +1,8 @@
 """Choose which tree the tests run against, and report progress. Test logic lives in tests/.
 
-    pytest               the student's loop: tests run against exercises/
-    pytest --solutions   the instructor's switch: the same tests against solutions/
-    KATA_IMPL=solutions  the same switch, for IDEs and CI
+pytest               the student's loop: tests run against exercises/
+pytest --solutions   the instructor's switch: the same tests against solutions/
+KATA_IMPL=solutions  the same switch, for IDEs and CI
 """
 
 import os

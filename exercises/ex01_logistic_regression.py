@@ -46,7 +46,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
-    raise NotImplementedError("ex01_logistic_regression.sigmoid: yours to write; the docstring has the math")
+    raise NotImplementedError(
+        "ex01_logistic_regression.sigmoid: not written yet (see its docstring)"
+    )
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -56,7 +58,9 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (P, cache): P is (N, K) float64 probabilities; cache holds what
     backward needs (here X and P).
     """
-    raise NotImplementedError("ex01_logistic_regression.forward: yours to write; the docstring has the math")
+    raise NotImplementedError(
+        "ex01_logistic_regression.forward: not written yet (see its docstring)"
+    )
 
 
 def loss(P: np.ndarray, Y: np.ndarray) -> float:
@@ -66,7 +70,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     L = mean( -[Y log P + (1 - Y) log(1 - P)] ), a float. It stays finite
     when P is exactly 0 or 1.
     """
-    raise NotImplementedError("ex01_logistic_regression.loss: yours to write; the docstring has the math")
+    raise NotImplementedError("ex01_logistic_regression.loss: not written yet (see its docstring)")
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -77,7 +81,9 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     Work right to left: first dL/dZ at the logits Z = X @ W + b, (N, K); remember
     that L is a mean over N·K entries. Leave params, X and the cache unchanged.
     """
-    raise NotImplementedError("ex01_logistic_regression.backward: yours to write; the docstring has the math")
+    raise NotImplementedError(
+        "ex01_logistic_regression.backward: not written yet (see its docstring)"
+    )
 
 
 # --- given: training and the document's run ------------------------------------------
@@ -99,7 +105,9 @@ def accuracy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> flo
     return float(np.mean((P > 0.5) == (Y == 1)))
 
 
-def document_run(target: np.ndarray = Y_AND, epochs: int = 10_000) -> list[tuple[int, float, float]]:
+def document_run(
+    target: np.ndarray = Y_AND, epochs: int = 10_000
+) -> list[tuple[int, float, float]]:
     """Document 000's loop, seeded: (epoch, cross-entropy, accuracy) every epochs/10.
 
     np.random.seed(0) and its Normal(0, 0.01²) start, learning rate 0.1 × N = 0.4.

@@ -46,7 +46,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
-    raise NotImplementedError("ex02_sigmoid_mse.sigmoid: yours to write; the docstring has the math")
+    raise NotImplementedError("ex02_sigmoid_mse.sigmoid: not written yet (see its docstring)")
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
@@ -54,7 +54,7 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
     z: any shape (in backward it is Z1, not the activation A = sigmoid(Z1)).
     """
-    raise NotImplementedError("ex02_sigmoid_mse.sigmoid_prime: yours to write; the docstring has the math")
+    raise NotImplementedError("ex02_sigmoid_mse.sigmoid_prime: not written yet (see its docstring)")
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -64,7 +64,7 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (out, cache): out is (N, K) float64, the raw linear output; cache
     holds what backward needs (X, Z1, A and out).
     """
-    raise NotImplementedError("ex02_sigmoid_mse.forward: yours to write; the docstring has the math")
+    raise NotImplementedError("ex02_sigmoid_mse.forward: not written yet (see its docstring)")
 
 
 def loss(out: np.ndarray, Y: np.ndarray) -> float:
@@ -72,7 +72,7 @@ def loss(out: np.ndarray, Y: np.ndarray) -> float:
 
     out: (N, K);  Y: (N, K). Returns a float.
     """
-    raise NotImplementedError("ex02_sigmoid_mse.loss: yours to write; the docstring has the math")
+    raise NotImplementedError("ex02_sigmoid_mse.loss: not written yet (see its docstring)")
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -84,7 +84,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     dL/dA (N, H), through the sigmoid to dL/dZ1 (N, H), and on to dL/dW1.
     Leave params, X and the cache unchanged.
     """
-    raise NotImplementedError("ex02_sigmoid_mse.backward: yours to write; the docstring has the math")
+    raise NotImplementedError("ex02_sigmoid_mse.backward: not written yet (see its docstring)")
 
 
 # --- given: training and the document's run ------------------------------------------
@@ -123,7 +123,7 @@ def main() -> None:
     printed, out = document_run()
     for step, value in printed.items():
         print(f"step {step:5d}   loss {value!r}")
-    for bits, prediction, label in zip(X_XOR, out, Y_XOR):
+    for bits, prediction, label in zip(X_XOR, out, Y_XOR, strict=True):
         print(f"bits {bits} -> prediction {prediction[0]: .8f}   label {label[0]}")
 
 

@@ -109,7 +109,9 @@ def accuracy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> flo
     return float(np.mean((P > 0.5) == (Y == 1)))
 
 
-def document_run(target: np.ndarray = Y_AND, epochs: int = 10_000) -> list[tuple[int, float, float]]:
+def document_run(
+    target: np.ndarray = Y_AND, epochs: int = 10_000
+) -> list[tuple[int, float, float]]:
     """Document 000's loop, seeded: (epoch, cross-entropy, accuracy) every epochs/10.
 
     np.random.seed(0) and its Normal(0, 0.01²) start, learning rate 0.1 × N = 0.4.

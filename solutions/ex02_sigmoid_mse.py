@@ -136,7 +136,7 @@ def main() -> None:
     printed, out = document_run()
     for step, value in printed.items():
         print(f"step {step:5d}   loss {value!r}")
-    for bits, prediction, label in zip(X_XOR, out, Y_XOR):
+    for bits, prediction, label in zip(X_XOR, out, Y_XOR, strict=True):
         print(f"bits {bits} -> prediction {prediction[0]: .8f}   label {label[0]}")
 
 

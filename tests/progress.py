@@ -95,7 +95,11 @@ class KataPlugin:
         if self.student_mode and harness.is_stub_error(exc):
             func, path = harness.stub_location(exc)
             report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] or 0, f"not started: write {func}() in {path}")
+            report.longrepr = (
+                str(item.path),
+                item.location[1] or 0,
+                f"not started: write {func}() in {path}",
+            )
             outcome.stub = func
         elif report.failed:
             text = str(exc).strip() or type(exc).__name__
@@ -181,9 +185,14 @@ class KataPlugin:
         if todo:
             row = todo[0]
             tr.write_line(f" Next: {self.next_step(row)}")
-            tr.write_line(f"       then run  pytest -m {row.exercise[:4]}   (or add --sw to stop at the first failure)")
+            tr.write_line(
+                f"       then run  pytest -m {row.exercise[:4]}"
+                "   (add --sw to stop at the first failure)"
+            )
         elif self.student_mode:
-            tr.write_line(f" {tick} Every exercise you ran passes. Try the benchmark: pytest --benchmark-only")
+            tr.write_line(
+                f" {tick} Every exercise you ran passes. Try the benchmark: pytest --benchmark-only"
+            )
 
     # --- the stub check (CI) ---------------------------------------------------------------
     def stub_check_failures(self) -> list[str]:

@@ -35,7 +35,7 @@ class Network:
     sizes: dict[str, int]
     shapes: dict[str, tuple[int, ...]]
 
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def m(self):
         return load(self.exercise)
 
@@ -155,15 +155,18 @@ def _sigmoid(z: float) -> float:
 class SigmoidSuite:
     exercise: str
 
-    @pytest.fixture(scope="class")
+    @pytest.fixture
     def m(self):
         return load(self.exercise)
 
     def test_sigmoid_known_values(self, m):
         z = np.array([[0.0, math.log(3), -math.log(3)], [2.0, -0.5, 10.0]])
         got = expect_array(call(m, "sigmoid", z), "sigmoid(z)", z.shape)
-        expect_close("sigmoid of [[0, ln 3, -ln 3], [2, -0.5, 10]]", got, [[0.5, 0.75, 0.25],
-                     [_sigmoid(2.0), _sigmoid(-0.5), _sigmoid(10.0)]])
+        expect_close(
+            "sigmoid of [[0, ln 3, -ln 3], [2, -0.5, 10]]",
+            got,
+            [[0.5, 0.75, 0.25], [_sigmoid(2.0), _sigmoid(-0.5), _sigmoid(10.0)]],
+        )
 
     def test_sigmoid_is_finite_and_silent_at_plus_minus_1000(self, m):
         z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])

@@ -20,8 +20,10 @@ class TestContract(ContractSuite, ProbabilitySuite):
 
     def saturating_params(self):
         # Inputs are about ±3, so weights of ±300 give logits of several hundreds to thousands.
-        return {"W": np.array([[300.0, -300.0], [-250.0, 250.0], [400.0, -400.0]]),
-                "b": np.array([[1000.0, -1000.0]])}
+        return {
+            "W": np.array([[300.0, -300.0], [-250.0, 250.0], [400.0, -400.0]]),
+            "b": np.array([[1000.0, -1000.0]]),
+        }
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])
@@ -51,28 +53,42 @@ def test_forward_known_answer_two_outputs(m):
     params = {"W": np.array([[1.0, -1.0], [0.5, 2.0]]), "b": np.array([[0.0, -0.5]])}
     X = np.array([[1, 2], [-1, 0], [3, 1]])
     P, _ = run_forward(m, params, X, (3, 2))
-    expected = [[0.8807970779778823, 0.9241418199787566],
-                [0.2689414213699951, 0.6224593312018546],
-                [0.9706877692486436, 0.18242552380635635]]
+    expected = [
+        [0.8807970779778823, 0.9241418199787566],
+        [0.2689414213699951, 0.6224593312018546],
+        [0.9706877692486436, 0.18242552380635635],
+    ]
     expect_close("forward with two outputs (a bias per output, added to every row)", P, expected)
 
 
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_P), m.Y_AND)
-    expect_close("loss of the hand-set outputs against AND (mean over the 4 rows)", value, 0.9305817851584655)
+    expect_close(
+        "loss of the hand-set outputs against AND (mean over the 4 rows)",
+        value,
+        0.9305817851584655,
+    )
 
 
 def test_loss_averages_over_all_entries(m):
-    P = np.array([[0.8807970779778823, 0.9241418199787566],
-                  [0.2689414213699951, 0.6224593312018546],
-                  [0.9706877692486436, 0.18242552380635635]])
+    P = np.array(
+        [
+            [0.8807970779778823, 0.9241418199787566],
+            [0.2689414213699951, 0.6224593312018546],
+            [0.9706877692486436, 0.18242552380635635],
+        ]
+    )
     value = run_loss(m, P, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
-    expect_close("loss of a (3, 2) output: the mean over all N·K = 6 entries", value, 0.8707200188815376)
+    expect_close(
+        "loss of a (3, 2) output: the mean over all N·K = 6 entries", value, 0.8707200188815376
+    )
 
 
 def test_loss_at_one_half_is_log_2(m):
     value = run_loss(m, np.full((4, 1), 0.5), m.Y_XOR)
-    expect_close("loss when every output is 0.5 (it is ln 2, whatever the targets)", value, np.log(2))
+    expect_close(
+        "loss when every output is 0.5 (it is ln 2, whatever the targets)", value, np.log(2)
+    )
 
 
 def test_backward_known_answer_at_zero_weights(m):
@@ -91,8 +107,10 @@ def test_learns_and_and_or(m, target):
     trace = call(m, "train", params, m.X_TRUTH, Y, 0.4, 2000)
     acc = call(m, "accuracy", params, m.X_TRUTH, Y)
     if acc < 1:
-        fail(f"after 2 000 steps at rate 0.4 on {target[2:]}, accuracy is {acc:.0%}, expected 100 %."
-             f" Loss went {trace[0]:.4f} -> {trace[-1]:.4f}.")
+        fail(
+            f"after 2 000 steps at rate 0.4 on {target[2:]}, accuracy is {acc:.0%}, expected 100 %."
+            f" Loss went {trace[0]:.4f} -> {trace[-1]:.4f}."
+        )
     if not trace[-1] < 0.05:
         fail(f"after 2 000 steps on {target[2:]} the loss is {trace[-1]:.4f}, expected < 0.05.")
 
@@ -107,7 +125,9 @@ def test_cannot_learn_xor(m, seed):
     if acc > 0.75:
         fail(f"a single layer got {acc:.0%} on XOR, which is impossible: check forward.")
     if not trace[-1] >= np.log(2) - 1e-9:
-        fail(f"the loss on XOR fell to {trace[-1]:.6f}, below ln 2 = 0.693147, which no line can do.")
+        fail(
+            f"the loss on XOR fell to {trace[-1]:.6f}, below ln 2 = 0.693147, which no line can do."
+        )
 
 
 @pytest.mark.document("000")

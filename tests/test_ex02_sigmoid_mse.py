@@ -56,7 +56,9 @@ def test_loss_known_answer(m):
 def test_loss_is_half_the_mean_square(m):
     out = np.array([[1.0, 3.0], [0.0, -1.0], [2.0, 2.0]])
     value = run_loss(m, out, np.zeros((3, 2)))
-    expect_close("loss of a (3, 2) output against zeros: (1 + 9 + 0 + 1 + 4 + 4) / 2 / 6", value, 19 / 12)
+    expect_close(
+        "loss of a (3, 2) output against zeros: (1 + 9 + 0 + 1 + 4 + 4) / 2 / 6", value, 19 / 12
+    )
 
 
 def test_backward_known_answer_at_zero_weights(m):
@@ -65,7 +67,11 @@ def test_backward_known_answer_at_zero_weights(m):
     _, cache = run_forward(m, params, m.X_XOR, (4, 1))
     grads = run_backward(m, params, cache, m.Y_XOR, m.X_XOR)
     expect_close("dW1 when W2 = 0 (nothing flows back)", grads["W1"], np.zeros((2, 2)))
-    expect_close("dW2 at zero weights on XOR: A.T @ (out - Y) / 4 with A = 0.5", grads["W2"], [[-0.25], [-0.25]])
+    expect_close(
+        "dW2 at zero weights on XOR: A.T @ (out - Y) / 4 with A = 0.5",
+        grads["W2"],
+        [[-0.25], [-0.25]],
+    )
 
 
 SEED, STEPS = 1, 2000
@@ -101,7 +107,9 @@ def test_reproduces_document_run(m):
         7500: 0.0021824385490060365,
     }
     for step, value in document.items():
-        expect_close(f"loss printed at step {step} of document 003's run", printed[step], value, rtol=1e-12)
+        expect_close(
+            f"loss printed at step {step} of document 003's run", printed[step], value, rtol=1e-12
+        )
     # The document prints the final predictions to 8 decimals.
     expected = [[-0.08500212], [0.98169372], [0.98169457], [0.07744216]]
     expect_close("final predictions of document 003's run", out, expected, rtol=0, atol=5e-9)

@@ -31,7 +31,8 @@ def _public(module) -> dict:
     return {
         name: value
         for name, value in vars(module).items()
-        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+        if not name.startswith("_")
+        and getattr(value, "__module__", None) == module.__name__
         and inspect.isfunction(value)
     }
 
@@ -70,7 +71,10 @@ def test_both_trees_keep_one_contract(name):
         if impl_package() == "solutions" and inspect.getdoc(mine[fname]) != inspect.getdoc(fn):
             fail(f"{fname}'s docstring differs between {where} and solutions/{name}.py.")
         if fname not in writes and _tree(mine[fname]) != _tree(fn):
-            fail(f"{where}: the given function {fname} was changed; restore it (the tests rely on it).")
+            fail(
+                f"{where}: the given function {fname} was changed;"
+                " restore it (the tests rely on it)."
+            )
     data_ex, data_sol = _data(ex), _data(sol)
     assert data_ex.keys() == data_sol.keys(), f"{where}: module constants differ"
     for key, value in data_sol.items():
