@@ -30,9 +30,12 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     impl = "solutions" if config.getoption("--solutions") else os.environ.get("KATA_IMPL", "")
     impl = impl.strip() or "exercises"
-    if impl not in harness.IMPLS:
+    # Besides the two trees, any folder of network modules (the kata's own catalogue
+    # of wrong answers uses this).
+    if impl not in harness.IMPLS and not os.path.isdir(impl):
         raise pytest.UsageError(
-            f"KATA_IMPL={impl!r} names no tree of the kata; valid: {', '.join(harness.IMPLS)}."
+            f"KATA_IMPL={impl!r} names no tree of the kata; valid: {', '.join(harness.IMPLS)}"
+            " (or a folder holding exNN_*.py modules)."
         )
     if config.getoption("--check-stubs") and impl != "exercises":
         raise pytest.UsageError("--check-stubs checks exercises/; drop --solutions / KATA_IMPL.")

@@ -15,7 +15,9 @@ Contract, for every network module:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import sys
 import traceback
 import warnings
 from pathlib import Path
@@ -37,10 +39,12 @@ EXERCISES = (
 _impl = {"package": "exercises", "root": ROOT / "exercises"}
 
 
-def use_impl(package: str, root: Path | None = None) -> None:
-    """Point the harness at a package of network modules (exercises or solutions)."""
-    _impl["package"] = package
-    _impl["root"] = Path(root) if root is not None else ROOT / package
+def use_impl(impl: str) -> None:
+    """Point the harness at exercises/, solutions/ or any folder of network modules."""
+    if impl in IMPLS:
+        _impl["package"], _impl["root"] = impl, ROOT / impl
+    else:
+        _impl["package"], _impl["root"] = "other", Path(impl).resolve()
 
 
 def impl_root() -> Path:
@@ -74,11 +78,42 @@ def load(exercise: str):
     """Import the module under test, or fail with the reason it does not import."""
     if exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise!r}; valid: {', '.join(EXERCISES)}")
-    name = f"{_impl['package']}.{exercise}"
+    path = impl_root() / f"{exercise}.py"
     try:
-        return importlib.import_module(name)
+        if _impl["package"] in IMPLS:
+            return importlib.import_module(f"{_impl['package']}.{exercise}")
+        return _import_file(exercise, path)
     except Exception as exc:  # a student's syntax error must not crash the whole run
-        fail(f"{name} does not import:\n{_student_frames(exc)}")
+        problem = exc
+    fail(
+        f"{where(path)} does not import: {type(problem).__name__}: {problem}\n"
+        + _student_frames(problem)
+    )
+
+
+def loaded(exercise: str):
+    """The module under test if it has been imported, else None."""
+    if _impl["package"] in IMPLS:
+        return sys.modules.get(f"{_impl['package']}.{exercise}")
+    return sys.modules.get(f"_kata_impl.{exercise}")
+
+
+def _import_file(exercise: str, path: Path):
+    """Import exercise from a folder of its own (another implementation, e.g. a wrong answer)."""
+    name = f"_kata_impl.{exercise}"
+    if name in sys.modules and sys.modules[name].__file__ == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or not path.is_file():
+        raise FileNotFoundError(f"no {path.name} in {where(path.parent)}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _is_student_frame(filename: str) -> bool:
@@ -99,8 +134,7 @@ def _student_frames(exc: BaseException, limit: int = 3) -> str:
             f"  {where(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
             for f in frames[-limit:]
         ]
-    head = f"  {type(exc).__name__}: {exc}"
-    return "\n".join([head, *lines])
+    return "\n".join(lines)
 
 
 def is_stub_error(exc: BaseException) -> bool:
@@ -143,23 +177,28 @@ def call(m, fname: str, *args):
     except NotImplementedError as exc:
         if is_stub_error(exc):
             raise
-        fail(f"{fname} raised:\n{_student_frames(exc)}")
+        problem = exc
     except Exception as exc:
-        hint = _warning_hint(exc)
-        fail(f"{fname} raised:\n{_student_frames(exc)}" + (f"\n{hint}" if hint else ""))
+        problem = exc
+    # Outside the except block, so the report shows this message and no chained traceback.
+    hint = _warning_hint(problem)
+    fail(
+        f"{fname} raised {type(problem).__name__}: {problem}\n{_student_frames(problem)}"
+        + (f"\nhint: {hint}" if hint else "")
+    )
 
 
 def _warning_hint(exc: BaseException) -> str:
     text = str(exc)
     if "overflow" in text:
         return (
-            "hint: exp of a large number overflows. For a sigmoid, only ever take exp of a"
+            "exp of a large number overflows. For a sigmoid, only ever take exp of a"
             " non-positive number; for a softmax, subtract each row's maximum first."
         )
     if "divide by zero" in text and "log" in text:
-        return "hint: log(0) is -inf. Keep the argument of log away from 0."
+        return "log(0) is -inf. Keep the argument of log away from 0."
     if "invalid value" in text:
-        return "hint: a NaN appeared (0 * inf, inf - inf or 0 / 0); look for log(0) or overflow."
+        return "a NaN appeared (0 * inf, inf - inf or 0 / 0); look for log(0) or overflow."
     return ""
 
 
@@ -324,12 +363,13 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
     def f(p):
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
-    wrong = []
+    wrong, names = [], []
     for name in params:
         numeric = numeric_gradient(f, params, name)
         err = relative_error(grads[name], numeric)
         worst = np.unravel_index(np.argmax(err), err.shape)
         if err[worst] > GRAD_TOL:
+            names.append(name)
             wrong.append(
                 f"  {name}: relative error {err[worst]:.1e} (tolerance {GRAD_TOL:.0e});"
                 f" worst entry {name}[{', '.join(map(str, worst))}]:"
@@ -337,8 +377,8 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             )
     if wrong:
         fail(
-            "backward's gradient disagrees with the numeric gradient (central differences"
-            " of your loss(forward(...))):\n" + "\n".join(wrong)
+            f"backward's gradient for {', '.join(names)} disagrees with the numeric gradient"
+            " (central differences of your loss(forward(...))):\n" + "\n".join(wrong)
         )
 
 

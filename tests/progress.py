@@ -9,6 +9,7 @@ table shows each exercise's progress and the next thing to do.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 
@@ -47,11 +48,15 @@ class Row:
     reproduces: str | None = None
 
 
+def _clip(line: str, columns: int) -> str:
+    return line if len(line) <= columns else line[: columns - 1] + "…"
+
+
 class KataPlugin:
     def __init__(self, config, impl: str, check_stubs: bool = False):
         self.config = config
         self.impl = impl
-        self.student_mode = impl == "exercises"
+        self.student_mode = impl != "solutions"
         self.check_stubs = check_stubs
         self.outcomes: dict[str, Outcome] = {}
 
@@ -131,7 +136,7 @@ class KataPlugin:
             elif o.status == "failed":
                 row.failed += 1
                 if row.first_failure is None:
-                    row.first_failure, row.first_failure_test = o, nodeid.split("::", 1)[-1]
+                    row.first_failure, row.first_failure_test = o, nodeid.split("::")[-1]
             elif o.status == "not started":
                 row.not_started += 1
                 if o.stub not in row.stubs:
@@ -139,9 +144,9 @@ class KataPlugin:
         return [rows[name] for name in harness.EXERCISES if name in rows]
 
     def next_step(self, row: Row) -> str:
-        path = f"{self.impl}/{row.exercise}.py"
+        path = harness.where(harness.impl_root() / f"{row.exercise}.py")
         if row.first_failure is not None:
-            return f"fix {row.first_failure_test}: {row.first_failure.reason}"
+            return f"fix {row.first_failure_test}\n       {row.first_failure.reason}"
         if row.stubs:
             order = self._teaching_order(row.exercise)
             first = min(row.stubs, key=lambda s: order.index(s) if s in order else len(order))
@@ -149,8 +154,7 @@ class KataPlugin:
         return ""
 
     def _teaching_order(self, exercise: str) -> list[str]:
-        module = sys.modules.get(f"{self.impl}.{exercise}")
-        return list(getattr(module, "STUDENT_WRITES", ()))
+        return list(getattr(harness.loaded(exercise), "STUDENT_WRITES", ()))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.check_stubs:
@@ -159,9 +163,10 @@ class KataPlugin:
         if not rows:
             return
         tr = terminalreporter
+        columns = max(shutil.get_terminal_size().columns, 60)
         fancy = (getattr(sys.stdout, "encoding", "") or "").lower().startswith("utf")
         full, empty, tick = ("█", "░", "✓") if fancy else ("#", ".", "+")
-        tr.write_sep("─" if fancy else "-", f"kata progress: {self.impl}/")
+        tr.write_sep("─" if fancy else "-", f"kata progress: {harness.where(harness.impl_root())}/")
         width = max(len(r.exercise) for r in rows)
         for row in rows:
             filled = round(10 * row.passed / row.total) if row.total else 0
@@ -170,10 +175,12 @@ class KataPlugin:
                 state = f"{tick} done"
             elif row.passed == 0 and row.failed == 0:
                 state = "not started"
+            elif row.failed:
+                state = f"{row.failed} failing, first {row.first_failure_test}"
             else:
                 state = self.next_step(row)
             line = f" {row.exercise:<{width}}  {bar} {row.passed:>3}/{row.total:<3} {state}"
-            tr.write_line(line[:200], red=bool(row.failed), green=row.passed == row.total)
+            tr.write_line(_clip(line, columns), red=bool(row.failed), green=row.passed == row.total)
         for row in rows:
             if row.reproduces:
                 tr.write_line(
@@ -184,7 +191,8 @@ class KataPlugin:
         todo = [r for r in rows if r.passed < r.total]
         if todo:
             row = todo[0]
-            tr.write_line(f" Next: {self.next_step(row)}")
+            for line in f" Next: {self.next_step(row)}".splitlines():
+                tr.write_line(_clip(line, columns))
             tr.write_line(
                 f"       then run  pytest -m {row.exercise[:4]}"
                 "   (add --sw to stop at the first failure)"

@@ -9,7 +9,11 @@ from tests.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 EX = "ex01_logistic_regression"
 
 
-class TestContract(ContractSuite, ProbabilitySuite):
+class TestSigmoid(SigmoidSuite):
+    exercise = EX
+
+
+class TestContract(ProbabilitySuite, ContractSuite):
     exercise = EX
     default_shapes = {"W": (2, 1), "b": (1, 1)}
     sizes = {"n_in": 3, "n_out": 2}
@@ -28,10 +32,6 @@ class TestContract(ContractSuite, ProbabilitySuite):
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])
         return P, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
-
-
-class TestSigmoid(SigmoidSuite):
-    exercise = EX
 
 
 @pytest.fixture(scope="module")

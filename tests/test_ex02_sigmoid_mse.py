@@ -9,6 +9,10 @@ from tests.suites import ContractSuite, SigmoidPrimeSuite
 EX = "ex02_sigmoid_mse"
 
 
+class TestSigmoid(SigmoidPrimeSuite):
+    exercise = EX
+
+
 class TestContract(ContractSuite):
     exercise = EX
     default_shapes = {"W1": (2, 2), "W2": (2, 1)}
@@ -22,10 +26,6 @@ class TestContract(ContractSuite):
         # Hidden pre-activations of ±1000 and beyond: the sigmoid must not overflow.
         W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
         return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 8).reshape(4, 2)}
-
-
-class TestSigmoid(SigmoidPrimeSuite):
-    exercise = EX
 
 
 @pytest.fixture(scope="module")
