@@ -98,12 +98,13 @@ class KataPlugin:
             return
         exc = call.excinfo.value
         if self.student_mode and harness.is_stub_error(exc):
-            func, path = harness.stub_location(exc)
+            func, _ = harness.stub_location(exc)
             report.outcome = "skipped"
+            # The skip line names the function to write; the progress table names the file.
             report.longrepr = (
-                str(item.path),
-                item.location[1] or 0,
-                f"not started: write {func}() in {path}",
+                str(item.config.rootpath / item.location[0]),
+                (item.location[1] or 0) + 1,
+                f"not started: write {func}()",
             )
             outcome.stub = func
         elif report.failed:
