@@ -16,22 +16,23 @@ class TestSigmoid(SigmoidSuite):
 class TestContract(ProbabilitySuite, ContractSuite):
     exercise = EX
     default_shapes = {"W": (2, 1), "b": (1, 1)}
-    sizes = {"n_in": 3, "n_out": 2}
-    shapes = {"W": (3, 2), "b": (1, 2)}
+    # Three outputs: N = 5, K = 3 and N·K = 15 tell a missing /N from a missing /K.
+    sizes = {"n_in": 4, "n_out": 3}
+    shapes = {"W": (4, 3), "b": (1, 3)}
 
     def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 2)).astype(float)
+        return rng.normal(size=(n, 4)), rng.integers(0, 2, size=(n, 3)).astype(float)
 
     def saturating_params(self):
         # Inputs are about ±3, so weights of ±300 give logits of several hundreds to thousands.
         return {
-            "W": np.array([[300.0, -300.0], [-250.0, 250.0], [400.0, -400.0]]),
-            "b": np.array([[1000.0, -1000.0]]),
+            "W": np.array([[300.0, -300.0, 0.0]] * 4) * np.array([[1.0], [-1.0], [2.0], [0.5]]),
+            "b": np.array([[1000.0, -1000.0, 0.0]]),
         }
 
     def saturated_outputs(self):
-        P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])
-        return P, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+        P = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.0], [0.5, 1.0, 1.0]])
+        return P, np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
 
 
 @pytest.fixture(scope="module")

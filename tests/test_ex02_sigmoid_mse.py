@@ -16,16 +16,17 @@ class TestSigmoid(SigmoidPrimeSuite):
 class TestContract(ContractSuite):
     exercise = EX
     default_shapes = {"W1": (2, 2), "W2": (2, 1)}
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 2}
-    shapes = {"W1": (3, 4), "W2": (4, 2)}
+    # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N from a missing /K.
+    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
+    shapes = {"W1": (3, 4), "W2": (4, 3)}
 
     def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.normal(size=(n, 2))
+        return rng.normal(size=(n, 3)), rng.normal(size=(n, 3))
 
     def saturating_params(self):
         # Hidden pre-activations of ±1000 and beyond: the sigmoid must not overflow.
         W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
-        return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 8).reshape(4, 2)}
+        return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 12).reshape(4, 3)}
 
 
 @pytest.fixture(scope="module")
