@@ -10,7 +10,7 @@ import os
 import pytest
 
 from tests import harness
-from tests.progress import KataPlugin
+from tests.progress import KataPlugin, show_hint
 
 
 def pytest_addoption(parser):
@@ -24,6 +24,14 @@ def pytest_addoption(parser):
         "--check-stubs",
         action="store_true",
         help="prove the kata: on pristine exercises/ no test of a student-written function passes",
+    )
+    group.addoption(
+        "--hint",
+        metavar="EXERCISE",
+        help="show the next hint for one exercise (e.g. --hint ex02) and run no tests",
+    )
+    group.addoption(
+        "--hint-reset", action="store_true", help="with --hint: start that exercise's hints over"
     )
 
 
@@ -40,5 +48,8 @@ def pytest_configure(config):
     if config.getoption("--check-stubs") and impl != "exercises":
         raise pytest.UsageError("--check-stubs checks exercises/; drop --solutions / KATA_IMPL.")
     harness.use_impl(impl)
+    if config.getoption("--hint"):
+        show_hint(config, config.getoption("--hint"), reset=config.getoption("--hint-reset"))
+        pytest.exit("hint shown, no tests run", returncode=0)
     plugin = KataPlugin(config, impl, check_stubs=config.getoption("--check-stubs"))
     config.pluginmanager.register(plugin, "kata")

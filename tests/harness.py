@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests import diagnosis
+
 ROOT = Path(__file__).resolve().parent.parent
 IMPLS = ("exercises", "solutions")
 EXERCISES = (
@@ -274,7 +276,7 @@ def expect_unchanged(fname: str, params: dict, X: np.ndarray, before) -> None:
             fail(
                 f"{fname} changed params[{name!r}] in place. It must leave params alone:"
                 " write `x = x - ...`, not `x -= ...`, on arrays you did not create;"
-                " the update belongs in train, not in backward."
+                " updating the parameters is the training loop's job."
             )
     if not np.array_equal(X, X0):
         fail(f"{fname} changed X in place: compute new arrays instead of modifying X.")
@@ -310,21 +312,28 @@ def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
 
 def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[str, np.ndarray]:
     """backward(params, cache, Y), checked: same keys, shapes and dtype as params."""
+    return run_gradients(m, "backward", params, (params, cache, Y), X)
+
+
+def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> dict:
+    """fname(*args) must return one float64 gradient per parameter, changing nothing."""
     before = snapshot(params, X)
-    grads = call(m, "backward", params, cache, Y)
+    grads = call(m, fname, *args)
     if not isinstance(grads, dict):
         fail(
-            f"backward returned {describe(grads)}; expected a dict with the keys of params"
+            f"{fname} returned {describe(grads)}; expected a dict with the keys of params"
             f" ({', '.join(params)}), each gradient shaped like its parameter."
         )
     if set(grads) != set(params):
         fail(
-            f"backward returned keys {sorted(grads)}, expected {sorted(params)}:"
+            f"{fname} returned keys {sorted(grads)}, expected {sorted(params)}:"
             " name each gradient after its parameter (grads['W1'] is dL/dW1)."
         )
     for name, value in params.items():
-        expect_array(grads[name], f"backward's gradient for {name!r}", value.shape)
-    expect_unchanged("backward", params, X, before)
+        got = getattr(grads[name], "shape", None)
+        advice = diagnosis.explain_shape(name, got, value.shape, len(X)) if got else ""
+        expect_array(grads[name], f"{fname}'s gradient for {name!r}", value.shape, advice)
+    expect_unchanged(fname, params, X, before)
     return grads
 
 
@@ -350,8 +359,13 @@ def numeric_gradient(f, params: dict[str, np.ndarray], name: str) -> np.ndarray:
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
-    """|a - n| / (|a| + |n|), entrywise; 0 where both are 0."""
-    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
+    """|a - n| / (|a| + |n|), entrywise.
+
+    The denominator is floored at 1e-3: central differences carry an absolute
+    round-off of about 1e-11, which would swamp a gradient entry of 1e-6; below
+    the floor the test is an absolute one, |a - n| <= 1e-9.
+    """
+    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-3)
 
 
 def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) -> None:
@@ -363,22 +377,32 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
     def f(p):
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
-    wrong, names = [], []
+    n, k = out_shape
+    report, right, wrong = [], [], []
     for name in params:
         numeric = numeric_gradient(f, params, name)
         err = relative_error(grads[name], numeric)
         worst = np.unravel_index(np.argmax(err), err.shape)
-        if err[worst] > GRAD_TOL:
-            names.append(name)
-            wrong.append(
-                f"  {name}: relative error {err[worst]:.1e} (tolerance {GRAD_TOL:.0e});"
-                f" worst entry {name}[{', '.join(map(str, worst))}]:"
-                f" backward gave {grads[name][worst]:.8g}, numeric {numeric[worst]:.8g}"
-            )
+        if err[worst] <= GRAD_TOL:
+            right.append(name)
+            continue
+        wrong.append(name)
+        likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k)
+        report.append(
+            f"  {name}: "
+            + (f"{likely}.\n  {' ' * len(name)}  " if likely else "")
+            + f"relative error {err[worst]:.1e} (tolerance {GRAD_TOL:.0e}); worst entry"
+            f" {name}[{', '.join(map(str, worst))}]: backward gave {grads[name][worst]:.8g},"
+            f" numeric {numeric[worst]:.8g}"
+        )
     if wrong:
+        layers = diagnosis.explain_layers(wrong, right)
         fail(
-            f"backward's gradient for {', '.join(names)} disagrees with the numeric gradient"
-            " (central differences of your loss(forward(...))):\n" + "\n".join(wrong)
+            f"backward's gradient for {', '.join(wrong)} disagrees with the numeric gradient"
+            " (central differences of your loss(forward(...))):\n"
+            + "\n".join(report)
+            + (f"\n  where to look: {layers}." if layers else "")
+            + (f"\n  right: {', '.join(right)}." if right else "")
         )
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import textwrap
 from dataclasses import dataclass, field
 
 import pytest
 
 from tests import harness
 
+STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 TEST_FILE = re.compile(r"test_(ex\d\d_\w+)\.py$")
 
 
@@ -59,6 +61,7 @@ class KataPlugin:
         self.student_mode = impl != "solutions"
         self.check_stubs = check_stubs
         self.outcomes: dict[str, Outcome] = {}
+        self.streaks: dict[str, int] = {}  # runs in a row each test has failed
 
     # --- collection ----------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -194,6 +197,9 @@ class KataPlugin:
             row = todo[0]
             for line in f" Next: {self.next_step(row)}".splitlines():
                 tr.write_line(_clip(line, columns))
+            hint = self._hint_line(row)
+            if hint:
+                tr.write_line(hint, yellow=True)
             tr.write_line(
                 f"       then run  pytest -m {row.exercise[:4]}"
                 "   (add --sw to stop at the first failure)"
@@ -202,6 +208,30 @@ class KataPlugin:
             tr.write_line(
                 f" {tick} Every exercise you ran passes. Try the benchmark: pytest --benchmark-only"
             )
+
+    def _update_streaks(self) -> None:
+        """Remember, in pytest's cache, how many runs in a row each test has failed."""
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.student_mode:
+            return
+        streaks = dict(cache.get("kata/streaks", {}))
+        for nodeid, o in self.outcomes.items():
+            if o.status == "failed":
+                streaks[nodeid] = streaks.get(nodeid, 0) + 1
+            elif o.status in ("passed", "not started"):
+                streaks.pop(nodeid, None)
+        cache.set("kata/streaks", streaks)
+        self.streaks = streaks
+
+    def _hint_line(self, row: Row) -> str | None:
+        """After three failing runs of the same test, offer the next hint."""
+        failing = [n for n, o in self.outcomes.items() if o is row.first_failure]
+        if not failing or self.streaks.get(failing[0], 0) < STUCK_AFTER:
+            return None
+        seen = int(self.config.cache.get(f"kata/hints/{row.exercise}", 0))
+        if seen >= 3:
+            return None
+        return f"       stuck? pytest --hint {row.exercise[:4]} shows hint {seen + 1} of 3"
 
     # --- the stub check (CI) ---------------------------------------------------------------
     def stub_check_failures(self) -> list[str]:
@@ -214,6 +244,7 @@ class KataPlugin:
         return wrong
 
     def pytest_sessionfinish(self, session):
+        self._update_streaks()
         if self.check_stubs and self.stub_check_failures():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -230,3 +261,43 @@ class KataPlugin:
                 " passes on pristine exercises/.",
                 green=True,
             )
+
+
+# --- hints ---------------------------------------------------------------------------------
+def resolve_exercise(word: str) -> str:
+    """'ex02', '2' or 'ex02_sigmoid_mse' -> 'ex02_sigmoid_mse'; a clear error otherwise."""
+    word = word.strip().lower()
+    if word.isdigit():
+        word = f"ex{int(word):02d}"
+    matches = [name for name in harness.EXERCISES if name.startswith(word)] if word else []
+    if len(matches) != 1:
+        valid = ", ".join(f"{n[:4]} ({n})" for n in harness.EXERCISES)
+        raise pytest.UsageError(f"--hint {word!r} names no exercise. The exercises: {valid}.")
+    return matches[0]
+
+
+def show_hint(config, word: str, reset: bool = False) -> None:
+    """Print the hints seen so far for one exercise, plus the next one."""
+    from tests.hints import HINTS
+
+    exercise = resolve_exercise(word)
+    hints = HINTS[exercise]
+    cache = getattr(config, "cache", None)
+    key = f"kata/hints/{exercise}"
+    seen = 0 if reset or cache is None else int(cache.get(key, 0))
+    level = min(seen + 1, len(hints))
+    if cache is not None:
+        cache.set(key, level)
+    write = print
+    write(f"Hints for {exercise} ({level} of {len(hints)}):")
+    for i, text in enumerate(hints[:level], 1):
+        write("")
+        for line in textwrap.wrap(
+            text, width=88, initial_indent=f" {i}. ", subsequent_indent="    "
+        ):
+            write(line)
+    write("")
+    if level < len(hints):
+        write(f"Run  pytest --hint {exercise[:4]}  again for the next hint.")
+    else:
+        write(f"That is every hint. Start over with  pytest --hint {exercise[:4]} --hint-reset")

@@ -1,0 +1,127 @@
+"""Name the classic backprop mistake behind a wrong gradient.
+
+Given the student's gradient and the numeric one, say what the difference
+looks like: a constant factor (a missing /N, a flipped sign), a transpose, the
+right numbers in the wrong places, a missing gradient; and, across layers,
+where the error must sit. Each function returns a sentence, or None when the
+difference has no recognisable shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-4) -> bool:
+    scale = max(float(np.max(np.abs(b))), 1e-12)
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= rtol * scale))
+
+
+def factor(analytic: np.ndarray, numeric: np.ndarray) -> float | None:
+    """r if analytic ≈ r · numeric for one constant r, else None."""
+    norm = float(np.sum(numeric * numeric))
+    if norm == 0:
+        return None
+    r = float(np.sum(analytic * numeric)) / norm
+    return r if _close(analytic, r * numeric) else None
+
+
+def explain_factor(r: float, n: int, k: int, is_bias: bool) -> str | None:
+    """What a constant ratio (student / right) usually means, for a batch of n rows, k outputs."""
+    candidates = []
+    if n * k > 1:
+        candidates.append(
+            (
+                n * k,
+                f"{r:.4g} = N·K ({n}·{k}) times too large: the loss is a mean over all N·K"
+                " entries, so its gradient carries a 1/(N·K); it is missing",
+            )
+        )
+    if n > 1:
+        candidates.append(
+            (
+                n,
+                f"{r:.4g} = N ({n}) times too large: the mean over the batch is missing"
+                " (divide dL/d(output) by N)",
+            )
+        )
+        if is_bias:
+            candidates.append(
+                (
+                    1 / n,
+                    f"N ({n}) times too small: the bias gradient takes the *sum* of dZ over"
+                    " the rows, not the mean (dZ already carries the 1/N)",
+                )
+            )
+        else:
+            candidates.append((1 / n, f"N ({n}) times too small: divided by N twice?"))
+    if k > 1:
+        candidates.append(
+            (
+                k,
+                f"{r:.4g} = K ({k}) times too large: divided by N but not by K; the loss averages"
+                " over the K outputs too",
+            )
+        )
+        candidates.append(
+            (1 / k, f"K ({k}) times too small: divided by K, yet this loss averages over rows only")
+        )
+    candidates += [
+        (-1, "the sign is flipped: the gradient points uphill (P - Y, not Y - P)"),
+        (2, "twice too large: a stray factor 2 (d/dx of ½ x² is x, not 2x)"),
+        (0.5, "half what it should be: a stray factor ½"),
+    ]
+    for value, why in candidates:
+        if np.isclose(r, value, rtol=1e-3):
+            return why
+    return f"off by a constant factor {r:.4g}: a scale somewhere in backward is wrong"
+
+
+def explain_gradient(
+    name: str, analytic: np.ndarray, numeric: np.ndarray, n: int, k: int
+) -> str | None:
+    """The likely mistake behind one parameter's wrong gradient."""
+    if not np.any(analytic) and np.any(numeric):
+        return f"all zeros: nothing reaches {name} (is its gradient computed at all?)"
+    square = analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1
+    if square and _close(analytic.T, numeric):
+        return "transposed: swap the factors of the matrix product (X.T @ dZ, not dZ.T @ X)"
+    r = factor(analytic, numeric)
+    if r is not None:
+        return explain_factor(r, n, k, is_bias=name.startswith("b"))
+    if np.allclose(np.sort(analytic.ravel()), np.sort(numeric.ravel()), rtol=1e-4, atol=1e-12):
+        return "the right numbers in the wrong places: check the order of the matrix product"
+    return None
+
+
+def layer_of(name: str) -> int:
+    digits = re.findall(r"\d+", name)
+    return int(digits[-1]) if digits else 1
+
+
+def explain_layers(wrong: list[str], right: list[str]) -> str | None:
+    """When the last layer is right and an earlier one wrong, point between them."""
+    if not wrong or not right:
+        return None
+    last = max(layer_of(p) for p in wrong + right)
+    if all(layer_of(p) < last for p in wrong) and any(layer_of(p) == last for p in right):
+        first = min(layer_of(p) for p in wrong)
+        return (
+            f"layer {last}'s gradients are right and layer {first}'s are not, so the mistake is"
+            f" in going back through the hidden layer: multiply by the activation's derivative at"
+            f" the pre-activation Z{first} (not at the activation itself), after @ W{last}.T"
+        )
+    return None
+
+
+def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
+    """Advice for a gradient of the wrong shape."""
+    if name.startswith("b") and len(got) == 2 and got[0] == n and got[1:] == want[1:]:
+        return "the bias gradient is not summed over the batch: sum dZ over the rows (axis=0)."
+    if got == tuple(reversed(want)):
+        return "it is transposed: swap the factors of the matrix product."
+    if len(got) == 1 and got[0] == want[-1]:
+        return "keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
+    return ""

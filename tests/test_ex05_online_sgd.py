@@ -1,0 +1,254 @@
+"""ex05 · a 5-10-5 sigmoid net learns bit complements by online SGD (document 004)."""
+
+import numpy as np
+import pytest
+
+from tests.harness import (
+    call,
+    describe,
+    expect_array,
+    expect_close,
+    expect_unchanged,
+    fail,
+    load,
+    run_backward,
+    run_forward,
+    run_loss,
+    snapshot,
+)
+from tests.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
+
+EX = "ex05_online_sgd"
+
+
+class TestContract(ContractSuite, ProbabilitySuite):
+    exercise = EX
+    default_shapes = {"W1": (5, 10), "W2": (10, 5)}
+    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 2}
+    shapes = {"W1": (3, 4), "W2": (4, 2)}
+
+    def batch(self, rng, n):
+        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 2)).astype(float)
+
+    def saturating_params(self):
+        # Hidden pre-activations of ±1000 and beyond, then output logits of about ±1000.
+        W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
+        W2 = np.array([[1000.0, -1200.0], [-1100.0, 900.0], [1300.0, -1000.0], [-900.0, 1400.0]])
+        return {"W1": W1, "W2": W2}
+
+    def saturated_outputs(self):
+        P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])
+        return P, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+class TestSigmoid(SigmoidPrimeSuite):
+    exercise = EX
+
+
+@pytest.fixture(scope="module")
+def m():
+    return load(EX)
+
+
+@pytest.mark.given
+def test_make_complements_gives_bits_and_their_complements(m):
+    X, Y = m.make_complements(np.random.default_rng(0), 200)
+    assert X.shape == Y.shape == (200, 5), f"shapes {X.shape} and {Y.shape}, expected (200, 5)"
+    assert np.issubdtype(X.dtype, np.integer), f"X has dtype {X.dtype}, expected integers"
+    assert set(np.unique(X)) == {0, 1}, "X must hold both 0s and 1s, nothing else"
+    assert np.array_equal(Y, 1 - X), "Y must be the complement 1 - X"
+
+
+# Parameters set by hand (3 rows, 2-3-2); the expected numbers come from scalar Python and
+# the math module, not numpy.
+HAND_X = np.array([[1, 0], [0, 1], [1, 1]])
+HAND_Y = 1 - HAND_X
+HAND = {
+    "W1": np.array([[0.5, -1.0, 0.25], [1.5, 0.75, -2.0]]),
+    "W2": np.array([[1.0, -0.5], [-2.0, 0.25], [0.5, 1.5]]),
+}
+HAND_P = [
+    [0.5904110126358076, 0.6454893769088722],
+    [0.38197317922344803, 0.4849574957610833],
+    [0.5197830866280814, 0.4728088861167571],
+]
+
+
+def test_forward_known_answer(m):
+    P, _ = run_forward(m, HAND, HAND_X, (3, 2))
+    expect_close(
+        "forward on hand-set W1 (2, 3), W2 (3, 2) and integer bits (both layers are sigmoids)",
+        P,
+        HAND_P,
+    )
+
+
+def test_loss_known_answer(m):
+    value = run_loss(m, np.array(HAND_P), HAND_Y)
+    expect_close(
+        "loss of the hand-set outputs: cross-entropy averaged over all N·K = 6 entries",
+        value,
+        0.7216613128295316,
+    )
+
+
+def test_backward_known_answer(m):
+    _, cache = run_forward(m, HAND, HAND_X, (3, 2))
+    grads = run_backward(m, HAND, cache, HAND_Y, HAND_X)
+    expected_W1 = [
+        [0.0350262292883234, -0.07939467117812148, 0.01066781044256898],
+        [-0.016431402122800712, 0.011494713669679205, 0.027694026694939124],
+    ]
+    expected_W2 = [
+        [0.05334121894563678, 0.09871151842556827],
+        [-0.005565237581977189, 0.07350617519890085],
+        [0.05586617063383081, -0.011915193378482396],
+    ]
+    expect_close("dW1 on the hand-set net (mean over N·K = 6 entries)", grads["W1"], expected_W1)
+    expect_close("dW2 on the hand-set net (mean over N·K = 6 entries)", grads["W2"], expected_W2)
+
+
+# --- the per-sample loop: the same gradient, row by row ------------------------------------
+def run_backward_per_sample(m, params, X, Y):
+    """backward_per_sample(params, X, Y), checked like run_backward checks backward."""
+    before = snapshot(params, X)
+    Y0 = np.array(Y, copy=True)
+    grads = call(m, "backward_per_sample", params, X, Y)
+    if not isinstance(grads, dict):
+        fail(
+            f"backward_per_sample returned {describe(grads)}; expected a dict with the keys of"
+            f" params ({', '.join(params)}), each gradient shaped like its parameter."
+        )
+    if set(grads) != set(params):
+        fail(
+            f"backward_per_sample returned keys {sorted(grads)}, expected {sorted(params)}:"
+            " name each gradient after its parameter (grads['W1'] is dL/dW1)."
+        )
+    for name, value in params.items():
+        expect_array(grads[name], f"backward_per_sample's gradient for {name!r}", value.shape)
+    expect_unchanged("backward_per_sample", params, X, before)
+    if not np.array_equal(Y, Y0):
+        fail("backward_per_sample changed Y in place: compute new arrays instead.")
+    return grads
+
+
+def test_backward_per_sample_keeps_the_contract(m):
+    rng = np.random.default_rng(10)
+    params = {"W1": rng.normal(size=(3, 4)), "W2": rng.normal(size=(4, 2))}
+    run_backward_per_sample(m, params, rng.normal(size=(4, 3)), rng.integers(0, 2, size=(4, 2)))
+
+
+@pytest.mark.parametrize(
+    "sizes, n, bits",
+    [((3, 4, 2), 3, False), ((3, 4, 2), 8, False), ((5, 10, 5), 7, True)],
+    ids=["3-4-2-N3", "3-4-2-N8", "5-10-5-bits-N7"],
+)
+def test_backward_per_sample_equals_backward(m, sizes, n, bits):
+    """The loop and the matrix products add the same numbers, only in another order."""
+    rng = np.random.default_rng(11 + n)
+    D, H, K = sizes
+    params = {"W1": rng.normal(size=(D, H)), "W2": rng.normal(size=(H, K))}
+    X = rng.integers(0, 2, size=(n, D)) if bits else rng.normal(size=(n, D))
+    Y = rng.integers(0, 2, size=(n, K))
+    _, cache = run_forward(m, params, X, (n, K))
+    batched = run_backward(m, params, cache, Y, X)
+    looped = run_backward_per_sample(m, params, X, Y)
+    for name in params:
+        # Summation order differs, so allow rounding (1e-12 relative); atol only for zeros.
+        expect_close(
+            f"backward_per_sample's {name!r} differs from backward's on {n} rows ({D}-{H}-{K}):"
+            " the loop must give the same mean-loss gradient, every row at the same weights",
+            looped[name],
+            batched[name],
+            rtol=1e-12,
+            atol=1e-15,
+        )
+
+
+# --- training -------------------------------------------------------------------------------
+def test_online_sgd_step_on_one_row_is_the_documents_step(m):
+    """On one row, an online epoch is one full-batch step, and it is the document's step.
+
+    Expected: the document's own update (rate 0.1 on the gradient summed over the 2 outputs),
+    computed with the math module; with the mean over K = 2 outputs it needs rate 0.1 × 2 = 0.2.
+    """
+    params = {name: value.copy() for name, value in HAND.items()}
+    value = call(m, "online_sgd_epoch", params, HAND_X[2:], HAND_Y[2:], 0.2)
+    expect_close(
+        "online_sgd_epoch's loss on one row, measured before the update", value, 0.6868547627700998
+    )
+    expect_close(
+        "W1 after one online step on the row [1, 1]",
+        params["W1"],
+        [
+            [0.4970247060184835, -0.9773220928874192, 0.23777675533083278],
+            [1.4970247060184834, 0.7726779071125808, -2.0122232446691672],
+        ],
+    )
+    expect_close(
+        "W2 after one online step on the row [1, 1]",
+        params["W2"],
+        [
+            [0.9542176576115662, -0.5416448685333617],
+            [-2.0227573249767885, 0.22929931590680733],
+            [0.49230475704404497, 1.493000196920593],
+        ],
+    )
+
+
+SEED = 3  # seeds 0 to 5 all reach 100 %; one is fixed so the test never changes
+
+
+def test_online_sgd_learns_complements(m):
+    """The document's recipe from default_rng(3): 500 vectors, 10 epochs at 0.5, 5 000 new ones."""
+    rng = np.random.default_rng(SEED)
+    X, Y = m.make_complements(rng, 500)
+    params = m.init_params(rng)
+    trace = [call(m, "online_sgd_epoch", params, X, Y, 0.5) for _ in range(10)]
+    X_new, Y_new = m.make_complements(rng, 5000)
+    rate = call(m, "flawless_rate", params, X_new, Y_new)
+    if rate < 0.99:
+        fail(
+            f"after 10 epochs of online SGD at rate 0.5 from default_rng({SEED}), {rate:.1%} of"
+            f" 5 000 new vectors come out flawless, expected at least 99 %. Epoch losses went"
+            f" {trace[0]:.4f} -> {trace[-1]:.4f}."
+        )
+
+
+def test_minibatch_epochs_lower_the_loss(m):
+    rng = np.random.default_rng(0)
+    X, Y = m.make_complements(rng, 500)
+    params = m.init_params(rng)
+    start = run_loss(m, run_forward(m, params, X, (500, 5))[0], Y)
+    for _ in range(5):
+        call(m, "minibatch_epoch", params, X, Y, 2.0, 25)
+    end = run_loss(m, run_forward(m, params, X, (500, 5))[0], Y)
+    if not end < start / 2:
+        fail(
+            f"5 mini-batch epochs (batches of 25, rate 2.0) took the loss from {start:.4f} only"
+            f" to {end:.4f}, expected below half of it."
+        )
+
+
+@pytest.mark.document("004")
+def test_reproduces_document_run(m):
+    """np.random.seed(42): training bits, W1, W2, 10 online epochs at 0.5, then 5 000 vectors."""
+    losses, params, X_new = call(m, "document_run")
+    document = [
+        0.41375321,
+        0.13942819,
+        0.07611117,
+        0.05151639,
+        0.03867311,
+        0.03084649,
+        0.02559992,
+        0.02184708,
+        0.01903371,
+        0.01684861,
+    ]
+    # Printed to 8 decimals, so they match to half a unit of the last one.
+    expect_close(
+        "average loss of each of document 004's 10 epochs", losses, document, rtol=0, atol=5e-9
+    )
+    rate = call(m, "flawless_rate", params, X_new, 1 - X_new)
+    expect_close("flawless share of the 5 000 new vectors (the document gets 100 %)", rate, 1.0)
