@@ -5,6 +5,7 @@ pytest --solutions   the instructor's switch: the same tests against solutions/
 KATA_IMPL=solutions  the same switch, for IDEs and CI
 """
 
+import argparse
 import os
 
 import pytest
@@ -25,6 +26,7 @@ def pytest_addoption(parser):
         action="store_true",
         help="prove the kata: on pristine exercises/ no test of a student-written function passes",
     )
+    group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption(
         "--hint",
         metavar="EXERCISE",

@@ -8,11 +8,13 @@ table shows each exercise's progress and the next thing to do.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -34,7 +36,8 @@ class Outcome:
     document: str | None
     status: str = "pending"  # passed, failed, not started, skipped
     stub: str | None = None  # the function still to write, when not started
-    reason: str = ""
+    reason: str = ""  # the first line of the failure's message
+    message: str = ""
 
 
 @dataclass
@@ -141,8 +144,8 @@ class KataPlugin:
             )
             outcome.stub = func
         elif report.failed:
-            text = str(exc).strip() or type(exc).__name__
-            outcome.reason = text.splitlines()[0]
+            outcome.message = str(exc).strip() or type(exc).__name__
+            outcome.reason = outcome.message.splitlines()[0]
 
     def pytest_runtest_logreport(self, report):
         outcome = self.outcomes.get(report.nodeid)
@@ -275,6 +278,10 @@ class KataPlugin:
 
     def pytest_sessionfinish(self, session):
         self._update_streaks()
+        path = self.config.getoption("--kata-report")
+        if path:  # the outcomes as JSON, for the kata's own catalogue of wrong answers
+            rows = [{"test": nodeid, **asdict(o)} for nodeid, o in self.outcomes.items()]
+            Path(path).write_text(json.dumps(rows, indent=1), encoding="utf-8")
         if self.check_stubs and self.stub_check_failures():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
