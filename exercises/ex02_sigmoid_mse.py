@@ -100,32 +100,42 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     return trace
 
 
-def document_run(steps: int = 10_000) -> tuple[dict[int, float], np.ndarray]:
+def document_run(steps: int = 10_000):
     """Document 003's run: seed 0, W1 then W2 uniform, 10 000 steps at 0.1 × N = 0.4.
 
     Returns the loss printed every 2 500 steps (measured before that step's
-    update) and the outputs of the last forward pass, as the document prints them.
+    update), the outputs of the last forward pass, as the document prints them,
+    the trained params and the loss before every step.
     """
     legacy = np.random.RandomState(0)  # the same stream as np.random.seed(0)
     params = {"W1": legacy.uniform(size=(2, 2)), "W2": legacy.uniform(size=(2, 1))}
-    printed = {}
-    for step in range(steps):
+    trace = []
+    for _ in range(steps):
         out, cache = forward(params, X_XOR)
-        if step % 2500 == 0:
-            printed[step] = loss(out, Y_XOR)
+        trace.append(loss(out, Y_XOR))
         grads = backward(params, cache, Y_XOR)
         for name in params:
             params[name] -= 0.4 * grads[name]
-    return printed, out
+    printed = {step: trace[step] for step in range(0, steps, 2500)}
+    return printed, out, params, trace
 
 
-def main() -> None:
-    printed, out = document_run()
+def main(argv: list[str] | None = None) -> None:
+    from ._draw import decision_map, finish, loss_curve, options, save_plot
+
+    plot = options("A 2-2-1 sigmoid net learns XOR (document 003).", argv).plot
+    printed, out, params, trace = document_run()
     for step, value in printed.items():
         print(f"step {step:5d}   loss {value!r}")
     for bits, prediction, label in zip(X_XOR, out, Y_XOR, strict=True):
         print(f"bits {bits} -> prediction {prediction[0]: .8f}   label {label[0]}")
+    print(loss_curve(trace))
+    predict = lambda G: forward(params, G)[0][:, 0]  # noqa: E731
+    print(decision_map(predict, X_XOR, Y_XOR, title="XOR: the raw output, clipped to [0, 1]"))
+    finish(save_plot(plot, trace, predict, X_XOR, Y_XOR, "ex02: 2-2-1 on XOR") if plot else None)
 
 
 if __name__ == "__main__":
-    main()
+    from ._draw import run
+
+    run(main)

@@ -140,18 +140,27 @@ def document_run(steps: int = 1000) -> tuple[list[float], np.ndarray]:
     }
     trace = train(params, X_XOR, Y_XOR, 0.4, steps)
     P, _ = forward(params, X_XOR)
-    return trace, P
+    return trace, P, params
 
 
-def main() -> None:
-    trace, P = document_run()
+def main(argv: list[str] | None = None) -> None:
+    from ._draw import decision_map, finish, loss_curve, options, save_plot
+
+    plot = options("A 2-4-1 tanh/sigmoid net learns XOR (document 001).", argv).plot
+    trace, P, params = document_run()
     for step in range(0, len(trace), 20):
         print(f"{step}/{len(trace)}: loss = {trace[step]:.3f}")
     # Like the document, the final loss is the one measured before the last step.
     print(f"Final loss = {trace[-1]:.3f}")
     for bits, p, label in zip(X_XOR, P, Y_XOR, strict=True):
         print(f"bits {bits} -> prediction {p[0]:.8f}   label {label[0]}")
+    print(loss_curve(trace))
+    predict = lambda G: forward(params, G)[0][:, 0]  # noqa: E731
+    print(decision_map(predict, X_XOR, Y_XOR, title="XOR: the probability of 1"))
+    finish(save_plot(plot, trace, predict, X_XOR, Y_XOR, "ex03: 2-4-1 on XOR") if plot else None)
 
 
 if __name__ == "__main__":
-    main()
+    from ._draw import run
+
+    run(main)

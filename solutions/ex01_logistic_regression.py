@@ -109,34 +109,47 @@ def accuracy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> flo
     return float(np.mean((P > 0.5) == (Y == 1)))
 
 
-def document_run(
-    target: np.ndarray = Y_AND, epochs: int = 10_000
-) -> list[tuple[int, float, float]]:
+def document_run(target: np.ndarray = Y_AND, epochs: int = 10_000):
     """Document 000's loop, seeded: (epoch, cross-entropy, accuracy) every epochs/10.
 
     np.random.seed(0) and its Normal(0, 0.01²) start, learning rate 0.1 × N = 0.4.
     Like the document, each row is measured before that epoch's update.
+    Returns those rows, the trained params and the loss of every epoch.
     """
     legacy = np.random.RandomState(0)  # the same stream as np.random.seed(0)
     params = {"W": legacy.normal(scale=0.01, size=(2, 1)), "b": np.zeros((1, 1))}
-    rows = []
+    rows, trace = [], []
     for epoch in range(1, epochs + 1):
         P, cache = forward(params, X_TRUTH)
+        trace.append(loss(P, target))
         if epoch % (epochs // 10) == 0:
-            rows.append((epoch, loss(P, target), accuracy(params, X_TRUTH, target)))
+            rows.append((epoch, trace[-1], accuracy(params, X_TRUTH, target)))
         grads = backward(params, cache, target)
         for name in params:
             params[name] -= 0.4 * grads[name]
-    return rows
+    return rows, params, trace
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from ._draw import decision_map, finish, loss_curve, options, save_plot
+
+    plot = options("Logistic regression on AND, OR and XOR (document 000).", argv).plot
+    saved = None
     for name, target in (("AND", Y_AND), ("OR", Y_OR), ("XOR", Y_XOR)):
         print(f"{name}: cross-entropy / accuracy, seeded as document 000")
-        for epoch, xent, acc in document_run(target):
+        rows, params, trace = document_run(target)
+        for epoch, xent, acc in rows:
             print(f"  epoch {epoch:6d}   {xent:.10f} / {acc:.0%}")
+        print(loss_curve(trace, height=4, title=f"{name} loss"))
+        predict = lambda G, p=params: forward(p, G)[0][:, 0]  # noqa: E731
+        print(decision_map(predict, X_TRUTH, target, 32, 10, f"{name}: what the network says"))
+        if plot and name == "XOR":  # the instructive picture: one line cannot do it
+            saved = save_plot(plot, trace, predict, X_TRUTH, target, "ex01 on XOR")
     print("AND and OR are learned; XOR stays at 75 % or below: one line cannot separate it.")
+    finish(saved)
 
 
 if __name__ == "__main__":
-    main()
+    from ._draw import run
+
+    run(main)

@@ -161,24 +161,34 @@ def accuracy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> flo
     return float(np.mean(predict(params, X) == Y))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """The document's setting on seeded blobs: 20 points of 2 classes, a 2-2-3 net, rate 0.01.
 
     Like the document, it prints the loss every 1 000 of 10 000 iterations (here
     measured before that iteration's update), then the final probabilities; and
     the training accuracy. With 2 classes, the third output learns to say "never".
     """
+    from ._draw import decision_map, finish, loss_curve, options, save_plot
+
+    plot = options("A ReLU + softmax classifier on Gaussian blobs (document 002).", argv).plot
     rng = np.random.default_rng(0)
     X, Y = make_blobs(rng, 20, n_classes=2)
     params = init_params(rng)
+    trace = []
     for i in range(0, 10_000, 1000):
-        trace = train(params, X, Y, 0.01, 1000)
-        print(f"Loss at iteration {i}: {trace[0]}")
+        trace += train(params, X, Y, 0.01, 1000)
+        print(f"Loss at iteration {i}: {trace[i]}")
     P, _ = forward(params, X)
     for p, label in zip(P, Y, strict=True):
         print("probabilities", "  ".join(f"{v:.8e}" for v in p), f"  label {label}")
     print(f"training accuracy: {accuracy(params, X, Y):.0%}")
+    print(loss_curve(trace))
+    classes = lambda G: predict(params, G)  # noqa: E731
+    print(decision_map(classes, X, Y, title="the most probable class across the plane"))
+    finish(save_plot(plot, trace, classes, X, Y, "ex04: ReLU + softmax on blobs") if plot else None)
 
 
 if __name__ == "__main__":
-    main()
+    from ._draw import run
+
+    run(main)

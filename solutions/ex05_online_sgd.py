@@ -221,7 +221,10 @@ def document_run(epochs: int = 10) -> tuple[list[float], dict[str, np.ndarray], 
     return losses, params, legacy.binomial(1, 0.5, (5000, N_BITS))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    from ._draw import finish, loss_curve, options, save_plot
+
+    plot = options("A 5-10-5 sigmoid net learns bit complements, online (document 004).", argv).plot
     losses, params, X_new = document_run()
     for epoch, value in enumerate(losses, start=1):
         print(f"Epoch: {epoch}, Average Loss: {value:.8f}")
@@ -233,7 +236,11 @@ def main() -> None:
         print(f"Correct   {i + 1}: {1 - X_new[i]}")
     rate = flawless_rate(params, X_new, 1 - X_new)
     print(f"\nProportion of flawless instances on {len(X_new)} new examples: {rate:.0%}")
+    print(loss_curve(losses, height=6, title="average loss of each epoch"))
+    finish(save_plot(plot, losses, title="ex05: average loss of each epoch") if plot else None)
 
 
 if __name__ == "__main__":
-    main()
+    from ._draw import run
+
+    run(main)

@@ -120,6 +120,13 @@ class ContractSuite(Network):
                 first[name],
             )
 
+    def test_main_trains_and_prints_like_its_document(self, m, capsys):
+        """`python -m <module>` runs main(): it must run to the end and print something."""
+        call(m, "main", [])
+        out = capsys.readouterr().out
+        if "loss" not in out.lower():
+            fail(f"{m.__name__}.main() printed no loss:\n{out[:500]}")
+
     def test_logits_of_1000_stay_finite_and_silent(self, m):
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)

@@ -134,7 +134,7 @@ def test_cannot_learn_xor(m, seed):
 @pytest.mark.document("000")
 def test_reproduces_document_run(m):
     """np.random.seed(0) and the document's loop print these on AND (DOCUMENT-RUNS)."""
-    rows = call(m, "document_run")
+    rows, _, _ = call(m, "document_run")
     xent = {epoch: value for epoch, value, _ in rows}
     # Printed to 10 decimals, so they match to half a unit of the last one.
     expect_close("cross-entropy at epoch 1 000", xent[1000], 0.0430490895, rtol=0, atol=5e-11)

@@ -100,7 +100,7 @@ def test_learns_xor(m):
 @pytest.mark.document("003")
 def test_reproduces_document_run(m):
     """np.random.seed(0), W1 then W2 uniform, 10 000 steps: the document's four losses."""
-    printed, out = call(m, "document_run")
+    printed, out, _, _ = call(m, "document_run")
     document = {
         0: 0.14451072667400197,
         2500: 0.007930633168167129,
