@@ -19,6 +19,7 @@ import importlib.util
 import inspect
 import sys
 import traceback
+import types
 import warnings
 from pathlib import Path
 
@@ -105,6 +106,13 @@ def _import_file(exercise: str, path: Path):
     name = f"_kata_impl.{exercise}"
     if name in sys.modules and sys.modules[name].__file__ == str(path):
         return sys.modules[name]
+    package = sys.modules.get("_kata_impl")
+    if package is None or package.__path__[0] != str(path.parent):
+        # A package around the folder, so `from ._draw import ...` works; given modules
+        # the folder lacks come from solutions/.
+        package = types.ModuleType("_kata_impl")
+        package.__path__ = [str(path.parent), str(ROOT / "solutions")]
+        sys.modules["_kata_impl"] = package
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or not path.is_file():
         raise FileNotFoundError(f"no {path.name} in {where(path.parent)}")
@@ -378,7 +386,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
     n, k = out_shape
-    report, right, wrong = [], [], []
+    report, right, wrong, likely_first = [], [], [], None
     for name in params:
         numeric = numeric_gradient(f, params, name)
         err = relative_error(grads[name], numeric)
@@ -388,6 +396,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             continue
         wrong.append(name)
         likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k)
+        likely_first = likely_first or (f"{name} is {likely}" if likely else None)
         report.append(
             f"  {name}: "
             + (f"{likely}.\n  {' ' * len(name)}  " if likely else "")
@@ -397,9 +406,11 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         )
     if wrong:
         layers = diagnosis.explain_layers(wrong, right)
+        headline = likely_first or layers or "it disagrees with the numeric gradient"
         fail(
-            f"backward's gradient for {', '.join(wrong)} disagrees with the numeric gradient"
-            " (central differences of your loss(forward(...))):\n"
+            f"backward's gradient for {', '.join(wrong)} is wrong: {headline}\n"
+            "  compared with the numeric gradient (central differences of your"
+            " loss(forward(...))):\n"
             + "\n".join(report)
             + (f"\n  where to look: {layers}." if layers else "")
             + (f"\n  right: {', '.join(right)}." if right else "")

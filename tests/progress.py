@@ -185,10 +185,13 @@ class KataPlugin:
         if row.first_failure is not None:
             return f"fix {row.first_failure_test}\n       {row.first_failure.reason}"
         if row.stubs:
-            order = self._teaching_order(row.exercise)
-            first = min(row.stubs, key=lambda s: order.index(s) if s in order else len(order))
-            return f"write {first}() in {path}"
+            return f"write {self._first_stub(row)}() in {path}"
         return ""
+
+    def _first_stub(self, row: Row) -> str:
+        """The function still to write that comes first in the exercise's teaching order."""
+        order = self._teaching_order(row.exercise)
+        return min(row.stubs, key=lambda s: order.index(s) if s in order else len(order))
 
     def _teaching_order(self, exercise: str) -> list[str]:
         return list(getattr(harness.loaded(exercise), "STUDENT_WRITES", ()))
@@ -202,7 +205,7 @@ class KataPlugin:
         tr = terminalreporter
         columns = max(shutil.get_terminal_size().columns, 60)
         fancy = (getattr(sys.stdout, "encoding", "") or "").lower().startswith("utf")
-        full, empty, tick = ("█", "░", "✓") if fancy else ("#", ".", "+")
+        full, empty, tick, cross = ("█", "░", "✓", "✗") if fancy else ("#", ".", "+", "x")
         tr.write_sep("─" if fancy else "-", f"kata progress: {harness.where(harness.impl_root())}/")
         width = max(len(r.exercise) for r in rows)
         for row in rows:
@@ -212,12 +215,15 @@ class KataPlugin:
                 state = f"{tick} done"
             elif row.passed == 0 and row.failed == 0:
                 state = "not started"
-            elif row.failed:
-                state = f"{row.failed} failing, first {row.first_failure_test}"
+            elif row.stubs:
+                state = f"next: write {self._first_stub(row)}()"
             else:
-                state = self.next_step(row)
+                state = f"{row.failed} failing"
             line = f" {row.exercise:<{width}}  {bar} {row.passed:>3}/{row.total:<3} {state}"
             tr.write_line(_clip(line, columns), red=bool(row.failed), green=row.passed == row.total)
+            if row.first_failure is not None:  # the first failing test's one-line reason
+                reason = f"{row.first_failure_test}: {row.first_failure.reason}"
+                tr.write_line(_clip(f" {'':<{width}}  {cross} {reason}", columns), red=True)
         for row in rows:
             if row.reproduces:
                 tr.write_line(
