@@ -28,6 +28,9 @@ def pytest_addoption(parser):
     )
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption(
+        "--catalogue", action="store_true", help="also run the slow catalogue of student answers"
+    )
+    group.addoption(
         "--hint",
         metavar="EXERCISE",
         help="show the next hint for one exercise (e.g. --hint ex02) and run no tests",
@@ -55,3 +58,6 @@ def pytest_configure(config):
         pytest.exit("hint shown, no tests run", returncode=0)
     plugin = KataPlugin(config, impl, check_stubs=config.getoption("--check-stubs"))
     config.pluginmanager.register(plugin, "kata")
+    from tests.benchmarking import BenchmarkPlugin  # benchmarks only when asked for
+
+    config.pluginmanager.register(BenchmarkPlugin(config), "kata-benchmark")

@@ -69,7 +69,7 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool) -> str | None:
             (1 / k, f"K ({k}) times too small: divided by K, yet this loss averages over rows only")
         )
     candidates += [
-        (-1, "the sign is flipped: the gradient points uphill (P - Y, not Y - P)"),
+        (-1, "-1 times the right one: the sign is flipped, so it points uphill (P - Y, not Y - P)"),
         (2, "twice too large: a stray factor 2 (d/dx of ½ x² is x, not 2x)"),
         (0.5, "half what it should be: a stray factor ½"),
     ]
@@ -85,6 +85,16 @@ def explain_gradient(
     """The likely mistake behind one parameter's wrong gradient."""
     if not np.any(analytic) and np.any(numeric):
         return f"all zeros: nothing reaches {name} (is its gradient computed at all?)"
+    if name.startswith("b") and analytic.shape == (1, k) and k > 1:
+        # A softmax's logits can all move together without changing it, so the right
+        # gradient of the output bias adds up to 0; with P where P - onehot(Y) belongs,
+        # each row adds 1 (or 1/N), and the sum is N (or 1).
+        total = float(np.sum(analytic))
+        if abs(float(np.sum(numeric))) < 1e-9 and any(np.isclose(total, t) for t in (1, n)):
+            return (
+                f"missing the −1 at each row's label: its entries add up to {total:.4g}, not 0"
+                " (the gradient at the logits is P - onehot(Y), not P)"
+            )
     square = analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1
     if square and _close(analytic.T, numeric):
         return "transposed: swap the factors of the matrix product (X.T @ dZ, not dZ.T @ X)"
@@ -111,7 +121,8 @@ def explain_layers(wrong: list[str], right: list[str]) -> str | None:
         return (
             f"layer {last}'s gradients are right and layer {first}'s are not, so the mistake is"
             f" in going back through the hidden layer: multiply by the activation's derivative at"
-            f" the pre-activation Z{first} (not at the activation itself), after @ W{last}.T"
+            f" the pre-activation Z{first} (not at the activation itself), after @ W{last}.T."
+            f" Is that factor missing? For a ReLU it is the mask Z{first} > 0"
         )
     return None
 
@@ -119,9 +130,31 @@ def explain_layers(wrong: list[str], right: list[str]) -> str | None:
 def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
     """Advice for a gradient of the wrong shape."""
     if name.startswith("b") and len(got) == 2 and got[0] == n and got[1:] == want[1:]:
-        return "the bias gradient is not summed over the batch: sum dZ over the rows (axis=0)."
+        return "The bias gradient is not summed over the batch: sum dZ over the rows (axis=0)."
     if got == tuple(reversed(want)):
-        return "it is transposed: swap the factors of the matrix product."
+        return "It is transposed: swap the factors of the matrix product."
     if len(got) == 1 and got[0] == want[-1]:
-        return "keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
+        return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
     return ""
+
+
+def explain_ratio(r: float) -> str | None:
+    """A known answer that came out r times the expected value, for every entry."""
+    if np.isclose(r, 1, rtol=1e-9):
+        return None
+    if abs(r) < 1e-12:
+        return "every entry is 0: is anything computed at all?"
+    if np.isclose(r, -1, rtol=1e-6):
+        return "that is -1 × the expected value: the sign is flipped"
+    m = round(r) if r >= 1 else round(1 / r) if r > 0 else 0
+    if m >= 2 and np.isclose(r, m, rtol=1e-6):
+        return (
+            f"that is {m} × the expected value: a sum where the mean belongs, or a factor"
+            f" 1/{m} left out"
+        )
+    if m >= 2 and np.isclose(r, 1 / m, rtol=1e-6):
+        return (
+            f"that is 1/{m} of the expected value: a mean where a sum belongs, or divided by"
+            f" {m} once too often"
+        )
+    return f"that is {r:.4g} × the expected value, entry for entry: a constant factor is off"

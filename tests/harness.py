@@ -180,6 +180,9 @@ def call(m, fname: str, *args):
             f"{fname}{inspect.signature(fn)} in {module_file(m)} cannot be called with"
             f" {len(args)} arguments: keep the signature the exercise gives."
         )
+    swapped = _reordered(m, fname, fn)
+    if swapped:
+        fail(swapped)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # an overflow or log(0) is a mistake, not noise
@@ -191,24 +194,93 @@ def call(m, fname: str, *args):
     except Exception as exc:
         problem = exc
     # Outside the except block, so the report shows this message and no chained traceback.
-    hint = _warning_hint(problem)
+    hint = _hint(problem)
     fail(
         f"{fname} raised {type(problem).__name__}: {problem}\n{_student_frames(problem)}"
         + (f"\nhint: {hint}" if hint else "")
     )
 
 
-def _warning_hint(exc: BaseException) -> str:
+_reorders: dict = {}  # function -> message (or "") about the order of its arguments
+
+
+def _reordered(m, fname: str, fn) -> str:
+    """A message when fn takes the contract's arguments in another order, else "".
+
+    The contract is the pristine exercise's signature, the same as the reference
+    solution's; only a reordering is named here (a renamed argument is the student's
+    business, tests/test_kata.py reports it).
+    """
+    if fn not in _reorders:
+        _reorders[fn] = ""
+        try:
+            reference = importlib.import_module(f"solutions.{m.__name__.rpartition('.')[2]}")
+            ours = list(inspect.signature(getattr(reference, fname)).parameters)
+        except Exception:  # no reference to compare with: nothing to say
+            return ""
+        theirs = list(inspect.signature(fn).parameters)
+        if theirs != ours and sorted(theirs) == sorted(ours):
+            _reorders[fn] = (
+                f"{fname}({', '.join(theirs)}) in {module_file(m)} takes its arguments in another"
+                f" order than the contract's {fname}({', '.join(ours)}): the tests pass them in"
+                " that order; keep the signature the exercise gives."
+            )
+    return _reorders[fn]
+
+
+def _hint(exc: BaseException) -> str:
+    """What a numpy warning or a shape error usually means, read off the student's line."""
     text = str(exc)
-    if "overflow" in text:
-        return (
-            "exp of a large number overflows. For a sigmoid, only ever take exp of a"
-            " non-positive number; for a softmax, subtract each row's maximum first."
-        )
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_frame(f.filename)]
+    func, line = (frames[-1].name, frames[-1].line or "") if frames else ("", "")
+    code = line.replace(" ", "")
+    softmax = "softmax" in func or "sum(" in code
+    if "overflow" in text and ("exp" in text or "cosh" in text):
+        if "where(" in code:
+            return (
+                "np.where computes both branches on every entry before it picks one, so the"
+                " branch it throws away still takes exp of a large number (exp(-z) for a large"
+                " negative z overflows). Take exp only of -|z|, which is never positive, and"
+                " combine the two forms after."
+            )
+        if "tanh" in func or "cosh" in text or "-np.exp(-" in code or "-exp(-" in code:
+            return (
+                "exp of a large number overflows: a tanh written with exp (or cosh) overflows"
+                " for |z| of a few hundred. Use np.tanh, which stays finite everywhere."
+            )
+        if softmax:
+            return (
+                "exp of a large number overflows: a softmax without the max shift takes exp of"
+                " the raw logits. Subtract each row's own maximum first (it leaves the softmax"
+                " unchanged); exp then never sees more than 0."
+            )
+        if "sigmoid" in func or "1+np.exp(" in code or "1+exp(" in code:
+            return (
+                "exp of a large number overflows. For a sigmoid, only ever take exp of a"
+                " non-positive number; the sigmoid of a large negative number z takes exp(-z),"
+                " which overflows. Use exp(-|z|) and the form that fits each sign."
+            )
+        return "exp of a large number overflows: keep every argument of exp at most about 700."
     if "divide by zero" in text and "log" in text:
-        return "log(0) is -inf. Keep the argument of log away from 0."
+        return (
+            "a log of 0 is -inf: an output saturated to exactly 0 or 1 reaches log here."
+            " Keep the argument of log away from 0 (floor it at a tiny positive number)."
+        )
     if "invalid value" in text:
-        return "a NaN appeared (0 * inf, inf - inf or 0 / 0); look for log(0) or overflow."
+        if softmax and "divide" in text:
+            return (
+                "0 / 0: every exp of a row underflowed to 0, because the row was shifted by a"
+                " maximum that is not its own. Subtract each row's own maximum (axis=1,"
+                " keepdims=True)."
+            )
+        if "log" in text:
+            return "log of a negative number: is a probability outside [0, 1] reaching log?"
+        return "a NaN appeared (0 * inf, inf - inf or 0 / 0); look for a log of 0 or an overflow."
+    if isinstance(exc, ValueError) and any(w in text for w in ("broadcast", "mismatch", "align")):
+        return (
+            "the shapes do not fit together. Write each array's shape beside it: is a factor"
+            " transposed, or a matrix product in the wrong order?"
+        )
     return ""
 
 
@@ -233,10 +305,10 @@ def expect_array(value, what: str, shape: tuple[int, ...], advice: str = "") -> 
             " compute it with numpy operations (np.asarray turns a list into an array)."
         )
     if value.shape != shape:
-        extra = ""
-        if value.shape == tuple(reversed(shape)):
+        extra = ""  # unless the caller's advice says more
+        if not advice and value.shape == tuple(reversed(shape)):
             extra = " It looks transposed."
-        elif value.size == int(np.prod(shape)):
+        elif not advice and value.size == int(np.prod(shape)):
             extra = " Same number of entries: keep every array 2-D, (N, K) not (N,)."
         fail(f"{what} has shape {value.shape}, expected {shape}.{extra} {advice}".rstrip())
     if value.dtype != np.float64:
@@ -301,7 +373,10 @@ def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
             " `return output, cache`, the cache being whatever backward needs."
         )
     if not isinstance(result, tuple | list) or len(result) != 2:
-        fail(f"forward returned {describe(result)}; the contract is `return output, cache`.")
+        missing = " (is a `return` missing?)" if result is None else ""
+        fail(
+            f"forward returned {describe(result)}{missing}; the contract is `return output, cache`."
+        )
     output, cache = result
     expect_array(output, "forward's output", out_shape)
     if cache is None:
@@ -320,7 +395,26 @@ def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
 
 def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[str, np.ndarray]:
     """backward(params, cache, Y), checked: same keys, shapes and dtype as params."""
-    return run_gradients(m, "backward", params, (params, cache, Y), X)
+    arrays = _arrays_in(cache)
+    before = [np.array(a, copy=True) for _, a in arrays]
+    grads = run_gradients(m, "backward", params, (params, cache, Y), X)
+    for (label, a), b in zip(arrays, before, strict=True):
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            fail(
+                f"backward changed its cache in place ({label}, an array forward returned):"
+                " compute new arrays instead (write `d = P - Y`, not `P -= Y`)."
+            )
+    return grads
+
+
+def _arrays_in(cache) -> list[tuple[str, np.ndarray]]:
+    """The arrays of a cache (an array, or a tuple, list or dict of them), with their names."""
+    if isinstance(cache, np.ndarray):
+        return [("cache", cache)]
+    if not isinstance(cache, dict | tuple | list):
+        return []
+    items = cache.items() if isinstance(cache, dict) else enumerate(cache)
+    return [(f"cache[{k!r}]", v) for k, v in items if isinstance(v, np.ndarray)]
 
 
 def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> dict:
@@ -333,8 +427,15 @@ def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> di
             f" ({', '.join(params)}), each gradient shaped like its parameter."
         )
     if set(grads) != set(params):
+        missing = [repr(k) for k in params if k not in grads]
+        problem = (
+            f" the gradient{'s' * (len(missing) > 1)} for {', '.join(missing)}"
+            f" {'are' if len(missing) > 1 else 'is'} missing;"
+            if missing
+            else ""
+        )
         fail(
-            f"{fname} returned keys {sorted(grads)}, expected {sorted(params)}:"
+            f"{fname} returned keys {sorted(grads)}, expected {sorted(params)}:{problem}"
             " name each gradient after its parameter (grads['W1'] is dL/dW1)."
         )
     for name, value in params.items():
@@ -425,11 +526,14 @@ def expect_close(what: str, actual, expected, rtol: float = 1e-7, atol: float = 
         fail(f"{what}: shape {actual_arr.shape}, expected {expected.shape}.")
     close = np.isclose(actual_arr, expected, rtol=rtol, atol=atol)
     if not np.all(close):
+        ratio = diagnosis.factor(actual_arr, expected)
+        why = diagnosis.explain_ratio(ratio) if ratio is not None else None
+        why = f"\n  {why}." if why else ""
         if expected.ndim == 0:
-            fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.")
+            fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{why}")
         idx = tuple(int(i) for i in np.argwhere(~close)[0])
         fail(
             f"{what}: entry {list(idx)} expected {expected[idx]:.10g}, got"
-            f" {actual_arr[idx]:.10g}.\n  expected {np.array2string(expected, precision=8)}"
+            f" {actual_arr[idx]:.10g}.{why}\n  expected {np.array2string(expected, precision=8)}"
             f"\n  got      {np.array2string(actual_arr, precision=8)}"
         )

@@ -1,0 +1,495 @@
+"""A catalogue of student answers, to prove the tests: wrong ones they must catch, right ones
+they must accept.
+
+Each answer is one reference solution with a few of its lines replaced by what a student
+would write: `replace` holds (line as in solutions/, the student's line) pairs, each old
+string found exactly once. tests/test_catalogue.py runs an exercise's tests against every
+answer, as a student would run them.
+
+A wrong answer must fail, and the first failure's message must contain every word of
+`expect` (the diagnosis's own phrase, wherever the diagnosis knows the mistake); when `test`
+is set, the first failing test's name must contain it (networks that are wrong but
+consistent, which no gradient check can see, must fail at a known answer). A right answer,
+written in another style than the reference, must pass every test.
+
+Run it with  pytest --catalogue -m catalogue
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Answer(NamedTuple):
+    id: str
+    exercise: str  # ex01 … ex05
+    replace: tuple[tuple[str, str], ...]
+    expect: tuple[str, ...] = ()  # words the first failure's message must contain
+    test: str = ""  # a word of the name of the first failing test
+
+
+# Lines of the reference solutions that several answers replace.
+STABLE_SIGMOID = """\
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"""
+BCE = """\
+    p_right = np.where(Y == 1, P, 1 - P)
+    return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))"""
+NAIVE_BCE = "    return float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))"
+EX01_GRADS = '    return {"W": X.T @ dZ, "b": dZ.sum(axis=0, keepdims=True)}'
+EX05_GRADS = '    return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}'
+SOFTMAX = """\
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)"""
+RELU_MASK = '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)  # relu\'s slope: 1 where Z1 > 0, else 0'
+
+WRONG: tuple[Answer, ...] = (
+    # --- ex01: logistic regression ----------------------------------------------------------
+    Answer(
+        "ex01-unstable-sigmoid",
+        "ex01",
+        ((STABLE_SIGMOID, "    return 1 / (1 + np.exp(-z))"),),
+        expect=("overflow", "sigmoid of a large negative number"),
+    ),
+    Answer(
+        "ex01-no-mean",
+        "ex01",
+        (("dZ = (P - Y) / P.size", "dZ = P - Y"),),
+        expect=("N·K (5·3) times too large",),
+    ),
+    Answer(
+        "ex01-sign-flipped",
+        "ex01",
+        (("dZ = (P - Y) / P.size", "dZ = (Y - P) / P.size"),),
+        expect=("sign is flipped",),
+    ),
+    Answer(
+        "ex01-transposed",
+        "ex01",
+        (('"W": X.T @ dZ', '"W": dZ.T @ X'),),
+        expect=("transposed",),
+    ),
+    Answer(
+        "ex01-bias-not-summed",
+        "ex01",
+        (('"b": dZ.sum(axis=0, keepdims=True)', '"b": dZ'),),
+        expect=("not summed over the batch",),
+    ),
+    Answer(
+        "ex01-bias-not-computed",
+        "ex01",
+        ((EX01_GRADS, '    return {"W": X.T @ dZ}'),),
+        expect=("gradient for 'b' is missing",),
+    ),
+    Answer(
+        "ex01-cache-changed",
+        "ex01",
+        (
+            (
+                "    dZ = (P - Y) / P.size",
+                "    P -= Y  # the error at the logits\n    dZ = P / P.size",
+            ),
+        ),
+        expect=("changed its cache", "in place"),
+    ),
+    Answer(
+        "ex01-loss-summed",
+        "ex01",
+        (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
+        expect=("4 × the expected", "a sum where the mean belongs"),
+    ),
+    Answer(
+        "ex01-log-of-0",
+        "ex01",
+        ((BCE, NAIVE_BCE),),
+        expect=("divide by zero", "log of 0"),
+    ),
+    Answer(
+        "ex01-no-cache",
+        "ex01",
+        (("    return P, (X, P)", "    return P"),),
+        expect=("return output, cache",),
+    ),
+    Answer(
+        "ex01-forgot-return",
+        "ex01",
+        (("    return P, (X, P)", "    cache = (X, P)"),),
+        expect=("forward returned None", "`return` missing"),
+    ),
+    Answer(
+        "ex01-output-a-list",
+        "ex01",
+        (("    return P, (X, P)", "    return P.tolist(), (X, P)"),),
+        expect=("is a list", "numpy array"),
+    ),
+    Answer(
+        "ex01-no-bias",  # consistent: forward ignores b, backward says so; known answers see it
+        "ex01",
+        (
+            ('sigmoid(X @ params["W"] + params["b"])', 'sigmoid(X @ params["W"])'),
+            ('"b": dZ.sum(axis=0, keepdims=True)', '"b": np.zeros_like(params["b"])'),
+        ),
+        test="test_forward_known_answer",
+    ),
+    Answer(
+        "ex01-given-function-renamed",
+        "ex01",
+        (
+            (
+                "def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,",
+                "def fit(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,",
+            ),
+        ),
+        expect=("no function `train`", "Restore it"),
+    ),
+    # --- ex02: sigmoid hidden layer, linear output, squared error ------------------------------
+    Answer(
+        "ex02-prime-of-the-activation",
+        "ex02",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1 - s)",
+                "    return z * (1 - z)  # z is the sigmoid's output",
+            ),
+        ),
+        expect=("pre-activation",),
+    ),
+    Answer(
+        "ex02-prime-at-A",
+        "ex02",
+        (("sigmoid_prime(Z1)", "sigmoid_prime(A)"),),
+        expect=("W1", "pre-activation"),
+    ),
+    Answer(
+        "ex02-stray-2",
+        "ex02",
+        (("dout = (out - Y) / out.size", "dout = 2 * (out - Y) / out.size"),),
+        expect=("stray factor 2",),
+    ),
+    Answer(
+        "ex02-mean-over-rows-only",
+        "ex02",
+        (("dout = (out - Y) / out.size", "dout = (out - Y) / len(Y)"),),
+        expect=("K (3) times too large",),
+    ),
+    Answer(
+        "ex02-loss-without-half",
+        "ex02",
+        (("np.mean(0.5 * (out - Y) ** 2)", "np.mean((out - Y) ** 2)"),),
+        expect=("2 × the expected",),
+    ),
+    Answer(
+        "ex02-cache-spread-out",
+        "ex02",
+        (("    return out, (X, Z1, A, out)", "    return out, X, Z1, A"),),
+        expect=("a tuple of length 4", "return output, cache"),
+    ),
+    Answer(
+        "ex02-loss-per-output",
+        "ex02",
+        (("float(np.mean(0.5 * (out - Y) ** 2))", "np.mean(0.5 * (out - Y) ** 2, axis=0)"),),
+        expect=("an array of shape (3,)", "one number"),
+    ),
+    Answer(
+        "ex02-changed-signature",
+        "ex02",
+        (
+            (
+                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray)",
+                "def backward(params, cache, Y, lr)",
+            ),
+        ),
+        expect=("keep the signature",),
+    ),
+    Answer(
+        "ex02-sigmoid-output",  # consistent: a sigmoid output and its derivative in backward
+        "ex02",
+        (
+            ('out = A @ params["W2"]', 'out = sigmoid(A @ params["W2"])'),
+            ("dout = (out - Y) / out.size", "dout = (out - Y) * out * (1 - out) / out.size"),
+        ),
+        test="test_forward_known_answer",
+    ),
+    # --- ex03: tanh hidden layer, sigmoid output, cross-entropy ---------------------------------
+    Answer(
+        "ex03-bias-mean",
+        "ex03",
+        (('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": dZ2.mean(axis=0, keepdims=True)'),),
+        expect=("N (5) times too small",),
+    ),
+    Answer(
+        "ex03-b1-not-summed",
+        "ex03",
+        (('"b1": dZ1.sum(axis=0, keepdims=True)', '"b1": dZ1'),),
+        expect=("not summed over the batch",),
+    ),
+    Answer(
+        "ex03-b2-zeros",
+        "ex03",
+        (('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": np.zeros_like(params["b2"])'),),
+        expect=("all zeros",),
+    ),
+    Answer(
+        "ex03-prime-at-A",
+        "ex03",
+        (("tanh_prime(Z1)", "tanh_prime(A)"),),
+        expect=("pre-activation",),
+    ),
+    Answer(
+        "ex03-tanh-by-hand",
+        "ex03",
+        (
+            (
+                "A = np.tanh(Z1)",
+                "A = (np.exp(Z1) - np.exp(-Z1)) / (np.exp(Z1) + np.exp(-Z1))",
+            ),
+        ),
+        expect=("overflow", "np.tanh"),
+    ),
+    Answer(
+        "ex03-output-1d",
+        "ex03",
+        (("    return P, (X, Z1, A, P)", "    return P.ravel(), (X, Z1, A, P)"),),
+        expect=("(N, K) not (N,)",),
+    ),
+    Answer(
+        "ex03-sigmoid-hidden",  # consistent: the wrong activation, with its own derivative
+        "ex03",
+        (
+            ("A = np.tanh(Z1)", "A = sigmoid(Z1)"),
+            ("tanh_prime(Z1)", "A * (1 - A)"),
+        ),
+        test="test_forward_known_answer",
+    ),
+    Answer(
+        "ex03-no-biases",  # consistent: biases never used, their gradients zero
+        "ex03",
+        (
+            ('Z1 = X @ params["W1"] + params["b1"]', 'Z1 = X @ params["W1"]'),
+            ('P = sigmoid(A @ params["W2"] + params["b2"])', 'P = sigmoid(A @ params["W2"])'),
+            ('"b1": dZ1.sum(axis=0, keepdims=True)', '"b1": np.zeros_like(params["b1"])'),
+            ('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": np.zeros_like(params["b2"])'),
+        ),
+        test="test_forward_known_answer",
+    ),
+    # --- ex04: ReLU hidden layer, softmax output, cross-entropy on labels ----------------------
+    Answer(
+        "ex04-unstable-softmax",
+        "ex04",
+        (("e = np.exp(z - z.max(axis=1, keepdims=True))", "e = np.exp(z)"),),
+        expect=("overflow", "softmax without the max shift"),
+    ),
+    Answer(
+        "ex04-softmax-global-max",
+        "ex04",
+        (("e = np.exp(z - z.max(axis=1, keepdims=True))", "e = np.exp(z - z.max())"),),
+        expect=("each row's own maximum",),
+    ),
+    Answer(
+        "ex04-relu-in-place",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    z[z < 0] = 0\n    return z"),),
+        expect=("relu changed its argument in place",),
+    ),
+    Answer(
+        "ex04-no-relu-mask",
+        "ex04",
+        ((RELU_MASK, '    dZ1 = dZ2 @ params["W2"].T'),),
+        expect=("W1, b1", "mask"),
+    ),
+    Answer(
+        "ex04-no-minus-one",
+        "ex04",
+        (("dZ2 = (P - np.eye(P.shape[1])[Y]) / len(Y)", "dZ2 = P / len(Y)"),),
+        expect=("the −1 at each row's label",),
+    ),
+    Answer(
+        "ex04-no-mean",
+        "ex04",
+        (("dZ2 = (P - np.eye(P.shape[1])[Y]) / len(Y)", "dZ2 = P - np.eye(P.shape[1])[Y]"),),
+        expect=("N (5) times too large",),
+    ),
+    Answer(
+        "ex04-transposed",
+        "ex04",
+        (('"W2": A.T @ dZ2', '"W2": dZ2.T @ A'),),
+        expect=("transposed",),
+    ),
+    Answer(
+        "ex04-log-of-0",
+        "ex04",
+        (
+            (
+                "np.log(np.maximum(p_label, np.finfo(float).tiny))",
+                "np.log(p_label)",
+            ),
+        ),
+        expect=("divide by zero", "log of 0"),
+    ),
+    Answer(
+        "ex04-loss-summed",
+        "ex04",
+        (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
+        expect=("4 × the expected", "a sum where the mean belongs"),
+    ),
+    Answer(
+        "ex04-arguments-swapped",
+        "ex04",
+        (
+            (
+                "def forward(params: dict[str, np.ndarray], X: np.ndarray)",
+                "def forward(X: np.ndarray, params: dict[str, np.ndarray])",
+            ),
+        ),
+        expect=("forward(X, params)", "order"),
+    ),
+    Answer(
+        "ex04-no-relu",  # consistent: a linear hidden layer, no mask in backward either
+        "ex04",
+        (("A = relu(Z1)", "A = Z1"), (RELU_MASK, '    dZ1 = dZ2 @ params["W2"].T')),
+        test="test_forward_known_answer",
+    ),
+    # --- ex05: 5-10-5 sigmoid net, online SGD -------------------------------------------------
+    Answer(
+        "ex05-sigmoid-where-both-branches",
+        "ex05",
+        (
+            (
+                STABLE_SIGMOID,
+                "    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))",
+            ),
+        ),
+        expect=("overflow", "both branches"),
+    ),
+    Answer(
+        "ex05-step-inside-backward",
+        "ex05",
+        (
+            (
+                EX05_GRADS,
+                '    grads = {"W1": X.T @ dZ1, "W2": A.T @ dZ2}\n'
+                "    for name in params:\n"
+                "        params[name] -= 0.5 * grads[name]  # take the step right away\n"
+                "    return grads",
+            ),
+        ),
+        expect=("changed params['W1'] in place",),
+    ),
+    Answer(
+        "ex05-prime-at-A",
+        "ex05",
+        (("sigmoid_prime(Z1)", "sigmoid_prime(A)"),),
+        expect=("pre-activation",),
+    ),
+    Answer(
+        "ex05-log-of-0",
+        "ex05",
+        ((BCE, NAIVE_BCE),),
+        expect=("divide by zero", "log of 0"),
+    ),
+    Answer(
+        "ex05-cache-none",
+        "ex05",
+        (("    return P, (X, Z1, A, P)", "    return P, None"),),
+        expect=("None as its cache",),
+    ),
+    Answer(
+        "ex05-per-sample-mean-over-rows",
+        "ex05",
+        (
+            (
+                '{"W1": dW1 / Y.size, "W2": dW2 / Y.size}',
+                '{"W1": dW1 / len(Y), "W2": dW2 / len(Y)}',
+            ),
+        ),
+        expect=("backward_per_sample", "2 × the expected"),
+    ),
+    Answer(
+        "ex05-per-sample-transposed",
+        "ex05",
+        (("dW2 += np.outer(a, e2)", "dW2 += np.outer(e2, a)"),),
+        expect=("backward_per_sample", "transposed"),
+    ),
+)
+
+
+RIGHT: tuple[Answer, ...] = (
+    Answer(
+        "ex01-einsum-dict-cache-tanh-sigmoid",
+        "ex01",
+        (
+            (STABLE_SIGMOID, "    return 0.5 * (1 + np.tanh(z / 2))"),
+            ("    return P, (X, P)", '    return P, {"X": X, "P": P}'),
+            ("    X, P = cache", '    X, P = cache["X"], cache["P"]'),
+            (
+                EX01_GRADS,
+                '    return {"W": np.einsum("nd,nk->dk", X, dZ),'
+                ' "b": np.add.reduce(dZ, axis=0, keepdims=True)}',
+            ),
+        ),
+    ),
+    Answer(
+        "ex02-dot-reordered-cache-tanh-prime",
+        "ex02",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1 - s)",
+                "    return 0.25 * (1 - np.tanh(z / 2) ** 2)",
+            ),
+            ("    return out, (X, Z1, A, out)", "    return out, (out, A, Z1, X)"),
+            ("    X, Z1, A, out = cache", "    out, A, Z1, X = cache"),
+            (
+                'dZ1 = (dout @ params["W2"].T) * sigmoid_prime(Z1)',
+                'dZ1 = np.dot(dout, params["W2"].T) * sigmoid_prime(Z1)',
+            ),
+            ("np.mean(0.5 * (out - Y) ** 2)", "0.5 * np.mean(np.square(out - Y))"),
+        ),
+    ),
+    Answer(
+        "ex03-logaddexp-sigmoid-dict-cache",
+        "ex03",
+        (
+            (STABLE_SIGMOID, "    return np.exp(-np.logaddexp(0, -z))"),
+            ("    return P, (X, Z1, A, P)", '    return P, {"X": X, "A": A, "P": P}'),
+            ("    X, Z1, A, P = cache", '    X, A, P = cache["X"], cache["A"], cache["P"]'),
+            ("tanh_prime(Z1)", "(1 - A**2)"),
+            (
+                BCE,
+                "    P = np.clip(P, 1e-300, 1 - 1e-16)\n"
+                "    return float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))",
+            ),
+        ),
+    ),
+    Answer(
+        "ex04-log-sum-exp-augmented-bias",
+        "ex04",
+        (
+            (
+                SOFTMAX,
+                "    m = z.max(axis=1, keepdims=True)\n"
+                "    lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))\n"
+                "    return np.exp(z - lse)",
+            ),
+            (
+                'Z1 = X @ params["W1"] + params["b1"]',
+                "Xb = np.hstack([X, np.ones((len(X), 1))])  # a column of ones for the bias\n"
+                '    Z1 = Xb @ np.vstack([params["W1"], params["b1"]])',
+            ),
+            ("p_label = P[np.arange(len(Y)), Y]", "p_label = np.take_along_axis(P, Y[:, None], 1)"),
+            ("np.eye(P.shape[1])[Y]", "(Y[:, None] == np.arange(P.shape[1]))"),
+            (RELU_MASK, '    dZ1 = np.where(Z1 > 0, dZ2 @ params["W2"].T, 0.0)'),
+            ('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": np.ones((1, len(Y))) @ dZ2'),
+        ),
+    ),
+    Answer(
+        "ex05-broadcast-outer-clipped-sigmoid",
+        "ex05",
+        (
+            (STABLE_SIGMOID, "    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))"),
+            ("dW2 += np.outer(a, e2)", "dW2 += a[:, None] * e2[None, :]"),
+            ("dW1 += np.outer(x, e1)", "dW1 += x[:, None] * e1"),
+            (EX05_GRADS, '    return {"W1": np.einsum("nd,nh->dh", X, dZ1), "W2": A.T @ dZ2}'),
+            (BCE, "    return -np.mean(np.log(np.where(Y == 1, P, 1 - P).clip(1e-300)))"),
+        ),
+    ),
+)

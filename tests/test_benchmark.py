@@ -1,0 +1,171 @@
+"""Per-sample loops against vectorized code, for every network: equal first, then timed.
+
+The equality tests run in every test run (and in CI): for each network and
+several batch sizes, the loop, the reference solution and the fast tier give the
+same gradient and the same SGD step. They test only code the kata gives (the
+solutions and tests/bench_impls.py), so they pass from the start.
+
+The benchmarks (tests that take pytest-benchmark's `benchmark` fixture) run only
+when asked for; tests/benchmarking.py deselects them otherwise:
+
+    pytest --benchmark-only                  every benchmark, then the speedup summary
+    pytest --benchmark-only -m ex05          one network
+    pytest --benchmark-only --benchmark-autosave     ... and keep the run in .benchmarks/
+    pytest --benchmark-only --benchmark-compare      ... against the last kept run
+
+Each group (e.g. "ex05 gradient N=500") puts the tiers of one computation side by
+side: loop, vectorized, vectorized_fast, and kernel_floor, the numpy calls of the
+fast tier alone (so fast ÷ floor is the cost of the Python around them).
+"""
+
+import numpy as np
+import pytest
+
+from tests import bench_impls as bench
+from tests.harness import expect_close
+
+pytestmark = pytest.mark.given
+
+NETWORKS = [pytest.param(ex, marks=getattr(pytest.mark, ex), id=ex) for ex in bench.NETWORKS]
+RTOL, ATOL = 1e-10, 1e-14  # the atol only for entries that cancel to nearly 0 (|g| ~ 1e-6)
+LR = 0.1
+
+
+def expect_same(what: str, actual: dict, expected: dict) -> None:
+    assert set(actual) == set(expected), f"{what}: keys {sorted(actual)}, not {sorted(expected)}"
+    for name in expected:
+        expect_close(f"{what}, {name}", actual[name], expected[name], rtol=RTOL, atol=ATOL)
+
+
+def copy(params: dict) -> dict:
+    return {name: value.copy() for name, value in params.items()}
+
+
+# --- equality: every run ---------------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 3, 64, 500], ids=lambda n: f"N{n}")
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex, n):
+    params, X, Y = bench.make_data(ex, n)
+    before = copy(params), X.copy(), Y.copy()
+    expected = bench.vectorized(ex)(params, X, Y)
+    fast = bench.FAST[ex](params, n)
+    expect_same(f"{ex} loop gradient, N={n}", bench.LOOP[ex](params, X, Y), expected)
+    expect_same(f"{ex} vectorized_fast gradient, N={n}", fast.gradient(params, X, Y), expected)
+    expect_same(f"{ex} inputs after the gradients", params, before[0])
+    assert np.array_equal(X, before[1]) and np.array_equal(Y, before[2]), "X or Y changed"
+
+    stepped = copy(params)
+    bench.sgd_step(stepped, expected, LR)
+    by_loop = copy(params)
+    bench.sgd_step(by_loop, bench.LOOP[ex](by_loop, X, Y), LR)
+    by_fast = copy(params)
+    fast.step(by_fast, X, Y, LR)
+    expect_same(f"{ex} SGD step with the loop gradient, N={n}", by_loop, stepped)
+    expect_same(f"{ex} vectorized_fast SGD step, N={n}", by_fast, stepped)
+
+
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_kernel_floor_replays_exactly_the_fast_tier(ex):
+    params, X, Y = bench.make_data(ex, 64)
+    fast = bench.FAST[ex](params, 64)
+    calls = bench.record_kernels(fast, params, X, Y)
+    assert calls, "record_kernels logged no numpy call"
+    for g in fast.grads.values():
+        g.fill(np.nan)
+    bench.kernel_floor(calls)()
+    expect_same(f"{ex} kernel floor's gradient", fast.grads, bench.vectorized(ex)(params, X, Y))
+
+
+# --- benchmarks: pytest --benchmark-only -------------------------------------------------------
+SIZES = (4, 64, 500, 4096, 16384)
+TIERS = ("loop", "vectorized", "vectorized_fast", "kernel_floor")
+TRAIN_N = {"ex01": 4, "ex02": 4, "ex03": 4, "ex04": 20, "ex05": 500}  # each document's batch
+SLOW_LOOP_ROUNDS = 3  # a loop over 4 096 rows or more: a few timed calls are enough
+
+
+def label(benchmark, ex: str, task: str, n: int, tier: str) -> None:
+    benchmark.group = f"{ex} {task} N={n}"
+    benchmark.extra_info.update(network=ex, task=task, n=n, tier=tier)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("n", SIZES, ids=lambda n: f"N{n}")
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_gradient(benchmark, ex, n, tier):
+    """The whole batch's gradient, from params, X and Y."""
+    label(benchmark, ex, "gradient", n, tier)
+    params, X, Y = bench.make_data(ex, n)
+    if tier == "loop":
+        if n >= 4096:
+            benchmark.pedantic(bench.LOOP[ex], (params, X, Y), rounds=SLOW_LOOP_ROUNDS)
+        else:
+            benchmark(bench.LOOP[ex], params, X, Y)
+    elif tier == "vectorized":
+        benchmark(bench.vectorized(ex), params, X, Y)
+    elif tier == "vectorized_fast":
+        benchmark(bench.FAST[ex](params, n).gradient, params, X, Y)
+    else:
+        benchmark(bench.kernel_floor(bench.record_kernels(bench.FAST[ex](params, n), params, X, Y)))
+
+
+@pytest.mark.parametrize("tier", TIERS[:3])
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_train_step(benchmark, ex, tier):
+    """One full-batch training step on the document's batch size: gradient, then update."""
+    n = TRAIN_N[ex]
+    label(benchmark, ex, "train step", n, tier)
+    params, X, Y = bench.make_data(ex, n)
+    if tier == "loop":
+        loop = bench.LOOP[ex]
+
+        def step():
+            bench.sgd_step(params, loop(params, X, Y), LR)
+    elif tier == "vectorized":
+        m = bench.MODULES[ex]
+
+        def step():
+            _, cache = m.forward(params, X)
+            bench.sgd_step(params, m.backward(params, cache, Y), LR)
+    else:
+        fast = bench.FAST[ex](params, n)
+
+        def step():
+            fast.step(params, X, Y, LR)
+
+    benchmark(step)
+
+
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_train_step_torch(benchmark, ex):
+    """The same step in PyTorch (CPU, float64), as its users write it; needs torch installed.
+
+    zero_grad, forward, loss, backward, optimizer step. The loss is part of it: autograd
+    starts from it. It must land where the solution's step lands before it is timed.
+    """
+    pytest.importorskip("torch")
+    n = TRAIN_N[ex]
+    label(benchmark, ex, "train step", n, "torch")
+    params, X, Y = bench.make_data(ex, n)
+    step, weights = bench.torch_step(ex, params, X, Y, LR)
+    step()
+    expected = copy(params)
+    bench.sgd_step(expected, bench.vectorized(ex)(params, X, Y), LR)
+    expect_same(f"{ex} PyTorch's SGD step", weights(), expected)
+    benchmark(step)
+
+
+@pytest.mark.ex05
+@pytest.mark.parametrize("tier", ["loop", "vectorized"])
+def test_sgd_epoch(benchmark, tier):
+    """ex05's document trains online: 500 rows, an update after each (the loop tier).
+
+    The vectorized tier runs the same epoch in mini-batches of 50: ten updates.
+    Different algorithms, the same pass over the data.
+    """
+    m = bench.MODULES["ex05"]
+    label(benchmark, "ex05", "SGD epoch", 500, tier)
+    params, X, Y = bench.make_data("ex05", 500)
+    if tier == "loop":
+        benchmark(m.online_sgd_epoch, params, X, Y, 0.5)
+    else:
+        benchmark(m.minibatch_epoch, params, X, Y, 0.5, 50)

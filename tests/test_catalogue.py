@@ -1,0 +1,148 @@
+"""The kata proves its tests: every wrong answer of the catalogue is caught, and named.
+
+For each answer of tests/catalogue.py, the reference solution with the answer's lines
+replaced is written to a folder of its own, and that exercise's tests run against it in a
+subprocess, as a student runs them (KATA_IMPL=folder, -x). A wrong answer must fail, its
+first failure's message naming the mistake; a right answer must pass every test.
+
+It takes tens of seconds, so the everyday `pytest` leaves it out:
+    pytest --catalogue -m catalogue
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.catalogue import RIGHT, WRONG, Answer
+from tests.harness import EXERCISES, ROOT, fail
+
+pytestmark = [pytest.mark.catalogue, pytest.mark.given]
+
+WORKERS = min(4, os.cpu_count() or 1)
+TIMEOUT = 120  # seconds for one answer's run; a correct one takes about one
+
+
+class StaleCatalogueError(Exception):
+    """The catalogue no longer fits the reference solution."""
+
+
+def module_of(answer: Answer) -> str:
+    return next(name for name in EXERCISES if name.startswith(answer.exercise))
+
+
+def answer_source(answer: Answer) -> str:
+    """The reference solution with the answer's replacements, each old line found once."""
+    path = ROOT / "solutions" / f"{module_of(answer)}.py"
+    source = path.read_text(encoding="utf-8")
+    for old, new in answer.replace:
+        count = source.count(old)
+        if count != 1:
+            raise StaleCatalogueError(
+                f"{answer.id}: solutions/{path.name} holds {count} copies of {old!r}, expected"
+                " exactly 1: update the catalogue to the solution."
+            )
+        source = source.replace(old, new)
+    return source
+
+
+def run_answer(answer: Answer, folder) -> tuple[int, list[dict], str]:
+    """Run the answer's exercise tests against it: (exit code, outcomes in run order, output)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module_of(answer)}.py").write_text(answer_source(answer), encoding="utf-8")
+    report = folder / "report.json"
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env.update(KATA_IMPL=str(folder), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:hypothesispytest",  # a plugin the kata never uses; it costs half a second a run
+        "-q",
+        "-x",
+        "-m",
+        answer.exercise,
+        f"--kata-report={report}",
+        f"tests/test_{module_of(answer)}.py",
+    ]
+    proc = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    output = proc.stdout + proc.stderr
+    outcomes = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
+    return proc.returncode, outcomes, output
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """Every selected answer's run, started at once on a few workers."""
+    selected = [
+        item.callspec.params["answer"]
+        for item in request.session.items
+        if item.module is sys.modules[__name__] and hasattr(item, "callspec")
+    ]
+    root = tmp_path_factory.mktemp("catalogue")
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        yield {a.id: pool.submit(run_answer, a, root / a.id) for a in selected}
+        pool.shutdown(cancel_futures=True)
+
+
+def result(runs, answer: Answer) -> tuple[int, list[dict], str]:
+    try:
+        code, outcomes, output = runs[answer.id].result()
+    except StaleCatalogueError as exc:
+        problem = str(exc)
+    else:
+        if code not in (0, 1) or not outcomes:
+            tail = "\n".join(output.strip().splitlines()[-15:])
+            fail(f"{answer.id}: the run did not report (exit code {code}):\n{tail}")
+        return code, outcomes, output
+    fail(problem)
+
+
+def counts(outcomes: list[dict]) -> str:
+    tally = {}
+    for o in outcomes:
+        tally[o["status"]] = tally.get(o["status"], 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
+
+
+def short(nodeid: str) -> str:
+    return nodeid.split("::", 1)[-1]
+
+
+@pytest.mark.parametrize("answer", WRONG, ids=[a.id for a in WRONG])
+def test_wrong_answer_is_caught_and_named(runs, answer):
+    _, outcomes, _ = result(runs, answer)
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    if not failed:
+        fail(f"{answer.id}: a wrong answer, yet no test fails ({counts(outcomes)}).")
+    first = failed[0]
+    shown = f"first failure, {short(first['test'])}:\n{first['message']}"
+    if answer.test and answer.test not in first["test"]:
+        fail(f"{answer.id}: the first failure should be in {answer.test}, not here. {shown}")
+    missing = [word for word in answer.expect if word not in first["message"]]
+    if missing:
+        fail(f"{answer.id}: the first failure does not say {missing}. {shown}")
+
+
+@pytest.mark.parametrize("answer", RIGHT, ids=[a.id for a in RIGHT])
+def test_right_answer_passes_every_test(runs, answer):
+    code, outcomes, _ = result(runs, answer)
+    wrong = [o for o in outcomes if o["status"] != "passed"]
+    if wrong or code != 0:
+        o = wrong[0] if wrong else {"test": "?", "status": f"exit code {code}", "message": ""}
+        fail(
+            f"{answer.id}: a right answer, yet {short(o['test'])} {o['status']}"
+            f" ({counts(outcomes)}):\n{o['message']}"
+        )
