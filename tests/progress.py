@@ -103,6 +103,8 @@ class KataPlugin:
                 item.add_marker(exercise[:4])  # -m ex02 selects one exercise
         # Within each file, test in the order a student writes: helpers, forward, loss,
         # backward, training, the document's run; so the first failure is the smallest piece.
+        if self._random_order():
+            return
         files = {}
         for item in items:
             files.setdefault(item.path, len(files))
@@ -118,6 +120,12 @@ class KataPlugin:
                 given=item.get_closest_marker("given") is not None,
                 document=doc.args[0] if doc and doc.args else None,
             )
+
+    def _random_order(self) -> bool:
+        """pytest-randomly (the kata's dev extra) is shuffling the tests: leave its order."""
+        if not self.config.pluginmanager.has_plugin("randomly"):
+            return False
+        return bool(getattr(self.config.option, "randomly_reorganize", True))
 
     def _check_exercise_names(self):
         """`-k ex9` or `-m ex1` would silently select nothing: say which names exist."""
