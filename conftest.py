@@ -35,12 +35,36 @@ def pytest_addoption(parser):
         metavar="EXERCISE",
         help="show the next hint for one exercise (e.g. --hint ex02) and run no tests",
     )
+    _typo_options(group)
     group.addoption(
         "--hint-reset", action="store_true", help="with --hint: start that exercise's hints over"
     )
 
 
+# Near misses of the kata's options: each gets a clear error instead of argparse's.
+TYPOS = {
+    "--solution": "--solutions",
+    "--solns": "--solutions",
+    "--check-stub": "--check-stubs",
+    "--hints": "--hint",
+    "--catalog": "--catalogue",
+}
+OPTIONS = "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --catalogue"
+
+
+def _typo_options(group):
+    for typo in TYPOS:
+        dest = "typo_" + typo.strip("-").replace("-", "_")
+        group.addoption(typo, dest=dest, nargs="?", const=True, help=argparse.SUPPRESS)
+
+
 def pytest_configure(config):
+    for typo, meant in TYPOS.items():
+        if config.getoption("typo_" + typo.strip("-").replace("-", "_")) is not None:
+            raise pytest.UsageError(
+                f"{typo} is not an option of the kata; did you mean {meant}?"
+                f" The kata's options: {OPTIONS}."
+            )
     impl = "solutions" if config.getoption("--solutions") else os.environ.get("KATA_IMPL", "")
     impl = impl.strip() or "exercises"
     # Besides the two trees, any folder of network modules (the kata's own catalogue
