@@ -23,6 +23,7 @@ from tests.harness import (
     run_forward,
     run_loss,
 )
+from tests.transcript import expect_transcript, run_main
 
 
 class Network:
@@ -120,12 +121,19 @@ class ContractSuite(Network):
                 first[name],
             )
 
-    def test_main_trains_and_prints_like_its_document(self, m, capsys):
-        """`python -m <module>` runs main(): it must run to the end and print something."""
-        call(m, "main", [])
-        out = capsys.readouterr().out
-        if "loss" not in out.lower():
-            fail(f"{m.__name__}.main() printed no loss:\n{out[:500]}")
+    def test_main_trains_and_prints_like_its_document(self, m):
+        """`python -m <module> --plot PATH` runs main(): it prints what the reference prints.
+
+        tests/transcript.py says how: _draw's side effects recorded, numbers to rounding.
+        """
+        expect_transcript(self.exercise, run_main(m))
+
+    def test_main_trains_without_saving_a_picture_unless_asked(self, m):
+        """Without --plot, main() hands finish() nothing to report: no picture is saved."""
+        out = run_main(m, argv=(), quick=True)
+        calls = [line for line in out.splitlines() if line.startswith("» ")]
+        if calls[1:] != ["» finish(None)"]:
+            fail(f"main() without --plot made these calls into _draw: {calls}")
 
     def test_logits_of_1000_stay_finite_and_silent(self, m):
         rng = np.random.default_rng(7)

@@ -40,6 +40,14 @@ def m():
     return load(EX)
 
 
+@pytest.mark.given
+def test_init_params_draws_weights_of_about_0_01(m):
+    """W ~ Normal(0, 0.01²), b = 0: 6 000 draws put the sample std within 5 % of 0.01."""
+    params = m.init_params(np.random.default_rng(0), n_in=3000, n_out=2)
+    assert np.all(params["b"] == 0), "b must start at 0"
+    assert abs(params["W"].std() / 0.01 - 1) < 0.05, "W must be Normal(0, 0.01²)"
+
+
 # Parameters set by hand; the expected numbers come from Python's math module.
 HAND = {"W": np.array([[1.5], [-2.0]]), "b": np.array([[0.25]])}
 HAND_P = [[0.5621765008857981], [0.14804719803168948], [0.8519528019683106], [0.43782349911420193]]
@@ -116,6 +124,13 @@ def test_learns_and_and_or(m, target):
         fail(f"after 2 000 steps on {target[2:]} the loss is {trace[-1]:.4f}, expected < 0.05.")
 
 
+def test_untrained_net_saying_one_half_scores_75_percent_on_and(m):
+    """At W = 0, b = 0 every P is exactly 0.5, which accuracy counts as a 0 (P > 0.5 is a 1)."""
+    params = {"W": np.zeros((2, 1)), "b": np.zeros((1, 1))}
+    acc = call(m, "accuracy", params, m.X_TRUTH, m.Y_AND)
+    expect_close("accuracy on AND when every output is 0.5: 3 of 4 rows are 0", acc, 0.75)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_cannot_learn_xor(m, seed):
     """No line separates XOR, so at most 3 of the 4 rows come out right, whatever the start."""
@@ -140,3 +155,13 @@ def test_reproduces_document_run(m):
     expect_close("cross-entropy at epoch 1 000", xent[1000], 0.0430490895, rtol=0, atol=5e-11)
     expect_close("cross-entropy at epoch 10 000", xent[10000], 0.0043115688, rtol=0, atol=5e-11)
     assert all(acc == 1.0 for *_, acc in rows), "accuracy must be 100 % at every printed epoch"
+
+
+def test_document_run_reports_every_tenth_of_its_epochs(m):
+    """25 epochs: a row every 25 // 10 = 2 epochs, each the loss before that epoch's update."""
+    rows, _, trace = call(m, "document_run", m.Y_OR, 25)
+    if len(trace) != 25:
+        fail(f"document_run(Y_OR, 25) traced {len(trace)} losses, expected one per epoch: 25.")
+    assert [epoch for epoch, *_ in rows] == list(range(2, 25, 2)), "rows at epochs 2, 4, …, 24"
+    for epoch, xent, _ in rows:
+        expect_close(f"the row of epoch {epoch}", xent, trace[epoch - 1], rtol=0, atol=0)

@@ -117,8 +117,18 @@ def test_make_blobs_is_seeded_and_covers_every_class(m):
     assert set(Y.tolist()) == {0, 1, 2, 3}
     X, Y = m.make_blobs(np.random.default_rng(3), 7, n_classes=2)
     assert set(Y.tolist()) == {0, 1}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="two classes or more"):
         m.make_blobs(np.random.default_rng(3), 7, n_classes=1)
+
+
+@pytest.mark.given
+def test_make_blobs_adds_noise_to_centres_on_a_circle(m):
+    """Centre k at radius 3 and angle 2πk/K; each point its centre plus 0.5 × rng.normal."""
+    X, Y = m.make_blobs(np.random.default_rng(5), 8, n_classes=4)
+    angles = np.array([0.0, 0.5, 1.0, 1.5]) * math.pi
+    centres = 3.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    noise = 0.5 * np.random.default_rng(5).normal(size=(8, 2))
+    np.testing.assert_allclose(X, centres[Y] + noise, rtol=0, atol=1e-12)
 
 
 # --- relu and softmax ------------------------------------------------------------------------

@@ -59,6 +59,16 @@ def test_make_complements_gives_bits_and_their_complements(m):
     assert np.array_equal(Y, 1 - X), "Y must be the complement 1 - X"
 
 
+@pytest.mark.given
+def test_init_params_draws_uniform_on_minus_1_to_1(m):
+    """W1, W2 ~ uniform on [-1, 1): 3 000 draws each reach within 0.01 of both ends."""
+    params = m.init_params(np.random.default_rng(0), n_in=50, n_hidden=60, n_out=50)
+    for name in ("W1", "W2"):
+        w = params[name]
+        assert np.all((w >= -1) & (w < 1)), f"{name} must lie in [-1, 1)"
+        assert w.min() < -0.99 and w.max() > 0.99, f"{name} must fill [-1, 1)"
+
+
 # Parameters set by hand (3 rows, 2-3-2); the expected numbers come from scalar Python and
 # the math module, not numpy.
 HAND_X = np.array([[1, 0], [0, 1], [1, 1]])
@@ -194,6 +204,37 @@ def test_online_sgd_step_on_one_row_is_the_documents_step(m):
             [0.49230475704404497, 1.493000196920593],
         ],
     )
+
+
+def test_flawless_rate_counts_rows_right_in_every_bit(m):
+    """W2's second column is 0, so P[:, 1] is exactly 0.5: a 0, as P > 0.5 is a 1.
+
+    P[:, 0] is HAND_P's, [0.59, 0.38, 0.52]: rows 0 and 1 are right in both bits, row 2 not.
+    """
+    params = {"W1": HAND["W1"], "W2": np.column_stack([HAND["W2"][:, 0], np.zeros(3)])}
+    Y = np.array([[1, 0], [0, 0], [0, 0]])
+    rate = call(m, "flawless_rate", params, HAND_X, Y)
+    expect_close("flawless_rate when 2 of 3 rows are right in every bit", rate, 2 / 3)
+
+
+def test_minibatch_epoch_steps_batch_by_batch(m):
+    """10 rows in batches of 4: rows 0-3, 4-7, 8-9, each a step from where the last left off.
+
+    The loss returned is the mean over the 10 rows, each batch measured before its step.
+    """
+    rng = np.random.default_rng(12)
+    params = {"W1": rng.normal(size=(3, 4)), "W2": rng.normal(size=(4, 2))}
+    X, Y = rng.normal(size=(10, 3)), rng.integers(0, 2, size=(10, 2))
+    expected, total = dict(params), 0.0
+    for rows in (slice(0, 4), slice(4, 8), slice(8, 10)):
+        out, cache = run_forward(m, expected, X[rows], (len(X[rows]), 2))
+        total += run_loss(m, out, Y[rows]) * len(X[rows])
+        grads = run_backward(m, expected, cache, Y[rows], X[rows])
+        expected = {name: expected[name] - 0.5 * grads[name] for name in expected}
+    value = call(m, "minibatch_epoch", params, X, Y, 0.5, 4)
+    expect_close("minibatch_epoch's loss: the mean over all rows", value, total / 10)
+    for name in params:
+        expect_close(f"{name} after one epoch of batches of 4", params[name], expected[name])
 
 
 SEED = 3  # seeds 0 to 5 all reach 100 %; one is fixed so the test never changes
