@@ -27,7 +27,7 @@ Run it, once the tests pass:  python -m exercises.ex04_relu_softmax
 
 import numpy as np
 
-STUDENT_WRITES = ("relu", "softmax", "forward", "loss", "backward")
+STUDENT_WRITES = ("relu", "softmax", "forward", "loss", "softmax_cross_entropy_grad", "backward")
 
 
 # --- given ---------------------------------------------------------------------------
@@ -99,6 +99,19 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     float. It stays finite when the probability of a label is exactly 0.
     """
     raise NotImplementedError("ex04_relu_softmax.loss: not written yet (see its docstring)")
+
+
+def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """dL/dZ2: the gradient of the loss at the logits, through softmax and cross-entropy.
+
+    P: (N, K) the softmax of the logits Z2;  Y: (N,) integer labels in 0 .. K-1.
+    Returns an (N, K) array. Work it out for one row first: how does
+    -log softmax(z)[y] change with each z[k]? Then remember that L is the mean
+    over N rows. backward starts from it.
+    """
+    raise NotImplementedError(
+        "ex04_relu_softmax.softmax_cross_entropy_grad: not written yet (see its docstring)"
+    )
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:

@@ -33,7 +33,7 @@ Run it:  python -m solutions.ex04_relu_softmax
 
 import numpy as np
 
-STUDENT_WRITES = ("relu", "softmax", "forward", "loss", "backward")
+STUDENT_WRITES = ("relu", "softmax", "forward", "loss", "softmax_cross_entropy_grad", "backward")
 
 
 # --- given ---------------------------------------------------------------------------
@@ -114,6 +114,18 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     return float(-np.mean(np.log(np.maximum(p_label, np.finfo(float).tiny))))
 
 
+def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """dL/dZ2: the gradient of the loss at the logits, through softmax and cross-entropy.
+
+    P: (N, K) the softmax of the logits Z2;  Y: (N,) integer labels in 0 .. K-1.
+    Returns an (N, K) array. Work it out for one row first: how does
+    -log softmax(z)[y] change with each z[k]? Then remember that L is the mean
+    over N rows. backward starts from it.
+    """
+    # Softmax and cross-entropy cancel into P - onehot(Y); /N for the mean over rows.
+    return (P - np.eye(P.shape[1])[Y]) / len(Y)
+
+
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
@@ -126,8 +138,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     Leave params, X and the cache unchanged.
     """
     X, Z1, A, P = cache
-    # softmax + cross-entropy collapse to P - onehot(Y); /N for the mean over rows
-    dZ2 = (P - np.eye(P.shape[1])[Y]) / len(Y)
+    dZ2 = softmax_cross_entropy_grad(P, Y)
     dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)  # relu's slope: 1 where Z1 > 0, else 0
     return {
         "W1": X.T @ dZ1,

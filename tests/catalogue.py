@@ -300,14 +300,14 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex04-no-minus-one",
         "ex04",
-        (("dZ2 = (P - np.eye(P.shape[1])[Y]) / len(Y)", "dZ2 = P / len(Y)"),),
+        (("return (P - np.eye(P.shape[1])[Y]) / len(Y)", "return P / len(Y)"),),
         expect=("the −1 at each row's label",),
     ),
     Answer(
         "ex04-no-mean",
         "ex04",
-        (("dZ2 = (P - np.eye(P.shape[1])[Y]) / len(Y)", "dZ2 = P - np.eye(P.shape[1])[Y]"),),
-        expect=("N (5) times too large",),
+        (("return (P - np.eye(P.shape[1])[Y]) / len(Y)", "return P - np.eye(P.shape[1])[Y]"),),
+        expect=("N (4) times too large",),
     ),
     Answer(
         "ex04-transposed",

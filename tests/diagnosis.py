@@ -31,7 +31,7 @@ def factor(analytic: np.ndarray, numeric: np.ndarray) -> float | None:
 def explain_factor(r: float, n: int, k: int, is_bias: bool) -> str | None:
     """What a constant ratio (student / right) usually means, for a batch of n rows, k outputs."""
     candidates = []
-    if n * k > 1:
+    if n > 1 and k > 1:
         candidates.append(
             (
                 n * k,

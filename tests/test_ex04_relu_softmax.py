@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from tests import diagnosis
 from tests.harness import (
     H,
     call,
@@ -246,6 +247,57 @@ def test_loss_takes_the_probability_of_each_label(m):
         value,
         0.6364828379064438,
     )
+
+
+# P for four rows of three classes and their labels; the gradient (P - onehot(Y)) / 4 by hand.
+CE_P = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.25, 0.5], [0.5, 0.4, 0.1]])
+CE_Y = np.array([0, 2, 1, 1])
+CE_GRAD = [
+    [-0.075, 0.05, 0.025],
+    [0.025, 0.075, -0.1],
+    [0.0625, -0.1875, 0.125],
+    [0.125, -0.15, 0.025],
+]
+
+
+def test_softmax_cross_entropy_grad_known_values(m):
+    """Checked on its own, before backward: the first step of backward is this one."""
+    P, Y = CE_P.copy(), CE_Y.copy()
+    got = expect_array(
+        call(m, "softmax_cross_entropy_grad", P, Y), "softmax_cross_entropy_grad(P, Y)", P.shape
+    )
+    if not (np.array_equal(P, CE_P) and np.array_equal(Y, CE_Y)):
+        fail(
+            "softmax_cross_entropy_grad changed P or Y in place: P is forward's output, still"
+            " in the cache; copy it before subtracting 1 at the labels."
+        )
+    if not np.allclose(got, CE_GRAD, rtol=1e-9, atol=1e-12):
+        rows = got.sum(axis=1)
+        if np.allclose(rows, 1 / len(Y)) or np.allclose(rows, 1):
+            fail(
+                "softmax_cross_entropy_grad(P, Y): each row adds up to"
+                f" {rows[0]:.4g}, not 0: the −1 at each row's label is missing"
+                " (the gradient is P - onehot(Y), not P)."
+            )
+        r = diagnosis.factor(got, np.array(CE_GRAD))
+        if r is not None and not np.isclose(r, 1):
+            why = diagnosis.explain_factor(r, len(Y), 1, is_bias=False)
+            fail(f"softmax_cross_entropy_grad(P, Y) is {why}.")
+    expect_close(
+        "softmax_cross_entropy_grad of four rows, labels [0, 2, 1, 1]: (P - onehot(Y)) / 4",
+        got,
+        CE_GRAD,
+    )
+
+
+def test_softmax_cross_entropy_grad_of_one_row_is_p_minus_onehot(m):
+    P = np.array([[0.1, 0.6, 0.3]])
+    got = expect_array(
+        call(m, "softmax_cross_entropy_grad", P, np.array([1])),
+        "softmax_cross_entropy_grad(P, [1])",
+        (1, 3),
+    )
+    expect_close("softmax_cross_entropy_grad of one row with label 1", got, [[0.1, -0.4, 0.3]])
 
 
 def test_initial_loss_is_log_of_the_number_of_classes(m):
