@@ -236,6 +236,12 @@ WRONG: tuple[Answer, ...] = (
         expect=("pre-activation",),
     ),
     Answer(
+        "ex03-tanh-prime-of-the-activation",  # the derivative written for A = tanh(z), given z
+        "ex03",
+        (("return 1 - np.tanh(z) ** 2", "return 1 - z**2"),),
+        expect=("pre-activation",),
+    ),
+    Answer(
         "ex03-tanh-by-hand",
         "ex03",
         (

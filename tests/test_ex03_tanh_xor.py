@@ -77,7 +77,12 @@ def test_tanh_prime_known_values(m):
     # tanh(atanh(0.5)) = 0.5, so the slope there is 1 - 0.25 = 0.75.
     z = np.array([[0.0, math.atanh(0.5), -math.atanh(0.5)]])
     got = expect_array(call(m, "tanh_prime", z), "tanh_prime(z)", z.shape)
-    expect_close("tanh_prime at [0, atanh(0.5), -atanh(0.5)]: 1 - tanh(z)²", got, [[1, 0.75, 0.75]])
+    expect_close(
+        "tanh_prime at [0, atanh(0.5), -atanh(0.5)]: 1 - tanh(z)² (it takes the pre-activation z,"
+        " not tanh(z): 1 - z² is the derivative written for the activation)",
+        got,
+        [[1, 0.75, 0.75]],
+    )
 
 
 def test_tanh_prime_matches_the_slope_of_tanh(m):
