@@ -11,8 +11,9 @@ K classes, and the targets are integer labels, not one-hot rows.
 
 Write the functions under "yours", in order; `pytest -m ex04` checks each one
 as you go. backward is the chain rule applied right to left, one line per
-arrow above, starting where softmax and cross-entropy meet; write the shape
-of every intermediate beside it.
+arrow above, starting where softmax and cross-entropy meet: that first step is
+softmax_cross_entropy_grad, written and tested on its own. Write the shape of
+every intermediate beside it.
 
 Learning rate. The source document already divides its gradient by N, so it
 steps along the gradient of the mean loss it prints, as we do: its rate 0.01
