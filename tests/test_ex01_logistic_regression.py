@@ -148,7 +148,7 @@ def test_cannot_learn_xor(m, seed):
 
 @pytest.mark.document("000")
 def test_reproduces_document_run(m):
-    """np.random.seed(0) and the document's loop print these on AND (DOCUMENT-RUNS)."""
+    """np.random.seed(0) and the document's loop print these on AND."""
     rows, _, _ = call(m, "document_run")
     xent = {epoch: value for epoch, value, _ in rows}
     # Printed to 10 decimals, so they match to half a unit of the last one.

@@ -236,7 +236,7 @@ DOCUMENT_LOSSES = [
 
 @pytest.mark.document("001")
 def test_reproduces_document_run(m):
-    """The 13th network built after np.random.seed(1337), 1 000 steps at 0.4 (DOCUMENT-RUNS)."""
+    """The 13th network built after np.random.seed(1337), 1 000 steps at 0.4."""
     trace, P, _ = call(m, "document_run")
     for i, printed in enumerate(DOCUMENT_LOSSES):
         # Printed to 3 decimals, so each matches to half a unit of the last one.
