@@ -45,7 +45,6 @@ class Row:
     exercise: str
     passed: int = 0
     failed: int = 0
-    not_started: int = 0
     total: int = 0
     stubs: list[str] = field(default_factory=list)
     first_failure: Outcome | None = None
@@ -187,10 +186,8 @@ class KataPlugin:
                 row.failed += 1
                 if row.first_failure is None:
                     row.first_failure, row.first_failure_test = o, nodeid.split("::")[-1]
-            elif o.status == "not started":
-                row.not_started += 1
-                if o.stub not in row.stubs:
-                    row.stubs.append(o.stub)
+            elif o.status == "not started" and o.stub not in row.stubs:
+                row.stubs.append(o.stub)
         return [rows[name] for name in harness.EXERCISES if name in rows]
 
     def next_step(self, row: Row) -> str:
