@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from tests import harness
-from tests.progress import KataPlugin, show_hint
+from tests.kata import harness
+from tests.kata.progress import KataPlugin, show_hint
 
 
 def pytest_addoption(parser):
@@ -82,6 +82,6 @@ def pytest_configure(config):
         pytest.exit("hint shown, no tests run", returncode=0)
     plugin = KataPlugin(config, impl, check_stubs=config.getoption("--check-stubs"))
     config.pluginmanager.register(plugin, "kata")
-    from tests.benchmarking import BenchmarkPlugin  # benchmarks only when asked for
+    from tests.kata.bench.plugin import BenchmarkPlugin  # benchmarks only when asked for
 
     config.pluginmanager.register(BenchmarkPlugin(config), "kata-benchmark")

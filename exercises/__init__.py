@@ -1,0 +1,1 @@
+"""The exercises: one module per network; fill in the functions under "yours"."""

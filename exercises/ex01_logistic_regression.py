@@ -21,8 +21,6 @@ Run it, once the tests pass:  python -m exercises.ex01_logistic_regression
 
 import numpy as np
 
-STUDENT_WRITES = ("sigmoid", "forward", "loss", "backward")
-
 # The truth tables: inputs (4, 2) and targets (4, 1), integers as in the document.
 X_TRUTH = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 Y_AND = np.array([[0], [0], [0], [1]])

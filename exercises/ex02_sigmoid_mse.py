@@ -21,8 +21,6 @@ Run it, once the tests pass:  python -m exercises.ex02_sigmoid_mse
 
 import numpy as np
 
-STUDENT_WRITES = ("sigmoid", "sigmoid_prime", "forward", "loss", "backward")
-
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 Y_XOR = np.array([[0], [1], [1], [0]])

@@ -24,8 +24,6 @@ Run it, once the tests pass:  python -m exercises.ex03_tanh_xor
 
 import numpy as np
 
-STUDENT_WRITES = ("sigmoid", "tanh_prime", "forward", "loss", "backward")
-
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
 Y_XOR = np.array([[0], [1], [1], [0]])

@@ -34,15 +34,6 @@ Run it, once the tests pass:  python -m exercises.ex05_online_sgd
 
 import numpy as np
 
-STUDENT_WRITES = (
-    "sigmoid",
-    "sigmoid_prime",
-    "forward",
-    "loss",
-    "backward",
-    "backward_per_sample",
-)
-
 N_BITS = 5
 
 

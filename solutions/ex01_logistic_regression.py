@@ -6,25 +6,40 @@ The smallest network there is: every input is joined straight to the output.
     P = sigmoid(Z)         P: (N, K), each entry a probability in [0, 1]
     L = mean over all N·K entries of  -[Y log P + (1 - Y) log(1 - P)]
 
+### BEGIN SOLUTION
 Backward, the sigmoid and the cross-entropy cancel into one clean line:
+### END SOLUTION
+### BEGIN EXERCISE
+Write the four functions under "yours", in order; `pytest -m ex01` checks each
+one as you go. For backward, differentiate L by hand with respect to Z first:
+the sigmoid and the cross-entropy cancel into something short.
+### END EXERCISE
 
+### BEGIN SOLUTION
     dL/dZ = (P - Y) / (N·K)        (the /(N·K) because L is a mean)
     dL/dW = X.T @ dZ               (D, N) @ (N, K) -> (D, K)
     dL/db = dZ summed over rows    (1, K): b was added to every row
 
 It learns AND and OR, and can never learn XOR: a single line cannot put
 (0, 1) and (1, 0) on one side and (0, 0) and (1, 1) on the other.
+### END SOLUTION
+### BEGIN EXERCISE
+It learns AND and OR, and can never learn XOR: the tests show both.
+### END EXERCISE
 
 Learning rate. The source document steps along the gradient of the loss
 *summed* over the N rows while printing the mean; we use the gradient of the
 mean, so its rate 0.1 on the four truth-table rows becomes 0.1 × N = 0.4 here.
 
+### BEGIN SOLUTION
 Run it:  python -m solutions.ex01_logistic_regression
+### END SOLUTION
+### BEGIN EXERCISE
+Run it, once the tests pass:  python -m exercises.ex01_logistic_regression
+### END EXERCISE
 """
 
 import numpy as np
-
-STUDENT_WRITES = ("sigmoid", "forward", "loss", "backward")
 
 # The truth tables: inputs (4, 2) and targets (4, 1), integers as in the document.
 X_TRUTH = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -49,9 +64,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
+    ### BEGIN SOLUTION
     # exp(-|z|) lies in (0, 1]: pick the algebraically equal form for each sign.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    ### END SOLUTION
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -61,8 +78,10 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (P, cache): P is (N, K) float64 probabilities; cache holds what
     backward needs (here X and P).
     """
+    ### BEGIN SOLUTION
     P = sigmoid(X @ params["W"] + params["b"])
     return P, (X, P)
+    ### END SOLUTION
 
 
 def loss(P: np.ndarray, Y: np.ndarray) -> float:
@@ -72,9 +91,11 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     L = mean( -[Y log P + (1 - Y) log(1 - P)] ), a float. It stays finite
     when P is exactly 0 or 1.
     """
+    ### BEGIN SOLUTION
     # The probability given to the right answer, floored so that log never sees 0.
     p_right = np.where(Y == 1, P, 1 - P)
     return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))
+    ### END SOLUTION
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -85,9 +106,11 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     Work right to left: first dL/dZ at the logits Z = X @ W + b, (N, K); remember
     that L is a mean over N·K entries. Leave params, X and the cache unchanged.
     """
+    ### BEGIN SOLUTION
     X, P = cache
     dZ = (P - Y) / P.size  # sigmoid + cross-entropy collapse to P - Y; /(N·K) for the mean
     return {"W": X.T @ dZ, "b": dZ.sum(axis=0, keepdims=True)}
+    ### END SOLUTION
 
 
 # --- given: training and the document's run ------------------------------------------

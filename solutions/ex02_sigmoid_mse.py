@@ -8,6 +8,7 @@ job. No biases, as in the source document.
     out = A @ W2           W2: (H, K)  out: (N, K), a raw number, no squashing
     L = mean over all N·K entries of ½ (out - Y)²
 
+### BEGIN SOLUTION
 Backward is the chain rule, one layer at a time, right to left:
 
     dout = (out - Y) / (N·K)           (the /(N·K) because L is a mean)
@@ -15,17 +16,26 @@ Backward is the chain rule, one layer at a time, right to left:
     dA   = dout @ W2.T                 (N, K) @ (K, H) -> (N, H)
     dZ1  = dA * sigmoid'(Z1)           sigmoid'(z) = sigmoid(z) (1 - sigmoid(z))
     dW1  = X.T @ dZ1                   (D, N) @ (N, H) -> (D, H)
+### END SOLUTION
+### BEGIN EXERCISE
+Write the functions under "yours", in order; `pytest -m ex02` checks each one
+as you go. backward is the chain rule applied right to left, one line per
+arrow above; write the shape of every intermediate beside it.
+### END EXERCISE
 
 Learning rate. The document steps along the gradient of ½ (out - Y)² summed
 over the four rows while printing the mean; with the gradient of the mean its
 rate 0.1 becomes 0.1 × N = 0.4 here, and the steps are then the same.
 
+### BEGIN SOLUTION
 Run it:  python -m solutions.ex02_sigmoid_mse
+### END SOLUTION
+### BEGIN EXERCISE
+Run it, once the tests pass:  python -m exercises.ex02_sigmoid_mse
+### END EXERCISE
 """
 
 import numpy as np
-
-STUDENT_WRITES = ("sigmoid", "sigmoid_prime", "forward", "loss", "backward")
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -50,9 +60,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
+    ### BEGIN SOLUTION
     # exp(-|z|) lies in (0, 1]: pick the algebraically equal form for each sign.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    ### END SOLUTION
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
@@ -60,8 +72,10 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
     z: any shape (in backward it is Z1, not the activation A = sigmoid(Z1)).
     """
+    ### BEGIN SOLUTION
     s = sigmoid(z)
     return s * (1 - s)
+    ### END SOLUTION
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -71,10 +85,12 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (out, cache): out is (N, K) float64, the raw linear output; cache
     holds what backward needs (X, Z1, A and out).
     """
+    ### BEGIN SOLUTION
     Z1 = X @ params["W1"]
     A = sigmoid(Z1)
     out = A @ params["W2"]
     return out, (X, Z1, A, out)
+    ### END SOLUTION
 
 
 def loss(out: np.ndarray, Y: np.ndarray) -> float:
@@ -82,7 +98,9 @@ def loss(out: np.ndarray, Y: np.ndarray) -> float:
 
     out: (N, K);  Y: (N, K). Returns a float.
     """
+    ### BEGIN SOLUTION
     return float(np.mean(0.5 * (out - Y) ** 2))
+    ### END SOLUTION
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -94,10 +112,12 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     dL/dA (N, H), through the sigmoid to dL/dZ1 (N, H), and on to dL/dW1.
     Leave params, X and the cache unchanged.
     """
+    ### BEGIN SOLUTION
     X, Z1, A, out = cache
     dout = (out - Y) / out.size  # d(mean ½ e²)/d out = e / (N·K)
     dZ1 = (dout @ params["W2"].T) * sigmoid_prime(Z1)
     return {"W1": X.T @ dZ1, "W2": A.T @ dout}
+    ### END SOLUTION
 
 
 # --- given: training and the document's run ------------------------------------------

@@ -9,6 +9,7 @@ on 0: a hidden unit can say "no" (-1) as firmly as "yes" (+1).
     P  = sigmoid(Z2)       P: (N, K), each entry a probability in [0, 1]
     L  = mean over all N·K entries of  -[Y log P + (1 - Y) log(1 - P)]
 
+### BEGIN SOLUTION
 Backward, right to left. At the output the sigmoid and the cross-entropy
 cancel into one clean line, as in ex01; inside, tanh'(z) = 1 - tanh(z)².
 
@@ -19,18 +20,28 @@ cancel into one clean line, as in ex01; inside, tanh'(z) = 1 - tanh(z)².
     dZ1 = dA * tanh'(Z1)               elementwise, (N, H); tanh'(Z1) = 1 - A²
     dW1 = X.T @ dZ1                    (D, N) @ (N, H) -> (D, H)
     db1 = dZ1 summed over rows         (1, H)
+### END SOLUTION
+### BEGIN EXERCISE
+Write the functions under "yours", in order; `pytest -m ex03` checks each one
+as you go. backward is the chain rule applied right to left, one step for
+each line above, bottom to top; a bias was added to every row, as in ex01.
+Write the shape of every intermediate beside it.
+### END EXERCISE
 
 Learning rate. The document steps along the gradient of the cross-entropy
 *summed* over the four rows while printing the mean; with the gradient of the
 mean its rate 0.1 becomes 0.1 × N·K = 0.1 × 4 = 0.4 here, and the steps are
 then the same.
 
+### BEGIN SOLUTION
 Run it:  python -m solutions.ex03_tanh_xor
+### END SOLUTION
+### BEGIN EXERCISE
+Run it, once the tests pass:  python -m exercises.ex03_tanh_xor
+### END EXERCISE
 """
 
 import numpy as np
-
-STUDENT_WRITES = ("sigmoid", "tanh_prime", "forward", "loss", "backward")
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
 X_XOR = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -63,9 +74,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
+    ### BEGIN SOLUTION
     # exp(-|z|) lies in (0, 1]: pick the algebraically equal form for each sign.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    ### END SOLUTION
 
 
 def tanh_prime(z: np.ndarray) -> np.ndarray:
@@ -75,7 +88,9 @@ def tanh_prime(z: np.ndarray) -> np.ndarray:
     tanh itself: it stays finite at z = ±1000, where (e^z - e^-z) / (e^z + e^-z)
     overflows.
     """
+    ### BEGIN SOLUTION
     return 1 - np.tanh(z) ** 2
+    ### END SOLUTION
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -86,10 +101,12 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (P, cache): P is (N, K) float64 probabilities; cache holds what
     backward needs (X, Z1, A and P).
     """
+    ### BEGIN SOLUTION
     Z1 = X @ params["W1"] + params["b1"]
     A = np.tanh(Z1)
     P = sigmoid(A @ params["W2"] + params["b2"])
     return P, (X, Z1, A, P)
+    ### END SOLUTION
 
 
 def loss(P: np.ndarray, Y: np.ndarray) -> float:
@@ -99,9 +116,11 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     L = mean( -[Y log P + (1 - Y) log(1 - P)] ), a float. It stays finite
     when P is exactly 0 or 1.
     """
+    ### BEGIN SOLUTION
     # The probability given to the right answer, floored so that log never sees 0.
     p_right = np.where(Y == 1, P, 1 - P)
     return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))
+    ### END SOLUTION
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -115,6 +134,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     dL/dA (N, H), through the tanh to dL/dZ1 (N, H), and on to dL/dW1 and
     dL/db1. Leave params, X and the cache unchanged.
     """
+    ### BEGIN SOLUTION
     X, Z1, A, P = cache
     dZ2 = (P - Y) / P.size  # sigmoid + cross-entropy collapse to P - Y; /(N·K) for the mean
     dZ1 = (dZ2 @ params["W2"].T) * tanh_prime(Z1)
@@ -124,6 +144,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
         "W2": A.T @ dZ2,
         "b2": dZ2.sum(axis=0, keepdims=True),
     }
+    ### END SOLUTION
 
 
 # --- given: training and the document's run ------------------------------------------

@@ -9,6 +9,7 @@ K classes, and the targets are integer labels, not one-hot rows.
     P  = softmax(Z2)       P: (N, K),  P[n, k] = exp(Z2[n, k]) / sum_j exp(Z2[n, j])
     L  = mean over the N rows of -log P[n, Y[n]]       Y: (N,) integers in 0 .. K-1
 
+### BEGIN SOLUTION
 Backward, right to left. For one row, L_n = -Z2[n, y] + log sum_j exp(Z2[n, j]),
 so dL_n/dZ2[n, k] = P[n, k] - [k = y]: softmax and cross-entropy cancel into one line.
 
@@ -19,6 +20,14 @@ so dL_n/dZ2[n, k] = P[n, k] - [k = y]: softmax and cross-entropy cancel into one
     dZ1 = dA * (Z1 > 0)                relu passes the gradient where Z1 > 0, blocks it elsewhere
     dW1 = X.T @ dZ1                    (D, N) @ (N, H) -> (D, H)
     db1 = dZ1 summed over rows         (1, H)
+### END SOLUTION
+### BEGIN EXERCISE
+Write the functions under "yours", in order; `pytest -m ex04` checks each one
+as you go. backward is the chain rule applied right to left, one line per
+arrow above, starting where softmax and cross-entropy meet: that first step is
+softmax_cross_entropy_grad, written and tested on its own. Write the shape of
+every intermediate beside it.
+### END EXERCISE
 
 Learning rate. The source document already divides its gradient by N, so it
 steps along the gradient of the mean loss it prints, as we do: its rate 0.01
@@ -28,12 +37,15 @@ Its printed losses cannot be reproduced: its data come from an unseeded
 make_classification (20 points, 2 classes, fed to 3 outputs). We stand in a
 small Gaussian-blobs generator, seeded, built from numpy alone.
 
+### BEGIN SOLUTION
 Run it:  python -m solutions.ex04_relu_softmax
+### END SOLUTION
+### BEGIN EXERCISE
+Run it, once the tests pass:  python -m exercises.ex04_relu_softmax
+### END EXERCISE
 """
 
 import numpy as np
-
-STUDENT_WRITES = ("relu", "softmax", "forward", "loss", "softmax_cross_entropy_grad", "backward")
 
 
 # --- given ---------------------------------------------------------------------------
@@ -73,7 +85,9 @@ def make_blobs(
 # --- yours ---------------------------------------------------------------------------
 def relu(z: np.ndarray) -> np.ndarray:
     """The rectifier max(0, z), elementwise, any shape; a new array, z is left unchanged."""
+    ### BEGIN SOLUTION
     return np.maximum(z, 0.0)
+    ### END SOLUTION
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -84,9 +98,11 @@ def softmax(z: np.ndarray) -> np.ndarray:
     float64. Subtracting one number from a whole row leaves its softmax as it
     was, so subtract each row's maximum first; exp then never sees more than 0.
     """
+    ### BEGIN SOLUTION
     # Shift each row by its own max: the largest exponent becomes exp(0) = 1.
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+    ### END SOLUTION
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -97,10 +113,12 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (P, cache): P is (N, K) float64, one row of class probabilities per
     input row; cache holds what backward needs (X, Z1, A and P).
     """
+    ### BEGIN SOLUTION
     Z1 = X @ params["W1"] + params["b1"]
     A = relu(Z1)
     P = softmax(A @ params["W2"] + params["b2"])
     return P, (X, Z1, A, P)
+    ### END SOLUTION
 
 
 def loss(P: np.ndarray, Y: np.ndarray) -> float:
@@ -109,9 +127,11 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     P: (N, K) probabilities;  Y: (N,) integer labels in 0 .. K-1. Returns a
     float. It stays finite when the probability of a label is exactly 0.
     """
+    ### BEGIN SOLUTION
     # The probability given to each row's label, floored so that log never sees 0.
     p_label = P[np.arange(len(Y)), Y]
     return float(-np.mean(np.log(np.maximum(p_label, np.finfo(float).tiny))))
+    ### END SOLUTION
 
 
 def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -122,8 +142,10 @@ def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     -log softmax(z)[y] change with each z[k]? Then remember that L is the mean
     over N rows. backward starts from it.
     """
+    ### BEGIN SOLUTION
     # Softmax and cross-entropy cancel into P - onehot(Y); /N for the mean over rows.
     return (P - np.eye(P.shape[1])[Y]) / len(Y)
+    ### END SOLUTION
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -137,6 +159,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     through the ReLU to dL/dZ1 (N, H), and on to dL/dW1 and dL/db1.
     Leave params, X and the cache unchanged.
     """
+    ### BEGIN SOLUTION
     X, Z1, A, P = cache
     dZ2 = softmax_cross_entropy_grad(P, Y)
     dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)  # relu's slope: 1 where Z1 > 0, else 0
@@ -146,6 +169,7 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
         "W2": A.T @ dZ2,
         "b2": dZ2.sum(axis=0, keepdims=True),
     }
+    ### END SOLUTION
 
 
 # --- given: training and a run like the document's -----------------------------------

@@ -9,6 +9,7 @@ Sigmoid hidden layer, sigmoid outputs, no biases, as in the source document.
     P  = sigmoid(Z2)       P: (N, K), one probability per output bit
     L  = mean over all N·K entries of  -[Y log P + (1 - Y) log(1 - P)]
 
+### BEGIN SOLUTION
 Backward, right to left; sigmoid + cross-entropy collapse as in ex01:
 
     dZ2 = (P - Y) / (N·K)              (the /(N·K) because L is a mean)
@@ -24,6 +25,14 @@ for row n with x (D,), y (K,), a (H,), p (K,),
     dW2 += outer(a, e2),   dW1 += outer(x, e1),   then divide both by N·K.
 
 A matrix product X.T @ dZ1 is exactly that sum of outer products over the rows.
+### END SOLUTION
+### BEGIN EXERCISE
+Write the functions under "yours", in order; `pytest -m ex05` checks each one
+as you go. backward is the chain rule applied right to left, one line per arrow
+above, all rows at once; write the shape of every intermediate beside it. Then
+backward_per_sample gets the same gradient the way the document does, with
+1-D vectors for one row at a time.
+### END EXERCISE
 
 Two different things go "one row at a time" here; keep them apart:
 - backward_per_sample is the per-sample *loop*: it computes the same gradient as
@@ -39,19 +48,15 @@ summed over the 5 outputs while printing its mean; we use the gradient of the
 mean over N·K entries with N = 1 per step, so its rate 0.1 becomes 0.1 × K = 0.5
 here, and the steps are then the same.
 
+### BEGIN SOLUTION
 Run it:  python -m solutions.ex05_online_sgd
+### END SOLUTION
+### BEGIN EXERCISE
+Run it, once the tests pass:  python -m exercises.ex05_online_sgd
+### END EXERCISE
 """
 
 import numpy as np
-
-STUDENT_WRITES = (
-    "sigmoid",
-    "sigmoid_prime",
-    "forward",
-    "loss",
-    "backward",
-    "backward_per_sample",
-)
 
 N_BITS = 5
 
@@ -80,9 +85,11 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     It must stay finite and silent for z = ±1000: exp(1000) overflows a float64,
     so never compute exp of a large positive number.
     """
+    ### BEGIN SOLUTION
     # exp(-|z|) lies in (0, 1]: pick the algebraically equal form for each sign.
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    ### END SOLUTION
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
@@ -90,8 +97,10 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
     z: any shape (in backward it is Z1, not the activation A = sigmoid(Z1)).
     """
+    ### BEGIN SOLUTION
     s = sigmoid(z)
     return s * (1 - s)
+    ### END SOLUTION
 
 
 def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, object]:
@@ -101,10 +110,12 @@ def forward(params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, o
     Returns (P, cache): P is (N, K) float64 probabilities; cache holds what
     backward needs (X, Z1, A and P).
     """
+    ### BEGIN SOLUTION
     Z1 = X @ params["W1"]
     A = sigmoid(Z1)
     P = sigmoid(A @ params["W2"])
     return P, (X, Z1, A, P)
+    ### END SOLUTION
 
 
 def loss(P: np.ndarray, Y: np.ndarray) -> float:
@@ -114,9 +125,11 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     L = mean( -[Y log P + (1 - Y) log(1 - P)] ), a float. It stays finite
     when P is exactly 0 or 1.
     """
+    ### BEGIN SOLUTION
     # The probability given to the right answer, floored so that log never sees 0.
     p_right = np.where(Y == 1, P, 1 - P)
     return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))
+    ### END SOLUTION
 
 
 def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
@@ -129,10 +142,12 @@ def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dic
     through the sigmoid to dL/dZ1 (N, H), and on to dL/dW1.
     Leave params, X and the cache unchanged.
     """
+    ### BEGIN SOLUTION
     X, Z1, A, P = cache
     dZ2 = (P - Y) / P.size  # sigmoid + cross-entropy collapse to P - Y; /(N·K) for the mean
     dZ1 = (dZ2 @ params["W2"].T) * sigmoid_prime(Z1)
     return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}
+    ### END SOLUTION
 
 
 def backward_per_sample(
@@ -150,6 +165,7 @@ def backward_per_sample(
     totals into the gradient of the mean. The weights never change in the loop.
     Leave params, X and Y unchanged.
     """
+    ### BEGIN SOLUTION
     W1, W2 = params["W1"], params["W2"]
     dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)
     for x, y in zip(X, Y, strict=True):
@@ -160,6 +176,7 @@ def backward_per_sample(
         dW2 += np.outer(a, e2)
         dW1 += np.outer(x, e1)
     return {"W1": dW1 / Y.size, "W2": dW2 / Y.size}  # the mean over N·K entries
+    ### END SOLUTION
 
 
 # --- given: training and the document's run ------------------------------------------

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tests.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
-from tests.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
+from tests.kata.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
+from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
 EX = "ex01_logistic_regression"
 

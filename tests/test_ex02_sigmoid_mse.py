@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tests.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
-from tests.suites import ContractSuite, SigmoidPrimeSuite
+from tests.kata.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
+from tests.kata.suites import ContractSuite, SigmoidPrimeSuite
 
 EX = "ex02_sigmoid_mse"
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.harness import (
+from tests.kata.harness import (
     call,
     expect_array,
     expect_close,
@@ -15,7 +15,7 @@ from tests.harness import (
     run_forward,
     run_loss,
 )
-from tests.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
+from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
 EX = "ex03_tanh_xor"
 

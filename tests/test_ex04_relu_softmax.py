@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from tests import diagnosis
-from tests.harness import (
+from tests.kata import diagnosis
+from tests.kata.harness import (
     H,
     call,
     expect_array,
@@ -24,7 +24,7 @@ from tests.harness import (
     run_forward,
     run_loss,
 )
-from tests.suites import ContractSuite, ProbabilitySuite
+from tests.kata.suites import ContractSuite, ProbabilitySuite
 
 EX = "ex04_relu_softmax"
 

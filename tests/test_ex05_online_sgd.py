@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.harness import (
+from tests.kata.harness import (
     call,
     describe,
     expect_array,
@@ -16,7 +16,7 @@ from tests.harness import (
     run_loss,
     snapshot,
 )
-from tests.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
+from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
 
 EX = "ex05_online_sgd"
 

@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.catalogue import RIGHT, WRONG, Answer
-from tests.harness import EXERCISES, ROOT, fail
+from tests.kata.catalogue import RIGHT, WRONG, Answer
+from tests.kata.harness import EXERCISES, ROOT, fail
 
 pytestmark = [pytest.mark.catalogue, pytest.mark.given]
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.harness import (
+from tests.kata.harness import (
     call,
     check_gradients,
     expect_array,
@@ -23,7 +23,7 @@ from tests.harness import (
     run_forward,
     run_loss,
 )
-from tests.transcript import expect_transcript, run_main
+from tests.kata.transcript import expect_transcript, run_main
 
 
 class Network:

@@ -21,8 +21,8 @@ fast tier alone (so fast ÷ floor is the cost of the Python around them).
 import numpy as np
 import pytest
 
-from tests import bench_impls as bench
-from tests.harness import expect_close
+from tests.kata.bench import tiers as bench
+from tests.kata.harness import expect_close
 
 pytestmark = pytest.mark.given
 

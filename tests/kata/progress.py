@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import harness
+from tests.kata import harness
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 TEST_FILE = re.compile(r"test_(ex\d\d_\w+)\.py$")
@@ -331,7 +331,7 @@ def resolve_exercise(word: str) -> str:
 
 def show_hint(config, word: str, reset: bool = False) -> None:
     """Print the hints seen so far for one exercise, plus the next one."""
-    from tests.hints import HINTS
+    from tests.kata.hints import HINTS
 
     exercise = resolve_exercise(word)
     hints = HINTS[exercise]

@@ -16,7 +16,7 @@ rounding noise, its transcript has ‹any› for the number (see NOISE).
 
 After a deliberate change to a main() or to _draw, rewrite the transcripts from solutions/:
 
-    python -m tests.transcript
+    python -m tests.kata.transcript
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ import importlib
 import io
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
-from tests import harness
+from tests.kata import harness
 
-FOLDER = harness.ROOT / "tests" / "transcripts"
+FOLDER = Path(__file__).resolve().parent / "transcripts"
 PLOT = "kata-test.png"  # never written: save_plot is recorded, not run
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 NUMPY_SCALAR = re.compile(r"np\.(?:float|int)\d*\(([^()]*)\)")

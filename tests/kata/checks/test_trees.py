@@ -15,7 +15,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from tests.harness import EXERCISES, ROOT, fail, impl_package
+from tests.kata.harness import EXERCISES, ROOT, fail, impl_package
 
 pytestmark = pytest.mark.given
 

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests import diagnosis
+from tests.kata import diagnosis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 IMPLS = ("exercises", "solutions")
 EXERCISES = (
     "ex01_logistic_regression",

@@ -1,0 +1,1 @@
+"""The benchmark: per-row loops against vectorized code."""

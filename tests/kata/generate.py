@@ -1,0 +1,175 @@
+"""Write exercises/ and the pristine stubs from solutions/, the single source.
+
+Markup in a solution says what differs between the two trees, nbgrader's way:
+
+    ### BEGIN SOLUTION          inside a function: the lines up to END become the stub's
+    ...                         `raise NotImplementedError(...)`; anywhere else (the module
+    ### END SOLUTION            docstring, say) they are simply left out of the exercise
+    ### BEGIN EXERCISE          lines only the exercise has (in a docstring)
+    ...
+    ### END EXERCISE
+
+solutions/_draw.py (the pictures, given code) is copied as it is. The output goes to
+exercises/ (committed: the student's files) and tests/kata/pristine/ (the same files,
+kept beside the machinery for reset and as the kata's own given code).
+
+    python -m tests.kata.generate            rewrite both from solutions/
+    python -m tests.kata.generate --check    regenerate into a temporary folder and diff
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions"
+TARGETS = (ROOT / "exercises", ROOT / "tests" / "kata" / "pristine")
+COPIED = ("_draw.py",)  # given modules, copied as they are
+LINE_LENGTH = 100  # ruff's, from pyproject.toml
+
+MARKER = re.compile(r"^(?P<indent>\s*)### (?P<edge>BEGIN|END) (?P<kind>SOLUTION|EXERCISE)\s*$")
+DEF = re.compile(r"^(?P<indent>\s*)def (?P<name>\w+)\(")
+INIT = '"""The exercises: one module per network; fill in the functions under "yours"."""\n'
+PRISTINE_INIT = '"""The pristine stubs, generated from solutions/: the kata\'s own given code."""\n'
+
+
+class MarkupError(ValueError):
+    """A solution's markup does not pair up."""
+
+
+def stub_line(module: str, function: str, indent: str) -> list[str]:
+    """The stub's body: one raise naming the function and the exercise, formatted as ruff does."""
+    message = f'"{module}.{function}: not written yet (see its docstring)"'
+    line = f"{indent}raise NotImplementedError({message})"
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    return [f"{indent}raise NotImplementedError(", f"{indent}    {message}", f"{indent})"]
+
+
+def _enclosing_function(lines: list[str], index: int, indent: str) -> str | None:
+    for line in reversed(lines[:index]):
+        match = DEF.match(line)
+        if match and len(match["indent"]) < len(indent):
+            return match["name"]
+    return None
+
+
+def exercise_source(source: str, module: str) -> str:
+    """The exercise generated from one solution's source."""
+    lines = source.splitlines()
+    out: list[str] = []
+    open_block: tuple[str, str, int] | None = None  # (kind, indent, line number)
+    for number, line in enumerate(lines, 1):
+        match = MARKER.match(line)
+        if match is None:
+            if open_block is None or open_block[0] == "EXERCISE":
+                out.append(line)
+            continue
+        kind, edge, indent = match["kind"], match["edge"], match["indent"]
+        if edge == "BEGIN":
+            if open_block is not None:
+                raise MarkupError(f"{module}:{number}: BEGIN {kind} inside an open block")
+            open_block = (kind, indent, number)
+            continue
+        if open_block is None or open_block[0] != kind:
+            raise MarkupError(f"{module}:{number}: END {kind} without its BEGIN")
+        if kind == "SOLUTION" and indent:
+            function = _enclosing_function(lines, open_block[2] - 1, indent)
+            if function is None:
+                raise MarkupError(f"{module}:{number}: an indented SOLUTION block outside a def")
+            out += stub_line(module, function, indent)
+        open_block = None
+    if open_block is not None:
+        raise MarkupError(f"{module}:{open_block[2]}: BEGIN {open_block[0]} is never closed")
+    return "\n".join(out) + "\n"
+
+
+def solution_regions(source: str) -> dict[str, list[str]]:
+    """{function: the lines of its SOLUTION block}: what the student writes, per function."""
+    lines = source.splitlines()
+    regions: dict[str, list[str]] = {}
+    start = None
+    for index, line in enumerate(lines):
+        match = MARKER.match(line)
+        if not match or match["kind"] != "SOLUTION" or not match["indent"]:
+            continue
+        if match["edge"] == "BEGIN":
+            start = index
+        elif start is not None:
+            function = _enclosing_function(lines, start, match["indent"]) or "?"
+            regions[function] = lines[start + 1 : index]
+            start = None
+    return regions
+
+
+def generated(source_dir: Path = SOURCE) -> dict[str, str]:
+    """{file name: text} of every file the generator writes, from source_dir alone."""
+    files = {}
+    for path in sorted(source_dir.glob("ex[0-9][0-9]_*.py")):
+        files[path.name] = exercise_source(path.read_text(encoding="utf-8"), path.stem)
+    for name in COPIED:
+        path = source_dir / name
+        if path.is_file():
+            files[name] = path.read_text(encoding="utf-8")
+    return files
+
+
+def write(target: Path, files: dict[str, str], init: str) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "__init__.py").write_text(init, encoding="utf-8", newline="\n")
+    for name, text in files.items():
+        (target / name).write_text(text, encoding="utf-8", newline="\n")
+
+
+def generate(
+    source_dir: Path = SOURCE, exercises: Path | None = None, pristine: Path | None = None
+):
+    files = generated(source_dir)
+    write(exercises or TARGETS[0], files, INIT)
+    write(pristine or TARGETS[1], files, PRISTINE_INIT)
+    return files
+
+
+def check(source_dir: Path = SOURCE) -> list[str]:
+    """Regenerate into a temporary folder; the diff against what is committed, or []."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp)
+        generate(source_dir, fresh / "exercises", fresh / "pristine")
+        for target, name in ((TARGETS[0], "exercises"), (TARGETS[1], "pristine")):
+            for path in sorted((fresh / name).glob("*.py")):
+                committed = target / path.name
+                new = path.read_text(encoding="utf-8")
+                old = committed.read_text(encoding="utf-8") if committed.is_file() else ""
+                if new != old:
+                    diff = difflib.unified_diff(
+                        old.splitlines(), new.splitlines(), str(committed), "generated", lineterm=""
+                    )
+                    problems.append("\n".join(list(diff)[:40]))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="diff instead of writing")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check()
+        for problem in problems:
+            print(problem)
+        print(
+            "run: python -m tests.kata.generate" if problems else "generated files are up to date"
+        )
+        return 1 if problems else 0
+    for name in generate():
+        print(f"wrote exercises/{name} and tests/kata/pristine/{name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The pristine stubs, generated from solutions/: the kata's own given code."""

@@ -1,0 +1,151 @@
+"""Given code: pictures for the `python -m exNN_...` runs. Nothing here is yours to write.
+
+In the terminal, with Unicode blocks: the loss curve (log scale) and, for the
+networks with two inputs, a map of what the network predicts across the input
+plane. With `--plot PATH`, the same as a PNG, if matplotlib is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+SHADES = " ░▒▓█"  # probability of class 1: 0 … 1
+CLASS_FILL = "·░▒▓█:+="  # background of each class's region
+
+
+def options(description: str, argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--plot", metavar="PATH", help="also save the pictures as a PNG")
+    return parser.parse_args(argv)
+
+
+def loss_curve(values, width: int = 60, height: int = 8, title: str = "loss") -> str:
+    """A log-scale bar chart of `values` (positive), squeezed into `width` columns."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return f"{title}: nothing to draw"
+    columns = np.array_split(values, min(width, values.size))
+    if len(columns) < width // 2:  # few values: widen each bar
+        columns = [c for c in columns for _ in range(width // len(columns))]
+    logs = np.log10([c.mean() for c in columns])
+    top, bottom = logs.max(), logs.min()
+    if top - bottom < 1e-6:
+        return f"{title}: flat at {10**top:.6g} for all {values.size} values"
+    span = top - bottom
+    eighths = np.round((logs - bottom) / span * (height * 8 - 1) + 1).astype(int)
+    rows = []
+    for r in range(height - 1, -1, -1):
+        cells = np.clip(eighths - r * 8, 0, 8)
+        rows.append("".join(BLOCKS[c] for c in cells))
+    labels = [f"{10**top:9.3g} ┤", *[" " * 9 + " │"] * (height - 2), f"{10**bottom:9.3g} ┤"]
+    lines = [f"{title} (log scale), {values.size} values, left to right"]
+    lines += [label + row for label, row in zip(labels, rows, strict=True)]
+    lines.append(" " * 10 + "└" + "─" * len(columns))
+    return "\n".join(lines)
+
+
+def _grid(X: np.ndarray, width: int, height: int, margin: float = 0.25):
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = (hi - lo) * margin + 1e-9
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], width)
+    ys = np.linspace(hi[1] + pad[1], lo[1] - pad[1], height)  # top row is the largest x2
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def decision_map(predict, X, labels, width: int = 48, height: int = 16, title: str = "") -> str:
+    """What `predict` says across the plane around the points X (N, 2).
+
+    predict(G) takes (M, 2) points and returns (M,) values: a probability of
+    class 1 (floats in [0, 1], drawn as shades) or class numbers (ints, drawn
+    as one fill per class). Each data point is drawn as its label's digit.
+    """
+    X = np.asarray(X, dtype=float)
+    labels = np.asarray(labels).ravel()
+    xs, ys, grid = _grid(X, width, height)
+    values = np.asarray(predict(grid)).ravel()
+    if np.issubdtype(values.dtype, np.integer):
+        cells = [CLASS_FILL[v % len(CLASS_FILL)] for v in values]
+        legend = "  ".join(f"{CLASS_FILL[c]} class {c}" for c in np.unique(values))
+    else:
+        levels = np.clip((values * (len(SHADES) - 1)).round().astype(int), 0, len(SHADES) - 1)
+        cells = [SHADES[v] for v in levels]
+        legend = "shade: the output, from ' ' (0 or below) to '█' (1 or above)"
+    canvas = [cells[r * width : (r + 1) * width] for r in range(height)]
+    for (x1, x2), label in zip(X, labels, strict=True):
+        col = int(np.argmin(np.abs(xs - x1)))
+        row = int(np.argmin(np.abs(ys - x2)))
+        canvas[row][col] = str(int(label))
+    border = "+" + "-" * width + "+"
+    lines = [title or "what the network predicts", border]
+    lines += ["|" + "".join(row) + "|" for row in canvas]
+    lines += [border, f"x1 from {xs[0]:.2g} to {xs[-1]:.2g}, x2 from {ys[-1]:.2g} to {ys[0]:.2g}"]
+    lines.append(f"digits: the data's labels; {legend}")
+    return "\n".join(lines)
+
+
+def save_plot(path: str, trace, predict=None, X=None, labels=None, title: str = "") -> bool:
+    """The loss curve (and the decision map, given predict and X) as a PNG at `path`."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "--plot needs matplotlib, which is not installed. Install it with\n"
+            "    pip install -e '.[plot]'\n"
+            "(or: pip install matplotlib), then run this again.",
+            file=sys.stderr,
+        )
+        return False
+    panels = 2 if predict is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 4), squeeze=False)
+    ax = axes[0][0]
+    ax.semilogy(np.asarray(trace, dtype=float))
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("loss")
+    if predict is not None:
+        X = np.asarray(X, dtype=float)
+        xs, ys, grid = _grid(X, 200, 200)
+        values = np.asarray(predict(grid)).reshape(len(ys), len(xs))
+        ax = axes[0][1]
+        ax.contourf(xs, ys, values, levels=20 if values.dtype.kind == "f" else None, alpha=0.6)
+        ax.scatter(X[:, 0], X[:, 1], c=np.asarray(labels).ravel(), edgecolors="k")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_title("what the network predicts")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"saved {path}")
+    return True
+
+
+def run(main) -> None:
+    """Run a module's main(); an exercise not written yet gets a sentence, not a traceback."""
+    try:
+        main()
+    except NotImplementedError as exc:
+        spec = main.__globals__.get("__spec__")
+        name = (spec.name if spec else main.__module__).rpartition(".")[2]
+        print(
+            f"{exc}\nThe run needs every function of {name} written. Work on it with\n"
+            f"    pytest -m {name[:4]}",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+def finish(saved: bool | None) -> None:
+    """Exit with an error status if a requested plot could not be saved."""
+    if saved is False:
+        sys.exit(1)
