@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.kata.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
+from tests.kata.harness import Lazy, call, expect_close, fail, run_backward, run_forward, run_loss
 from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
 EX = "ex01_logistic_regression"
@@ -37,7 +37,7 @@ class TestContract(ProbabilitySuite, ContractSuite):
 
 @pytest.fixture(scope="module")
 def m():
-    return load(EX)
+    return Lazy(EX)
 
 
 @pytest.mark.given
@@ -53,11 +53,13 @@ HAND = {"W": np.array([[1.5], [-2.0]]), "b": np.array([[0.25]])}
 HAND_P = [[0.5621765008857981], [0.14804719803168948], [0.8519528019683106], [0.43782349911420193]]
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer(m):
     P, _ = run_forward(m, HAND, m.X_TRUTH, (4, 1))
     expect_close("forward on the truth table with W = [[1.5], [-2]], b = [[0.25]]", P, HAND_P)
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer_two_outputs(m):
     params = {"W": np.array([[1.0, -1.0], [0.5, 2.0]]), "b": np.array([[0.0, -0.5]])}
     X = np.array([[1, 2], [-1, 0], [3, 1]])
@@ -70,6 +72,7 @@ def test_forward_known_answer_two_outputs(m):
     expect_close("forward with two outputs (a bias per output, added to every row)", P, expected)
 
 
+@pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_P), m.Y_AND)
     expect_close(
@@ -79,6 +82,7 @@ def test_loss_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_averages_over_all_entries(m):
     P = np.array(
         [
@@ -93,6 +97,7 @@ def test_loss_averages_over_all_entries(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_at_one_half_is_log_2(m):
     value = run_loss(m, np.full((4, 1), 0.5), m.Y_XOR)
     expect_close(
@@ -100,6 +105,7 @@ def test_loss_at_one_half_is_log_2(m):
     )
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer_at_zero_weights(m):
     # P = 0.5 everywhere, so dZ = (0.5 - Y) / 4 and the gradients are small sums by hand.
     params = {"W": np.zeros((2, 1)), "b": np.zeros((1, 1))}
@@ -110,6 +116,7 @@ def test_backward_known_answer_at_zero_weights(m):
 
 
 @pytest.mark.parametrize("target", ["Y_AND", "Y_OR"])
+@pytest.mark.stage("training")
 def test_learns_and_and_or(m, target):
     params = m.init_params(np.random.default_rng(0))
     Y = getattr(m, target)
@@ -124,6 +131,7 @@ def test_learns_and_and_or(m, target):
         fail(f"after 2 000 steps on {target[2:]} the loss is {trace[-1]:.4f}, expected < 0.05.")
 
 
+@pytest.mark.stage("forward")
 def test_untrained_net_saying_one_half_scores_75_percent_on_and(m):
     """At W = 0, b = 0 every P is exactly 0.5, which accuracy counts as a 0 (P > 0.5 is a 1)."""
     params = {"W": np.zeros((2, 1)), "b": np.zeros((1, 1))}
@@ -132,6 +140,7 @@ def test_untrained_net_saying_one_half_scores_75_percent_on_and(m):
 
 
 @pytest.mark.parametrize("seed", range(5))
+@pytest.mark.stage("training")
 def test_cannot_learn_xor(m, seed):
     """No line separates XOR, so at most 3 of the 4 rows come out right, whatever the start."""
     params = m.init_params(np.random.default_rng(seed))
@@ -147,6 +156,7 @@ def test_cannot_learn_xor(m, seed):
 
 
 @pytest.mark.document("000")
+@pytest.mark.stage("document")
 def test_reproduces_document_run(m):
     """np.random.seed(0) and the document's loop print these on AND."""
     rows, _, _ = call(m, "document_run")
@@ -157,6 +167,7 @@ def test_reproduces_document_run(m):
     assert all(acc == 1.0 for *_, acc in rows), "accuracy must be 100 % at every printed epoch"
 
 
+@pytest.mark.stage("document")
 def test_document_run_reports_every_tenth_of_its_epochs(m):
     """25 epochs: a row every 25 // 10 = 2 epochs, each the loss before that epoch's update."""
     rows, _, trace = call(m, "document_run", m.Y_OR, 25)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.kata.harness import call, expect_close, fail, load, run_backward, run_forward, run_loss
+from tests.kata.harness import Lazy, call, expect_close, fail, run_backward, run_forward, run_loss
 from tests.kata.suites import ContractSuite, SigmoidPrimeSuite
 
 EX = "ex02_sigmoid_mse"
@@ -31,7 +31,7 @@ class TestContract(ContractSuite):
 
 @pytest.fixture(scope="module")
 def m():
-    return load(EX)
+    return Lazy(EX)
 
 
 # Parameters set by hand; the expected numbers come from Python's math module.
@@ -39,6 +39,7 @@ HAND = {"W1": np.array([[0.5, -1.0], [1.5, 0.25]]), "W2": np.array([[1.0], [-2.0
 HAND_OUT = [[-0.5], [-0.3067785255779525], [0.08457648846186439], [0.23915447632866826]]
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer(m):
     out, _ = run_forward(m, HAND, m.X_XOR, (4, 1))
     expect_close(
@@ -49,11 +50,13 @@ def test_forward_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_OUT), m.Y_XOR)
     expect_close("loss of the hand-set outputs: mean of ½ (out - y)²", value, 0.3566081479920673)
 
 
+@pytest.mark.stage("loss")
 def test_loss_is_half_the_mean_square(m):
     out = np.array([[1.0, 3.0], [0.0, -1.0], [2.0, 2.0]])
     value = run_loss(m, out, np.zeros((3, 2)))
@@ -62,6 +65,7 @@ def test_loss_is_half_the_mean_square(m):
     )
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer_at_zero_weights(m):
     # W2 = 0 gives out = 0 and dW1 = 0; A = sigmoid(0) = 0.5, so dW2 = 0.5 * sum(0 - Y) / 4.
     params = {"W1": np.zeros((2, 2)), "W2": np.zeros((2, 1))}
@@ -78,6 +82,7 @@ def test_backward_known_answer_at_zero_weights(m):
 SEED, STEPS = 1, 2000
 
 
+@pytest.mark.stage("training")
 def test_learns_xor(m):
     """From default_rng(1), the document's start and rate (0.4) solve XOR within 2 000 steps.
 
@@ -98,6 +103,7 @@ def test_learns_xor(m):
 
 
 @pytest.mark.document("003")
+@pytest.mark.stage("document")
 def test_reproduces_document_run(m):
     """np.random.seed(0), W1 then W2 uniform, 10 000 steps: the document's four losses."""
     printed, out, _, _ = call(m, "document_run")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from tests.kata.harness import (
+    Lazy,
     call,
     expect_array,
     expect_close,
     fail,
-    load,
     run_backward,
     run_forward,
     run_loss,
@@ -59,7 +59,7 @@ class TestSigmoid(SigmoidSuite):
 
 @pytest.fixture(scope="module")
 def m():
-    return load(EX)
+    return Lazy(EX)
 
 
 @pytest.mark.given
@@ -73,6 +73,7 @@ def test_init_params_scales_as_stated(m):
 
 
 # --- tanh_prime -------------------------------------------------------------------------
+@pytest.mark.stage("helper")
 def test_tanh_prime_known_values(m):
     # tanh(atanh(0.5)) = 0.5, so the slope there is 1 - 0.25 = 0.75.
     z = np.array([[0.0, math.atanh(0.5), -math.atanh(0.5)]])
@@ -85,6 +86,7 @@ def test_tanh_prime_known_values(m):
     )
 
 
+@pytest.mark.stage("helper")
 def test_tanh_prime_matches_the_slope_of_tanh(m):
     z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
     got = expect_array(call(m, "tanh_prime", z), "tanh_prime(z)", z.shape)
@@ -98,6 +100,7 @@ def test_tanh_prime_matches_the_slope_of_tanh(m):
     )
 
 
+@pytest.mark.stage("helper")
 def test_tanh_prime_is_finite_at_plus_minus_1000(m):
     z = np.array([-1000.0, 1000.0])
     got = expect_array(call(m, "tanh_prime", z), "tanh_prime([-1000, 1000])", z.shape)
@@ -115,6 +118,7 @@ HAND = {
 HAND_P = [[0.664048314631803], [0.11059148202674052], [0.9592115708457686], [0.6347674256031941]]
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer(m):
     P, _ = run_forward(m, HAND, m.X_XOR, (4, 1))
     expect_close(
@@ -125,6 +129,7 @@ def test_forward_known_answer(m):
     )
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer_two_outputs(m):
     params = {
         "W1": np.array([[1.0, -1.0], [0.5, 2.0], [0.0, -0.5]]),
@@ -142,6 +147,7 @@ def test_forward_known_answer_two_outputs(m):
     expect_close("forward of a 3-2-2 net (each bias added to every row)", P, expected)
 
 
+@pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_P), m.Y_XOR)
     expect_close(
@@ -149,6 +155,7 @@ def test_loss_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_averages_over_all_entries(m):
     P = np.array(
         [
@@ -163,6 +170,7 @@ def test_loss_averages_over_all_entries(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_at_one_half_is_log_2(m):
     value = run_loss(m, np.full((4, 1), 0.5), m.Y_XOR)
     expect_close(
@@ -170,6 +178,7 @@ def test_loss_at_one_half_is_log_2(m):
     )
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer(m):
     # W1 = 0 and b1 = ±atanh(0.5), 0, 0 give A = [0.5, -0.5, 0, 0] on every row, where
     # tanh' = [0.75, 0.75, 1, 1]; W2 cancels A so P = 0.5 and dZ2 = (0.5 - Y) / 4.
@@ -207,6 +216,7 @@ def test_backward_known_answer(m):
 SEED, STEPS = 0, 1000
 
 
+@pytest.mark.stage("training")
 def test_learns_xor(m):
     """From default_rng(0) the document's start and rate (0.4) solve XOR in 1 000 steps.
 
@@ -235,6 +245,7 @@ DOCUMENT_LOSSES = [
 
 
 @pytest.mark.document("001")
+@pytest.mark.stage("document")
 def test_reproduces_document_run(m):
     """The 13th network built after np.random.seed(1337), 1 000 steps at 0.4."""
     trace, P, _ = call(m, "document_run")

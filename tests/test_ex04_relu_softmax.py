@@ -14,12 +14,12 @@ import pytest
 from tests.kata import diagnosis
 from tests.kata.harness import (
     H,
+    Lazy,
     call,
     expect_array,
     expect_close,
     expect_scalar,
     fail,
-    load,
     run_backward,
     run_forward,
     run_loss,
@@ -94,7 +94,7 @@ class TestContract(ProbabilitySuite, ContractSuite):
 
 @pytest.fixture(scope="module")
 def m():
-    return load(EX)
+    return Lazy(EX)
 
 
 # --- given code ----------------------------------------------------------------------------
@@ -133,6 +133,7 @@ def test_make_blobs_adds_noise_to_centres_on_a_circle(m):
 
 
 # --- relu and softmax ------------------------------------------------------------------------
+@pytest.mark.stage("helper")
 def test_relu_known_values(m):
     z = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0], [1e-9, -1e-9, 7.0, -1000.0, 1000.0]])
     before = z.copy()
@@ -143,6 +144,7 @@ def test_relu_known_values(m):
         fail("relu changed its argument in place: return a new array, e.g. np.maximum(z, 0).")
 
 
+@pytest.mark.stage("helper")
 def test_softmax_known_values(m):
     z = np.array([[0.0, math.log(2), math.log(3)], [2.0, -1.0, 0.5]])
     before = z.copy()
@@ -161,6 +163,7 @@ def test_softmax_known_values(m):
         fail("softmax changed its argument in place: write `z = z - ...`, not `z -= ...`.")
 
 
+@pytest.mark.stage("helper")
 def test_softmax_is_finite_and_silent_for_huge_logits(m):
     z = np.array([[1000.0, 1000.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, -1000.0, 0.0]])
     got = expect_array(call(m, "softmax", z), "softmax of logits of ±1000", z.shape)
@@ -168,6 +171,7 @@ def test_softmax_is_finite_and_silent_for_huge_logits(m):
     expect_close("softmax of [[1000, 1000, -1000], [-1000] * 3, [1000, -1000, 0]]", got, expected)
 
 
+@pytest.mark.stage("helper")
 def test_softmax_shifts_each_row_by_its_own_maximum(m):
     # One row near +1000, one near -1000: shifting both by the largest entry of the whole
     # array leaves the second row as exp(-2000) = 0 everywhere, and 0 / 0.
@@ -192,6 +196,7 @@ def test_softmax_shifts_each_row_by_its_own_maximum(m):
     )
 
 
+@pytest.mark.stage("helper")
 def test_softmax_rows_sum_to_1(m):
     z = np.random.default_rng(9).normal(scale=10.0, size=(6, 4))
     got = expect_array(call(m, "softmax", z), "softmax(z)", z.shape)
@@ -219,6 +224,7 @@ HAND_P = [
 ]
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer(m):
     P, _ = run_forward(m, HAND, X_HAND, (4, 4))
     expect_close(
@@ -228,6 +234,7 @@ def test_forward_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_P), Y_HAND)
     expect_close(
@@ -238,6 +245,7 @@ def test_loss_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_takes_the_probability_of_each_label(m):
     P = np.array([[0.7, 0.2, 0.1], [0.1, 0.5, 0.4]])
     value = run_loss(m, P, np.array([0, 2]))
@@ -260,6 +268,7 @@ CE_GRAD = [
 ]
 
 
+@pytest.mark.stage("helper")
 def test_softmax_cross_entropy_grad_known_values(m):
     """Checked on its own, before backward: the first step of backward is this one."""
     P, Y = CE_P.copy(), CE_Y.copy()
@@ -290,6 +299,7 @@ def test_softmax_cross_entropy_grad_known_values(m):
     )
 
 
+@pytest.mark.stage("helper")
 def test_softmax_cross_entropy_grad_of_one_row_is_p_minus_onehot(m):
     P = np.array([[0.1, 0.6, 0.3]])
     got = expect_array(
@@ -300,6 +310,7 @@ def test_softmax_cross_entropy_grad_of_one_row_is_p_minus_onehot(m):
     expect_close("softmax_cross_entropy_grad of one row with label 1", got, [[0.1, -0.4, 0.3]])
 
 
+@pytest.mark.stage("loss")
 def test_initial_loss_is_log_of_the_number_of_classes(m):
     """With weights of 0.01 every probability is about 1/K, so the loss is about ln K."""
     rng = np.random.default_rng(11)
@@ -321,6 +332,7 @@ def test_initial_loss_is_log_of_the_number_of_classes(m):
             )
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer_at_zero_output_weights(m):
     # W2 = 0, b2 = 0: every probability is 1/4, so dZ2 = (1/4 - onehot(Y)) / 4, whose column
     # sums give db2 = [0, 0, 1/4, -1/4]; nothing flows back through W2 = 0 to W1 or b1.
@@ -346,6 +358,7 @@ def test_backward_known_answer_at_zero_output_weights(m):
     expect_close("db1 when W2 = 0 (nothing flows back)", grads["b1"], np.zeros((1, 3)))
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer(m):
     _, cache = run_forward(m, HAND, X_HAND, (4, 4))
     grads = run_backward(m, HAND, cache, Y_HAND, X_HAND)
@@ -373,6 +386,7 @@ def test_backward_known_answer(m):
 DATA_SEED, INIT_SEED, HIDDEN, LR, STEPS = 0, 1, 16, 1.0, 300
 
 
+@pytest.mark.stage("training")
 def test_learns_well_separated_blobs(m):
     """Three blobs of 20 points from default_rng(0); a 2-16-3 net from default_rng(1).
 

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from tests.kata.harness import (
+    Lazy,
     call,
     describe,
     expect_array,
     expect_close,
     expect_unchanged,
     fail,
-    load,
     run_backward,
     run_forward,
     run_loss,
@@ -47,7 +47,7 @@ class TestSigmoid(SigmoidPrimeSuite):
 
 @pytest.fixture(scope="module")
 def m():
-    return load(EX)
+    return Lazy(EX)
 
 
 @pytest.mark.given
@@ -84,6 +84,7 @@ HAND_P = [
 ]
 
 
+@pytest.mark.stage("forward")
 def test_forward_known_answer(m):
     P, _ = run_forward(m, HAND, HAND_X, (3, 2))
     expect_close(
@@ -93,6 +94,7 @@ def test_forward_known_answer(m):
     )
 
 
+@pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_P), HAND_Y)
     expect_close(
@@ -102,6 +104,7 @@ def test_loss_known_answer(m):
     )
 
 
+@pytest.mark.stage("backward")
 def test_backward_known_answer(m):
     _, cache = run_forward(m, HAND, HAND_X, (3, 2))
     grads = run_backward(m, HAND, cache, HAND_Y, HAND_X)
@@ -142,6 +145,7 @@ def run_backward_per_sample(m, params, X, Y):
     return grads
 
 
+@pytest.mark.stage("loop")
 def test_backward_per_sample_keeps_the_contract(m):
     rng = np.random.default_rng(10)
     params = {"W1": rng.normal(size=(3, 4)), "W2": rng.normal(size=(4, 2))}
@@ -153,6 +157,7 @@ def test_backward_per_sample_keeps_the_contract(m):
     [((3, 4, 2), 3, False), ((3, 4, 2), 8, False), ((5, 10, 5), 7, True)],
     ids=["3-4-2-N3", "3-4-2-N8", "5-10-5-bits-N7"],
 )
+@pytest.mark.stage("loop")
 def test_backward_per_sample_equals_backward(m, sizes, n, bits):
     """The loop and the matrix products add the same numbers, only in another order."""
     rng = np.random.default_rng(11 + n)
@@ -176,6 +181,7 @@ def test_backward_per_sample_equals_backward(m, sizes, n, bits):
 
 
 # --- training -------------------------------------------------------------------------------
+@pytest.mark.stage("training")
 def test_online_sgd_step_on_one_row_is_the_documents_step(m):
     """On one row, an online epoch is one full-batch step, and it is the document's step.
 
@@ -206,6 +212,7 @@ def test_online_sgd_step_on_one_row_is_the_documents_step(m):
     )
 
 
+@pytest.mark.stage("forward")
 def test_flawless_rate_counts_rows_right_in_every_bit(m):
     """W2's second column is 0, so P[:, 1] is exactly 0.5: a 0, as P > 0.5 is a 1.
 
@@ -217,6 +224,7 @@ def test_flawless_rate_counts_rows_right_in_every_bit(m):
     expect_close("flawless_rate when 2 of 3 rows are right in every bit", rate, 2 / 3)
 
 
+@pytest.mark.stage("training")
 def test_minibatch_epoch_steps_batch_by_batch(m):
     """10 rows in batches of 4: rows 0-3, 4-7, 8-9, each a step from where the last left off.
 
@@ -240,6 +248,7 @@ def test_minibatch_epoch_steps_batch_by_batch(m):
 SEED = 3  # seeds 0 to 5 all reach 100 %; one is fixed so the test never changes
 
 
+@pytest.mark.stage("training")
 def test_online_sgd_learns_complements(m):
     """The document's recipe from default_rng(3): 500 vectors, 10 epochs at 0.5, 5 000 new ones."""
     rng = np.random.default_rng(SEED)
@@ -256,6 +265,7 @@ def test_online_sgd_learns_complements(m):
         )
 
 
+@pytest.mark.stage("training")
 def test_minibatch_epochs_lower_the_loss(m):
     rng = np.random.default_rng(0)
     X, Y = m.make_complements(rng, 500)
@@ -272,6 +282,7 @@ def test_minibatch_epochs_lower_the_loss(m):
 
 
 @pytest.mark.document("004")
+@pytest.mark.stage("document")
 def test_reproduces_document_run(m):
     """np.random.seed(42): training bits, W1, W2, 10 online epochs at 0.5, then 5 000 vectors."""
     losses, params, X_new = call(m, "document_run")

@@ -14,151 +14,61 @@ Contract, for every network module:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import contextlib
 import inspect
-import sys
 import traceback
-import types
-import warnings
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from tests.kata import diagnosis
-
-ROOT = Path(__file__).resolve().parents[2]
-IMPLS = ("exercises", "solutions")
-EXERCISES = (
-    "ex01_logistic_regression",
-    "ex02_sigmoid_mse",
-    "ex03_tanh_xor",
-    "ex04_relu_softmax",
-    "ex05_online_sgd",
+from tests.kata import diagnosis, registry
+from tests.kata.contain import warnings_are_errors
+from tests.kata.faults import Fault, fail
+from tests.kata.subject import (
+    IMPLS,
+    ROOT,
+    Lazy,
+    impl_package,
+    impl_root,
+    is_student_file,
+    load,
+    loaded,
+    pristine_code,
+    student_frames,
+    use_impl,
+    where,
 )
 
-# Which tree the tests run against; the root conftest sets it from --solutions / KATA_IMPL.
-_impl = {"package": "exercises", "root": ROOT / "exercises"}
+__all__ = [  # what the tests import from here
+    "IMPLS",
+    "ROOT",
+    "Fault",
+    "Lazy",
+    "call",
+    "check_gradients",
+    "describe",
+    "expect_array",
+    "expect_close",
+    "expect_scalar",
+    "expect_unchanged",
+    "fail",
+    "impl_package",
+    "impl_root",
+    "load",
+    "loaded",
+    "run_backward",
+    "run_forward",
+    "run_loss",
+    "snapshot",
+    "use_impl",
+    "where",
+]
 
-
-def use_impl(impl: str) -> None:
-    """Point the harness at exercises/, solutions/ or any folder of network modules."""
-    if impl in IMPLS:
-        _impl["package"], _impl["root"] = impl, ROOT / impl
-    else:
-        _impl["package"], _impl["root"] = "other", Path(impl).resolve()
-
-
-def impl_root() -> Path:
-    return _impl["root"]
-
-
-def impl_package() -> str:
-    return _impl["package"]
-
-
-def fail(message: str):
-    """Fail the current test with `message` alone: no traceback, the message is the report."""
-    pytest.fail(message, pytrace=False)
-
-
-def where(path: str | Path) -> str:
-    """A path as the student sees it: relative to the kata's root."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.as_posix()
+EXERCISES = registry.names()
 
 
 def module_file(m) -> str:
-    return where(m.__file__)
-
-
-# --- loading ---------------------------------------------------------------------------
-def load(exercise: str):
-    """Import the module under test, or fail with the reason it does not import."""
-    if exercise not in EXERCISES:
-        raise ValueError(f"unknown exercise {exercise!r}; valid: {', '.join(EXERCISES)}")
-    path = impl_root() / f"{exercise}.py"
-    try:
-        if _impl["package"] in IMPLS:
-            return importlib.import_module(f"{_impl['package']}.{exercise}")
-        return _import_file(exercise, path)
-    except Exception as exc:  # a student's syntax error must not crash the whole run
-        problem = exc
-    fail(
-        f"{where(path)} does not import: {type(problem).__name__}: {problem}\n"
-        + _student_frames(problem)
-    )
-
-
-def loaded(exercise: str):
-    """The module under test if it has been imported, else None."""
-    if _impl["package"] in IMPLS:
-        return sys.modules.get(f"{_impl['package']}.{exercise}")
-    return sys.modules.get(f"_kata_impl.{exercise}")
-
-
-def _import_file(exercise: str, path: Path):
-    """Import exercise from a folder of its own (another implementation, e.g. a wrong answer)."""
-    name = f"_kata_impl.{exercise}"
-    if name in sys.modules and sys.modules[name].__file__ == str(path):
-        return sys.modules[name]
-    package = sys.modules.get("_kata_impl")
-    if package is None or package.__path__[0] != str(path.parent):
-        # A package around the folder, so `from ._draw import ...` works; given modules
-        # the folder lacks come from solutions/.
-        package = types.ModuleType("_kata_impl")
-        package.__path__ = [str(path.parent), str(ROOT / "solutions")]
-        sys.modules["_kata_impl"] = package
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or not path.is_file():
-        raise FileNotFoundError(f"no {path.name} in {where(path.parent)}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
-def _is_student_frame(filename: str) -> bool:
-    try:
-        Path(filename).resolve().relative_to(impl_root().resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _student_frames(exc: BaseException, limit: int = 3) -> str:
-    """The exception, and the last few lines of the module under test it went through."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_frame(f.filename)]
-    if isinstance(exc, SyntaxError) and exc.filename and _is_student_frame(exc.filename):
-        lines = [f"  {where(exc.filename)}:{exc.lineno}: {(exc.text or '').strip()}"]
-    else:
-        lines = [
-            f"  {where(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
-            for f in frames[-limit:]
-        ]
-    return "\n".join(lines)
-
-
-def is_stub_error(exc: BaseException) -> bool:
-    """True for the NotImplementedError of a function the student has not written yet."""
-    if not isinstance(exc, NotImplementedError):
-        return False
-    frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and _is_student_frame(frames[-1].filename)
-
-
-def stub_location(exc: BaseException) -> tuple[str, str]:
-    """(function name, file) of the stub that raised `exc`."""
-    last = traceback.extract_tb(exc.__traceback__)[-1]
-    return last.name, where(last.filename)
+    student = getattr(m, "kata_student", m)
+    return where(student.__file__)
 
 
 # --- calling the student's code -----------------------------------------------------------
@@ -166,39 +76,58 @@ def call(m, fname: str, *args):
     """Call m.fname(*args) as the contract says, turning every mishap into one message.
 
     - a missing function or a changed signature is named before the call;
-    - a stub's NotImplementedError passes through (the conftest reports "not started");
+    - a stub's NotImplementedError becomes "not started" (subject.guarded does that);
     - any other exception, numpy warnings included, becomes one message that shows
-      the lines of the student's file it came through.
+      the lines of the student's file it came through, and names the student's function
+      it came from (also when given code, such as train, made the call).
     """
     fn = getattr(m, fname, None)
     if fn is None or not callable(fn):
-        fail(f"{m.__name__} has no function `{fname}`: the kata's tests call it. Restore it.")
-    try:
-        inspect.signature(fn).bind(*args)
-    except TypeError:
         fail(
-            f"{fname}{inspect.signature(fn)} in {module_file(m)} cannot be called with"
-            f" {len(args)} arguments: keep the signature the exercise gives."
+            f"{module_file(m)} has no function `{fname}`: the kata's tests call it. Restore it.",
+            fname,
+            "contract",
         )
-    swapped = _reordered(m, fname, fn)
-    if swapped:
-        fail(swapped)
+    target = getattr(fn, "kata_student", fn)
+    if not getattr(fn, "kata_missing", False):
+        try:
+            inspect.signature(target).bind(*args)
+        except TypeError:
+            fail(
+                f"{fname}{inspect.signature(target)} in {module_file(m)} cannot be called with"
+                f" {len(args)} arguments: keep the signature the exercise gives.",
+                fname,
+                "contract",
+            )
+        swapped = _reordered(m, fname, target)
+        if swapped:
+            fail(swapped, fname, "contract")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # an overflow or log(0) is a mistake, not noise
+        with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
             return fn(*args)
-    except NotImplementedError as exc:
-        if is_stub_error(exc):
-            raise
-        problem = exc
     except Exception as exc:
         problem = exc
     # Outside the except block, so the report shows this message and no chained traceback.
+    function = getattr(problem, "kata_function", fname)
+    caller = f" (called by the kata's {fname})" if function != fname else ""
     hint = _hint(problem)
     fail(
-        f"{fname} raised {type(problem).__name__}: {problem}\n{_student_frames(problem)}"
-        + (f"\nhint: {hint}" if hint else "")
+        f"{function} raised {type(problem).__name__}: {problem}{caller}\n"
+        f"{student_frames(problem)}" + (f"\nhint: {hint}" if hint else ""),
+        function,
+        type(problem).__name__,
     )
+
+
+@contextlib.contextmanager
+def contract_of(function: str):
+    """A failure inside, not yet blamed on a function, is a contract breach of `function`."""
+    try:
+        yield
+    except Fault as fault:
+        if fault.function is None:
+            fault.function, fault.kind = function, "contract"
+        raise
 
 
 _reorders: dict = {}  # function -> message (or "") about the order of its arguments
@@ -207,18 +136,22 @@ _reorders: dict = {}  # function -> message (or "") about the order of its argum
 def _reordered(m, fname: str, fn) -> str:
     """A message when fn takes the contract's arguments in another order, else "".
 
-    The contract is the pristine exercise's signature, the same as the reference
-    solution's; only a reordering is named here (a renamed argument is the student's
-    business, tests/test_kata.py reports it).
+    The contract is the pristine stub's signature; only a reordering is named here.
     """
     if fn not in _reorders:
         _reorders[fn] = ""
+        exercise = getattr(m, "kata_exercise", None)
         try:
-            reference = importlib.import_module(f"solutions.{m.__name__.rpartition('.')[2]}")
-            ours = list(inspect.signature(getattr(reference, fname)).parameters)
-        except Exception:  # no reference to compare with: nothing to say
+            reference = {}
+            exec(pristine_code(exercise), {"__name__": "pristine", **reference}, reference)
+            ours = list(inspect.signature(reference[fname]).parameters)
+        except Exception:  # no contract to compare with: nothing to say
             return ""
-        theirs = list(inspect.signature(fn).parameters)
+        theirs = [
+            name
+            for name, p in inspect.signature(fn).parameters.items()
+            if p.default is inspect.Parameter.empty
+        ]
         if theirs != ours and sorted(theirs) == sorted(ours):
             _reorders[fn] = (
                 f"{fname}({', '.join(theirs)}) in {module_file(m)} takes its arguments in another"
@@ -231,7 +164,7 @@ def _reordered(m, fname: str, fn) -> str:
 def _hint(exc: BaseException) -> str:
     """What a numpy warning or a shape error usually means, read off the student's line."""
     text = str(exc)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_frame(f.filename)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_student_file(f.filename)]
     func, line = (frames[-1].name, frames[-1].line or "") if frames else ("", "")
     code = line.replace(" ", "")
     softmax = "softmax" in func or "sum(" in code
@@ -367,6 +300,11 @@ def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
     """forward(params, X), checked: returns (output, cache)."""
     before = snapshot(params, X)
     result = call(m, "forward", params, X)
+    with contract_of("forward"):
+        return _check_forward(result, params, X, out_shape, before)
+
+
+def _check_forward(result, params, X, out_shape, before):
     if isinstance(result, np.ndarray):
         fail(
             f"forward returned only {describe(result)}; the contract is"
@@ -387,9 +325,11 @@ def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
 
 def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
     before = snapshot(output, Y)
-    value = expect_scalar(call(m, "loss", output, Y), "loss's result")
-    if not (np.array_equal(output, before[0]) and np.array_equal(Y, before[1])):
-        fail("loss changed its inputs in place: compute new arrays instead.")
+    result = call(m, "loss", output, Y)
+    with contract_of("loss"):
+        value = expect_scalar(result, "loss's result")
+        if not (np.array_equal(output, before[0]) and np.array_equal(Y, before[1])):
+            fail("loss changed its inputs in place: compute new arrays instead.")
     return value
 
 
@@ -400,9 +340,11 @@ def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[s
     grads = run_gradients(m, "backward", params, (params, cache, Y), X)
     for (label, a), b in zip(arrays, before, strict=True):
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
-            fail(
+            raise Fault(
                 f"backward changed its cache in place ({label}, an array forward returned):"
-                " compute new arrays instead (write `d = P - Y`, not `P -= Y`)."
+                " compute new arrays instead (write `d = P - Y`, not `P -= Y`).",
+                "backward",
+                "contract",
             )
     return grads
 
@@ -421,6 +363,11 @@ def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> di
     """fname(*args) must return one float64 gradient per parameter, changing nothing."""
     before = snapshot(params, X)
     grads = call(m, fname, *args)
+    with contract_of(fname):
+        return _check_gradients(fname, grads, params, X, before)
+
+
+def _check_gradients(fname: str, grads, params: dict, X: np.ndarray, before) -> dict:
     if not isinstance(grads, dict):
         fail(
             f"{fname} returned {describe(grads)}; expected a dict with the keys of params"

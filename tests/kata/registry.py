@@ -34,8 +34,8 @@ class Exercise:
     writes: tuple[str, ...]  # the functions the student writes, in teaching order
     hints: tuple[str, str, str]  # a nudge, the key equation, the shapes
     # main()'s training cut short, for a run that asks only what main() does, not what it
-    # prints: {given function: a stand-in built from the kata's own copy of it}.
-    quick: Callable[[object], dict[str, Callable]]
+    # prints: (the given function main calls, a stand-in built from the kata's own copy).
+    quick: tuple[str, Callable[[Callable], Callable]]
     # The benchmark: n rows of the task, as float64 (X, Y), drawn with rng; and the
     # document's batch size, for one timed training step.
     data: Callable[[object, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -70,7 +70,7 @@ EXERCISES: tuple[Exercise, ...] = (
             " (D, N)(N, K) = (D, K) like W; summing (N, K) over axis 0 with keepdims gives (1, K)"
             " like b. The cache must carry X (backward needs it) and P.",
         ),
-        quick=lambda m: {"document_run": lambda Y: m.document_run(Y, epochs=10)},
+        quick=("document_run", lambda run: lambda Y: run(Y, epochs=10)),
         data=_bits(np.bitwise_and),
         train_n=4,
     ),
@@ -91,7 +91,7 @@ EXERCISES: tuple[Exercise, ...] = (
             " (N, H); Xᵀ dL/dZ1 (D, H) like W1. If a product does not fit, you have a transpose"
             " wrong.",
         ),
-        quick=lambda m: {"document_run": lambda: m.document_run(steps=1)},
+        quick=("document_run", lambda run: lambda: run(steps=1)),
         data=_bits(np.bitwise_xor),
         train_n=4,
     ),
@@ -111,7 +111,7 @@ EXERCISES: tuple[Exercise, ...] = (
             " and P (N, K). Every gradient has its parameter's shape: a bias gradient is a (1, ·)"
             " row (sum over axis 0 with keepdims), never (N, ·).",
         ),
-        quick=lambda m: {"document_run": lambda: m.document_run(steps=1)},
+        quick=("document_run", lambda run: lambda: run(steps=1)),
         data=_bits(np.bitwise_xor),
         train_n=4,
     ),
@@ -134,7 +134,7 @@ EXERCISES: tuple[Exercise, ...] = (
             " dL/db1 (1, Hd).",
         ),
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
-        quick=lambda m: {"train": lambda *a: m.train(*a[:4], 1) * a[4]},
+        quick=("train", lambda train: lambda *a: train(*a[:4], 1) * a[4]),
         data=lambda m, rng, n: m.make_blobs(rng, n),
         train_n=20,
     ),
@@ -161,7 +161,7 @@ EXERCISES: tuple[Exercise, ...] = (
             " (H, K) like W2, np.outer(x, e1) is (D, H) like W1. Batched: Xᵀ (D, N) times (N, H)"
             " is the same sum of N outer products.",
         ),
-        quick=lambda m: {"document_run": lambda: m.document_run(epochs=1)},
+        quick=("document_run", lambda run: lambda: run(epochs=1)),
         data=lambda m, rng, n: tuple(a.astype(np.float64) for a in m.make_complements(rng, n)),
         train_n=500,
     ),

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from tests.kata.harness import (
+    Lazy,
     call,
     check_gradients,
     expect_array,
     expect_close,
     expect_scalar,
     fail,
-    load,
     run_backward,
     run_forward,
     run_loss,
@@ -38,7 +38,7 @@ class Network:
 
     @pytest.fixture
     def m(self):
-        return load(self.exercise)
+        return Lazy(self.exercise)
 
     def params(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Asymmetric parameters at `shapes`, drawn by the test, not by the student's code."""
@@ -72,11 +72,13 @@ class ContractSuite(Network):
             assert got == shapes, f"{how} gave shapes {got}, expected {shapes}"
             assert all(v.dtype == np.float64 for v in params.values()), f"{how}: not float64"
 
+    @pytest.mark.stage("forward")
     def test_forward_returns_output_and_cache(self, m):
         rng = np.random.default_rng(1)
         X, _ = self.batch(rng, 5)
         run_forward(m, self.params(rng), X, self.out_shape(5))
 
+    @pytest.mark.stage("forward")
     def test_forward_takes_one_row_and_integer_inputs(self, m):
         rng = np.random.default_rng(2)
         params = self.params(rng)
@@ -85,6 +87,7 @@ class ContractSuite(Network):
         X_int = rng.integers(0, 2, size=(4, X.shape[1]))
         run_forward(m, params, X_int, self.out_shape(4))
 
+    @pytest.mark.stage("loss")
     def test_loss_returns_a_float(self, m):
         rng = np.random.default_rng(3)
         X, Y = self.batch(rng, 5)
@@ -93,6 +96,7 @@ class ContractSuite(Network):
         if value < 0:
             fail(f"loss returned {value}, a negative number; these losses are never below 0.")
 
+    @pytest.mark.stage("backward")
     def test_backward_returns_one_gradient_per_parameter(self, m):
         rng = np.random.default_rng(4)
         X, Y = self.batch(rng, 5)
@@ -101,11 +105,13 @@ class ContractSuite(Network):
         run_backward(m, params, cache, Y, X)
 
     @pytest.mark.parametrize("n", [5, 1])
+    @pytest.mark.stage("backward")
     def test_gradients_match_numeric_gradients(self, m, n):
         rng = np.random.default_rng(5 + n)
         X, Y = self.batch(rng, n)
         check_gradients(m, self.params(rng), X, Y, self.out_shape(n))
 
+    @pytest.mark.stage("backward")
     def test_backward_leaves_params_X_and_cache_untouched(self, m):
         rng = np.random.default_rng(6)
         X, Y = self.batch(rng, 5)
@@ -121,6 +127,7 @@ class ContractSuite(Network):
                 first[name],
             )
 
+    @pytest.mark.stage("document")
     def test_main_trains_and_prints_like_its_document(self, m):
         """`python -m <module> --plot PATH` runs main(): it prints what the reference prints.
 
@@ -128,6 +135,7 @@ class ContractSuite(Network):
         """
         expect_transcript(self.exercise, run_main(m))
 
+    @pytest.mark.stage("training")
     def test_main_trains_without_saving_a_picture_unless_asked(self, m):
         """Without --plot, main() hands finish() nothing to report: no picture is saved."""
         out = run_main(m, argv=(), quick=True)
@@ -135,6 +143,7 @@ class ContractSuite(Network):
         if calls[1:] != ["» finish(None)"]:
             fail(f"main() without --plot made these calls into _draw: {calls}")
 
+    @pytest.mark.stage("backward")
     def test_logits_of_1000_stay_finite_and_silent(self, m):
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)
@@ -150,10 +159,12 @@ class ProbabilitySuite(Network):
     def saturated_outputs(self) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
+    @pytest.mark.stage("loss")
     def test_loss_is_finite_when_outputs_are_exactly_0_or_1(self, m):
         out, Y = self.saturated_outputs()
         expect_scalar(call(m, "loss", out, Y), "loss of outputs that are exactly 0 or 1")
 
+    @pytest.mark.stage("forward")
     def test_outputs_are_probabilities(self, m):
         rng = np.random.default_rng(8)
         X, _ = self.batch(rng, 6)
@@ -172,8 +183,9 @@ class SigmoidSuite:
 
     @pytest.fixture
     def m(self):
-        return load(self.exercise)
+        return Lazy(self.exercise)
 
+    @pytest.mark.stage("helper")
     def test_sigmoid_known_values(self, m):
         z = np.array([[0.0, math.log(3), -math.log(3)], [2.0, -0.5, 10.0]])
         got = expect_array(call(m, "sigmoid", z), "sigmoid(z)", z.shape)
@@ -183,6 +195,7 @@ class SigmoidSuite:
             [[0.5, 0.75, 0.25], [_sigmoid(2.0), _sigmoid(-0.5), _sigmoid(10.0)]],
         )
 
+    @pytest.mark.stage("helper")
     def test_sigmoid_is_finite_and_silent_at_plus_minus_1000(self, m):
         z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
         got = expect_array(call(m, "sigmoid", z), "sigmoid([-1000, -40, 0, 40, 1000])", z.shape)
@@ -190,6 +203,7 @@ class SigmoidSuite:
 
 
 class SigmoidPrimeSuite(SigmoidSuite):
+    @pytest.mark.stage("helper")
     def test_sigmoid_prime_matches_the_slope_of_sigmoid(self, m):
         z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime(z)", z.shape)
@@ -203,6 +217,7 @@ class SigmoidPrimeSuite(SigmoidSuite):
             rtol=1e-8,
         )
 
+    @pytest.mark.stage("helper")
     def test_sigmoid_prime_is_finite_at_plus_minus_1000(self, m):
         z = np.array([-1000.0, 1000.0])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime([-1000, 1000])", z.shape)

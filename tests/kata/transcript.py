@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.kata import harness
+from tests.kata import harness, registry, subject
 
 FOLDER = Path(__file__).resolve().parent / "transcripts"
 PLOT = "kata-test.png"  # never written: save_plot is recorded, not run
@@ -78,18 +78,6 @@ class _Recorder:
         print(f"» finish({saved!r})")
 
 
-# Each main()'s training, cut short: (the given function main calls, a stand-in built from
-# it). For a run that only asks what main() does without --plot, not what it prints.
-QUICK = {
-    "ex01_logistic_regression": ("document_run", lambda run: lambda Y: run(Y, epochs=10)),
-    "ex02_sigmoid_mse": ("document_run", lambda run: lambda: run(steps=1)),
-    "ex03_tanh_xor": ("document_run", lambda run: lambda: run(steps=1)),
-    # main() prints the loss at every 1 000th step: one step, its loss repeated.
-    "ex04_relu_softmax": ("train", lambda train: lambda *a: train(*a[:4], 1) * a[4]),
-    "ex05_online_sgd": ("document_run", lambda run: lambda: run(epochs=1)),
-}
-
-
 @contextlib.contextmanager
 def _swapped(module, swaps: dict):
     """Set module's attributes to `swaps` for a with-block, then restore them."""
@@ -106,8 +94,9 @@ def _swapped(module, swaps: dict):
 def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     """Everything main(argv) prints, with _draw's side effects recorded.
 
-    quick: with the training cut short (QUICK), for a run whose numbers do not matter.
+    quick: with the training cut short (the registry's `quick`), for a run whose numbers do not matter.
     """
+    m = subject.resolve(m)
     draw = importlib.import_module(f"{m.__name__.rpartition('.')[0]}._draw")
     recorder = _Recorder(draw)
     swaps = {
@@ -117,7 +106,7 @@ def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     }
     shortcut = {}
     if quick:
-        name, make = QUICK[m.__name__.rpartition(".")[2]]
+        name, make = registry.BY_MODULE[m.kata_exercise].quick
         shortcut[name] = make(getattr(m, name))
     out = io.StringIO()
     with _swapped(draw, swaps), _swapped(m, shortcut), contextlib.redirect_stdout(out):
@@ -180,11 +169,11 @@ def expect_transcript(exercise: str, out: str) -> None:
 
 
 def write_transcripts() -> None:
-    """Rewrite tests/transcripts/ from the reference solutions."""
+    """Rewrite tests/kata/transcripts/ from the reference solutions."""
     harness.use_impl("solutions")
     FOLDER.mkdir(exist_ok=True)
     for exercise in harness.EXERCISES:
-        m = importlib.import_module(f"solutions.{exercise}")
+        m = subject.load(exercise)
         lines = [line.rstrip() for line in run_main(m).splitlines()]
         for pattern, replacement in NOISE.get(exercise, ()):
             lines = [pattern.sub(replacement, line) for line in lines]

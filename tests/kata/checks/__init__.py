@@ -1,1 +1,2 @@
-"""The kata's own checks: run by the instructor (pytest --solutions) and CI, never in a student's run."""
+"""The kata's own checks: the instructor's run (pytest --solutions) and CI run them, never a
+student's run."""

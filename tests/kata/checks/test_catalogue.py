@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.kata.catalogue import RIGHT, WRONG, Answer
+from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata.harness import EXERCISES, ROOT, fail
 
 pytestmark = [pytest.mark.catalogue, pytest.mark.given]
@@ -79,7 +79,7 @@ def run_answer(answer: Answer, folder) -> tuple[int, list[dict], str]:
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
     output = proc.stdout + proc.stderr
-    outcomes = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
+    outcomes = json.loads(report.read_text(encoding="utf-8"))["tests"] if report.is_file() else []
     return proc.returncode, outcomes, output
 
 

@@ -1,0 +1,82 @@
+"""Each test inside the kata's walls: numpy's state, exits, the test's limit, a crash marker.
+
+Around every test, numpy's error state, print options and legacy random state are the
+kata's and are restored after. In an exercise's tests os._exit, os.abort and sys.exit
+raise instead of ending the run (subject.py does the same around the import). The call
+phase has the test's time limit (the watchdog of contain.py), and faulthandler ends a
+process stuck inside compiled code past that limit. Each test's node id is written to a
+marker file when it starts and the file is removed when the run ends, so a run that died
+says so the next time: "your last run stopped in <test>".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import os
+import sys
+
+import pytest
+
+from tests.kata import contain, registry
+
+
+def _exercise_test(item) -> bool:
+    return registry.of_test_file(item.path.name) is not None
+
+
+class Guard:
+    def __init__(self, config):
+        self.config = config
+        self.marker = None
+        cache = getattr(config, "cache", None)
+        if cache is not None:
+            self.marker = cache.mkdir("kata") / "running"
+        self.last_run_stopped_in = self._read_marker()
+        self._stderr = None
+
+    def _read_marker(self) -> str | None:
+        if self.marker is None or not self.marker.is_file():
+            return None
+        text = self.marker.read_text(encoding="utf-8").strip()
+        self.marker.unlink()
+        return text or None
+
+    def pytest_sessionstart(self, session):
+        contain.INTERRUPTS.install()
+        try:  # faulthandler writes here: the terminal, even while pytest captures fd 2
+            self._stderr = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
+        except (AttributeError, OSError, ValueError):
+            self._stderr = None
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if self.marker is not None:
+            self.marker.write_text(item.nodeid, encoding="utf-8")
+        if self._stderr is not None and not contain.debugger_attached():
+            faulthandler.dump_traceback_later(
+                contain.LIMITS.test + contain.LIMITS.grace, exit=True, file=self._stderr
+            )
+        exits = contain.exits_intercepted() if _exercise_test(item) else contextlib.nullcontext()
+        try:
+            with contain.numpy_state(), exits:
+                yield
+        finally:
+            if self._stderr is not None:
+                faulthandler.cancel_dump_traceback_later()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        contain.WATCHDOG.arm("test", "the test", contain.LIMITS.test)
+        try:
+            yield
+        finally:
+            contain.WATCHDOG.disarm("test")
+
+    def pytest_sessionfinish(self, session):
+        contain.INTERRUPTS.uninstall()
+        if self.marker is not None and self.marker.is_file():
+            self.marker.unlink()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None

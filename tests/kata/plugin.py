@@ -1,0 +1,217 @@
+"""The kata's pytest plugin: the options, and the parts the root conftest switches on.
+
+Each job has its own module: selection.py (markers, stages, the student's run), guard.py
+(each test inside the kata's walls), outcomes.py (not started, blocked), totals.py (each
+exercise's count), table.py (the progress table, a pure function), hints.py, stubcheck.py
+and report.py. This module only wires them together and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+import pytest
+
+from tests.kata import contain, hints, registry, report, stubcheck, subject, table
+from tests.kata.guard import Guard
+from tests.kata.outcomes import Outcomes
+from tests.kata.selection import Selection, register_markers, stage_of
+from tests.kata.totals import Totals
+
+# Near misses of the kata's options: each gets a clear error instead of argparse's.
+TYPOS = {
+    "--solution": "--solutions",
+    "--solns": "--solutions",
+    "--check-stub": "--check-stubs",
+    "--hints": "--hint",
+    "--catalog": "--catalogue",
+}
+OPTIONS = (
+    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --catalogue,"
+    " --call-limit SECONDS, --test-limit SECONDS"
+)
+
+
+def addoption(parser) -> None:
+    group = parser.getgroup("kata")
+    group.addoption(
+        "--solutions",
+        action="store_true",
+        help="run the tests against solutions/ instead of exercises/ (same as KATA_IMPL=solutions)",
+    )
+    group.addoption(
+        "--check-stubs",
+        action="store_true",
+        help="prove the kata: on pristine exercises/ no test of a student-written function passes",
+    )
+    group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
+    group.addoption(
+        "--catalogue", action="store_true", help="also run the slow catalogue of student answers"
+    )
+    group.addoption(
+        "--hint",
+        metavar="EXERCISE",
+        help="show the next hint for one exercise (e.g. --hint ex02) and run no tests",
+    )
+    group.addoption(
+        "--hint-reset", action="store_true", help="with --hint: start that exercise's hints over"
+    )
+    group.addoption(
+        "--call-limit",
+        type=float,
+        metavar="SECONDS",
+        help=f"time limit of one call of your function (default {contain.LIMITS.call:g})",
+    )
+    group.addoption(
+        "--test-limit",
+        type=float,
+        metavar="SECONDS",
+        help=f"time limit of one test (default {contain.LIMITS.test:g})",
+    )
+    parser.addini("kata_call_limit", "seconds one call of a student's function may take")
+    parser.addini("kata_test_limit", "seconds one test may take")
+    for typo in TYPOS:
+        group.addoption(typo, dest=_dest(typo), nargs="?", const=True, help=argparse.SUPPRESS)
+
+
+def _dest(typo: str) -> str:
+    return "typo_" + typo.strip("-").replace("-", "_")
+
+
+def _limit(config, option: str, ini: str, default: float) -> float:
+    value = config.getoption(option)
+    if value is None:
+        value = config.getini(ini) or default
+    try:
+        return float(value)
+    except ValueError:
+        raise pytest.UsageError(f"{ini} = {value!r} is not a number of seconds") from None
+
+
+def configure(config) -> None:
+    """Choose the tree, then register the kata's parts (or show a hint and stop)."""
+    for typo, meant in TYPOS.items():
+        if config.getoption(_dest(typo)) is not None:
+            raise pytest.UsageError(
+                f"{typo} is not an option of the kata; did you mean {meant}?"
+                f" The kata's options: {OPTIONS}."
+            )
+    impl = "solutions" if config.getoption("--solutions") else os.environ.get("KATA_IMPL", "")
+    impl = impl.strip() or "exercises"
+    # Besides the two trees, any folder of network modules (the kata's catalogue uses this).
+    if impl not in subject.IMPLS and not os.path.isdir(impl):
+        raise pytest.UsageError(
+            f"KATA_IMPL={impl!r} names no tree of the kata; valid: {', '.join(subject.IMPLS)}"
+            " (or a folder holding exNN_*.py modules)."
+        )
+    if config.getoption("--check-stubs") and impl != "exercises":
+        raise pytest.UsageError("--check-stubs checks exercises/; drop --solutions / KATA_IMPL.")
+    subject.use_impl(impl)
+    contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
+    contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
+    register_markers(config)
+    if config.getoption("--hint"):
+        hints.show(config, config.getoption("--hint"), reset=config.getoption("--hint-reset"))
+        pytest.exit("hint shown, no tests run", returncode=0)
+    student_mode = impl != "solutions"
+    config.pluginmanager.register(Selection(config, student_mode), "kata-selection")
+    config.pluginmanager.register(Guard(config), "kata-guard")
+    config.pluginmanager.register(Kata(config, impl, student_mode), "kata")
+    from tests.kata.bench.plugin import BenchmarkPlugin  # benchmarks only when asked for
+
+    config.pluginmanager.register(BenchmarkPlugin(config), "kata-benchmark")
+
+
+class Kata:
+    """Records the outcomes and prints the progress table at the end of the run."""
+
+    def __init__(self, config, impl: str, student_mode: bool):
+        self.config = config
+        self.impl = impl
+        self.student_mode = student_mode
+        self.outcomes = Outcomes(student_mode)
+        config.pluginmanager.register(self.outcomes, "kata-outcomes")
+        self.totals = Totals(config, "student" if student_mode else "solutions")
+        self.streaks = hints.Streaks(config)
+        self.check_stubs = config.getoption("--check-stubs")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        self.totals.observe(items, lambda item: stage_of(item) not in ("given",))
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            self.outcomes.add(item, stage_of(item) or "helper")
+
+    def pytest_sessionfinish(self, session):
+        records = list(self.outcomes.records.values())
+        self.streaks.update(records)
+        self.totals.save()
+        path = self.config.getoption("--kata-report")
+        if path:
+            report.write(path, records, self.outcomes.interrupted)
+        if self.check_stubs and stubcheck.failures(records):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter):
+        tr = terminalreporter
+        records = list(self.outcomes.records.values())
+        if self.check_stubs:
+            stubcheck.report(tr, records)
+        rows = table.rows(records, _Lazy(self.totals))
+        guard = self.config.pluginmanager.get_plugin("kata-guard")
+        notes = []
+        if guard is not None and guard.last_run_stopped_in:
+            notes.append(
+                f"Your last run stopped in {guard.last_run_stopped_in}: it ended without"
+                " finishing (a crash, or a hang inside compiled code)."
+            )
+        for row in rows:
+            changed = subject.edited_given(row.exercise)
+            if changed:
+                marker = registry.BY_MODULE[row.exercise].marker
+                notes.append(
+                    f"{marker}: you changed {', '.join(changed)}, given code; the tests use the"
+                    " kata's own copy."
+                )
+        todo = [r for r in rows if not r.done]
+        hint = self.streaks.offer(todo[0]) if todo and self.student_mode else None
+        fancy = _can_encode(sys.stdout, "█░✓✗─…")
+        columns = max(shutil.get_terminal_size().columns, 60)
+        lines = table.render(
+            rows,
+            where=f"{subject.where(subject.impl_root())}/",
+            paths={r.exercise: subject.where(subject.student_path(r.exercise)) for r in rows},
+            style=table.Style(fancy=fancy, columns=columns),
+            interrupted=self.outcomes.interrupted,
+            notes=notes,
+            hint=hint,
+            student_mode=self.student_mode,
+        )
+        for line in lines:
+            text = line.text if fancy else line.text.replace("…", "...")
+            tr.write_line(text, **({line.color: True} if line.color else {}))
+
+
+class _Lazy(dict):
+    """The totals as a mapping, counted only for the exercises the table shows."""
+
+    def __init__(self, totals: Totals):
+        super().__init__()
+        self.totals = totals
+
+    def get(self, exercise, default=0):
+        return self.totals.get(exercise) or default
+
+
+def _can_encode(stream, text: str) -> bool:
+    """Whether `stream` can print `text`: tried, not guessed from the encoding's name."""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -1,0 +1,28 @@
+"""The stub check (CI): on pristine exercises/, no test of a student-written function passes."""
+
+from __future__ import annotations
+
+
+def failures(records) -> list[str]:
+    wrong = []
+    for o in records:
+        if not o.given and o.status == "passed":
+            wrong.append(f"{o.nodeid}: passes on an unsolved exercise, so it cannot fail")
+        elif not o.given and o.status not in ("not started", "blocked"):
+            wrong.append(f"{o.nodeid}: {o.status} on an unsolved exercise, expected not started")
+    return wrong
+
+
+def report(tr, records) -> None:
+    wrong = failures(records)
+    if wrong:
+        tr.write_sep("=", "stub check failed", red=True)
+        for line in wrong:
+            tr.write_line(line)
+        return
+    student = sum(not o.given for o in records)
+    tr.write_line(
+        f"stub check: none of the {student} tests of student-written functions passes on"
+        " pristine exercises/; each is not started.",
+        green=True,
+    )

@@ -1,0 +1,184 @@
+"""The progress table: a pure function of the outcomes, the exercises' totals and a few facts.
+
+An exercise is *done* only when every one of its tests ran in this run and passed. A
+partial run (-k, --sw, --lf, a node id, Ctrl-C) says what ran and what comes next; the
+totals come from all of an exercise's tests, not from this run's selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from tests.kata import registry
+from tests.kata.outcomes import Outcome
+
+
+@dataclass
+class Row:
+    exercise: str
+    total: int  # every test of the exercise (given ones aside), whatever ran
+    passed: int = 0
+    failed: int = 0
+    blocked: int = 0
+    not_started: int = 0
+    skipped: int = 0
+    stubs: list[str] = field(default_factory=list)  # functions still to write, in order
+    first_failure: Outcome | None = None
+    reproduces: str | None = None
+
+    @property
+    def ran(self) -> int:
+        return self.passed + self.failed + self.blocked + self.not_started + self.skipped
+
+    @property
+    def done(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+@dataclass(frozen=True)
+class Style:
+    fancy: bool = True
+    columns: int = 100
+
+    @property
+    def marks(self) -> tuple[str, str, str, str, str]:
+        return ("█", "░", "✓", "✗", "─") if self.fancy else ("#", ".", "+", "x", "-")
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    color: str = ""  # "", "red", "green", "yellow"
+
+
+def rows(outcomes: Iterable[Outcome], totals: Mapping[str, int]) -> list[Row]:
+    """One row per exercise that had a test in this run, in the registry's order."""
+    by_exercise: dict[str, Row] = {}
+    for o in outcomes:
+        if o.exercise is None or o.given or o.status == "pending":
+            continue
+        row = by_exercise.setdefault(o.exercise, Row(o.exercise, totals.get(o.exercise, 0)))
+        if o.status == "passed":
+            row.passed += 1
+            row.reproduces = o.document or row.reproduces
+        elif o.status == "failed":
+            row.failed += 1
+            row.first_failure = row.first_failure or o
+        elif o.status == "blocked":
+            row.blocked += 1
+        elif o.status == "not started":
+            row.not_started += 1
+            if o.function and o.function not in row.stubs:
+                row.stubs.append(o.function)
+        else:
+            row.skipped += 1
+    for row in by_exercise.values():
+        row.total = max(row.total, row.ran)
+        order = registry.BY_MODULE[row.exercise].writes
+        row.stubs.sort(key=lambda s: order.index(s) if s in order else len(order))
+    return [by_exercise[name] for name in registry.names() if name in by_exercise]
+
+
+def _clip(text: str, columns: int) -> str:
+    return text if len(text) <= columns else text[: columns - 1] + "…"
+
+
+def state(row: Row, interrupted: bool) -> str:
+    if row.done and not interrupted:
+        return "done"
+    if row.failed:
+        blocked = f", {row.blocked} blocked" if row.blocked else ""
+        return f"{row.failed} failing{blocked}"
+    if row.stubs:
+        return "not started" if row.passed == 0 else f"next: write {row.stubs[0]}()"
+    if row.ran < row.total:
+        return (
+            f"{row.ran} of {row.total} ran, all pass"
+            if row.ran == row.passed
+            else (f"{row.ran} of {row.total} ran")
+        )
+    return f"{row.skipped} skipped" if row.skipped else "done"
+
+
+def next_step(row: Row, path: str) -> list[str]:
+    marker = registry.BY_MODULE[row.exercise].marker
+    if row.first_failure is not None:
+        return [f"fix {row.first_failure.test}", f"      {row.first_failure.reason}"]
+    if row.stubs:
+        return [f"write {row.stubs[0]}() in {path}"]
+    if row.ran < row.total:
+        return [f"run all of {marker}: pytest -m {marker}"]
+    return []
+
+
+def render(
+    table_rows: list[Row],
+    *,
+    where: str,
+    paths: Mapping[str, str],
+    style: Style = Style(),
+    interrupted: bool = False,
+    notes: Iterable[str] = (),
+    hint: str | None = None,
+    student_mode: bool = True,
+) -> list[Line]:
+    """The lines below pytest's summary: one row per exercise, then what to do next."""
+    if not table_rows:
+        return []
+    full, empty, tick, cross, rule = style.marks
+    title = f" kata progress: {where} "
+    if interrupted:
+        title = f" kata progress: {where} (interrupted) "
+    side = max(style.columns - len(title), 8)
+    lines = [Line(rule * (side // 2) + title + rule * (side - side // 2))]
+    width = max(len(r.exercise) for r in table_rows)
+    for row in table_rows:
+        filled = round(10 * row.passed / row.total) if row.total else 0
+        status = state(row, interrupted)
+        mark = f"{tick} " if status == "done" else ""
+        text = (
+            f" {row.exercise:<{width}}  {full * filled}{empty * (10 - filled)}"
+            f" {row.passed:>3}/{row.total:<3} {mark}{status}"
+        )
+        color = "red" if row.failed else "green" if status == "done" else ""
+        lines.append(Line(_clip(text, style.columns), color))
+        if row.first_failure is not None:
+            reason = f"{row.first_failure.test}: {row.first_failure.reason}"
+            lines.append(Line(_clip(f" {'':<{width}}  {cross} {reason}", style.columns), "red"))
+    for row in table_rows:
+        if row.reproduces and row.done and not interrupted:
+            marker = registry.BY_MODULE[row.exercise].marker
+            lines.append(
+                Line(
+                    f" {tick} {marker}: your network reproduces document {row.reproduces}'s"
+                    " printed run, number for number.",
+                    "green",
+                )
+            )
+    lines += [Line(_clip(f" {note}", style.columns), "yellow") for note in notes]
+    if interrupted:
+        lines.append(
+            Line(" The run was interrupted: only the tests that ran are counted.", "yellow")
+        )
+    todo = [r for r in table_rows if not r.done]
+    if todo:
+        row = todo[0]
+        marker = registry.BY_MODULE[row.exercise].marker
+        steps = next_step(row, paths.get(row.exercise, row.exercise))
+        for i, step in enumerate(steps):
+            lines.append(Line(_clip((" Next: " if i == 0 else "       ") + step, style.columns)))
+        if hint:
+            lines.append(Line(f"       {hint}", "yellow"))
+        lines.append(
+            Line(f"       then run  pytest -m {marker}   (add --sw to stop at the first failure)")
+        )
+    elif student_mode and not interrupted:
+        lines.append(
+            Line(
+                f" {tick} Every exercise you ran passes. Try the benchmark:"
+                " pytest --benchmark-only",
+                "green",
+            )
+        )
+    return lines
