@@ -104,7 +104,7 @@ def state(row: Row, interrupted: bool) -> str:
 def next_step(row: Row, path: str) -> list[str]:
     marker = registry.BY_MODULE[row.exercise].marker
     if row.first_failure is not None:
-        return [f"fix {row.first_failure.test}", f"      {row.first_failure.reason}"]
+        return [f"fix {row.first_failure.test}", row.first_failure.reason]
     if row.stubs:
         return [f"write {row.stubs[0]}() in {path}"]
     if row.ran < row.total:
@@ -170,9 +170,12 @@ def render(
             lines.append(Line(_clip((" Next: " if i == 0 else "       ") + step, style.columns)))
         if hint:
             lines.append(Line(f"       {hint}", "yellow"))
-        lines.append(
-            Line(f"       then run  pytest -m {marker}   (add --sw to stop at the first failure)")
-        )
+        if row.failed or row.stubs:
+            lines.append(
+                Line(
+                    f"       then run  pytest -m {marker}   (add --sw to stop at the first failure)"
+                )
+            )
     elif student_mode and not interrupted:
         lines.append(
             Line(

@@ -94,7 +94,7 @@ def _swapped(module, swaps: dict):
 def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     """Everything main(argv) prints, with _draw's side effects recorded.
 
-    quick: with the training cut short (the registry's `quick`), for a run whose numbers do not matter.
+    quick: with the training cut short (the registry's `quick`), when the numbers do not matter.
     """
     m = subject.resolve(m)
     draw = importlib.import_module(f"{m.__name__.rpartition('.')[0]}._draw")
