@@ -177,11 +177,5 @@ def render(
                 )
             )
     elif student_mode and not interrupted:
-        lines.append(
-            Line(
-                f" {tick} Every exercise you ran passes. Try the benchmark:"
-                " pytest --benchmark-only",
-                "green",
-            )
-        )
+        lines.append(Line(f" {tick} Every exercise you ran passes.", "green"))
     return lines

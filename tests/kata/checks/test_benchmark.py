@@ -21,12 +21,14 @@ fast tier alone (so fast ÷ floor is the cost of the Python around them).
 import numpy as np
 import pytest
 
+from tests.kata import registry
 from tests.kata.bench import tiers as bench
 from tests.kata.harness import expect_close
 
 pytestmark = pytest.mark.given
 
 NETWORKS = [pytest.param(ex, marks=getattr(pytest.mark, ex), id=ex) for ex in bench.NETWORKS]
+FAST_NETWORKS = [p for p in NETWORKS if p.values[0] in bench.FAST]
 RTOL, ATOL = 1e-10, 1e-14  # the atol only for entries that cancel to nearly 0 (|g| ~ 1e-6)
 LR = 0.1
 
@@ -48,23 +50,26 @@ def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex, n):
     params, X, Y = bench.make_data(ex, n)
     before = copy(params), X.copy(), Y.copy()
     expected = bench.vectorized(ex)(params, X, Y)
-    fast = bench.FAST[ex](params, n)
-    expect_same(f"{ex} loop gradient, N={n}", bench.LOOP[ex](params, X, Y), expected)
-    expect_same(f"{ex} vectorized_fast gradient, N={n}", fast.gradient(params, X, Y), expected)
+    fast = bench.FAST[ex](params, n) if ex in bench.FAST else None
+    expect_same(f"{ex} loop gradient, N={n}", bench.loop(ex)(params, X, Y), expected)
+    expect_same(f"{ex} per-row gradient, N={n}", bench.per_row(ex)(params, X, Y), expected)
+    if fast is not None:
+        expect_same(f"{ex} vectorized_fast gradient, N={n}", fast.gradient(params, X, Y), expected)
     expect_same(f"{ex} inputs after the gradients", params, before[0])
     assert np.array_equal(X, before[1]) and np.array_equal(Y, before[2]), "X or Y changed"
 
     stepped = copy(params)
     bench.sgd_step(stepped, expected, LR)
     by_loop = copy(params)
-    bench.sgd_step(by_loop, bench.LOOP[ex](by_loop, X, Y), LR)
-    by_fast = copy(params)
-    fast.step(by_fast, X, Y, LR)
+    bench.sgd_step(by_loop, bench.loop(ex)(by_loop, X, Y), LR)
     expect_same(f"{ex} SGD step with the loop gradient, N={n}", by_loop, stepped)
-    expect_same(f"{ex} vectorized_fast SGD step, N={n}", by_fast, stepped)
+    if fast is not None:
+        by_fast = copy(params)
+        fast.step(by_fast, X, Y, LR)
+        expect_same(f"{ex} vectorized_fast SGD step, N={n}", by_fast, stepped)
 
 
-@pytest.mark.parametrize("ex", NETWORKS)
+@pytest.mark.parametrize("ex", FAST_NETWORKS)
 def test_kernel_floor_replays_exactly_the_fast_tier(ex):
     params, X, Y = bench.make_data(ex, 64)
     fast = bench.FAST[ex](params, 64)
@@ -79,7 +84,6 @@ def test_kernel_floor_replays_exactly_the_fast_tier(ex):
 # --- benchmarks: pytest --benchmark-only -------------------------------------------------------
 SIZES = (4, 64, 500, 4096, 16384)
 TIERS = ("loop", "vectorized", "vectorized_fast", "kernel_floor")
-TRAIN_N = {"ex01": 4, "ex02": 4, "ex03": 4, "ex04": 20, "ex05": 500}  # each document's batch
 SLOW_LOOP_ROUNDS = 3  # a loop over 4 096 rows or more: a few timed calls are enough
 
 
@@ -88,18 +92,34 @@ def label(benchmark, ex: str, task: str, n: int, tier: str) -> None:
     benchmark.extra_info.update(network=ex, task=task, n=n, tier=tier)
 
 
-@pytest.mark.parametrize("tier", TIERS)
-@pytest.mark.parametrize("n", SIZES, ids=lambda n: f"N{n}")
-@pytest.mark.parametrize("ex", NETWORKS)
+def tiers_of(ex: str, tiers: tuple[str, ...]) -> list[str]:
+    """The tiers a network has: loop and vectorized always; the fast ones where written."""
+    return [t for t in tiers if t in ("loop", "vectorized") or ex in bench.FAST]
+
+
+GRADIENT_CASES = [
+    pytest.param(ex.values[0], n, tier, marks=ex.marks, id=f"{ex.id}-N{n}-{tier}")
+    for ex in NETWORKS
+    for n in SIZES
+    for tier in tiers_of(ex.values[0], TIERS)
+]
+STEP_CASES = [
+    pytest.param(ex.values[0], tier, marks=ex.marks, id=f"{ex.id}-{tier}")
+    for ex in NETWORKS
+    for tier in tiers_of(ex.values[0], TIERS[:3])
+]
+
+
+@pytest.mark.parametrize("ex, n, tier", GRADIENT_CASES)
 def test_gradient(benchmark, ex, n, tier):
     """The whole batch's gradient, from params, X and Y."""
     label(benchmark, ex, "gradient", n, tier)
     params, X, Y = bench.make_data(ex, n)
     if tier == "loop":
         if n >= 4096:
-            benchmark.pedantic(bench.LOOP[ex], (params, X, Y), rounds=SLOW_LOOP_ROUNDS)
+            benchmark.pedantic(bench.loop(ex), (params, X, Y), rounds=SLOW_LOOP_ROUNDS)
         else:
-            benchmark(bench.LOOP[ex], params, X, Y)
+            benchmark(bench.loop(ex), params, X, Y)
     elif tier == "vectorized":
         benchmark(bench.vectorized(ex), params, X, Y)
     elif tier == "vectorized_fast":
@@ -108,15 +128,14 @@ def test_gradient(benchmark, ex, n, tier):
         benchmark(bench.kernel_floor(bench.record_kernels(bench.FAST[ex](params, n), params, X, Y)))
 
 
-@pytest.mark.parametrize("tier", TIERS[:3])
-@pytest.mark.parametrize("ex", NETWORKS)
+@pytest.mark.parametrize("ex, tier", STEP_CASES)
 def test_train_step(benchmark, ex, tier):
     """One full-batch training step on the document's batch size: gradient, then update."""
-    n = TRAIN_N[ex]
+    n = registry.BY_MARKER[ex].train_n  # the document's batch
     label(benchmark, ex, "train step", n, tier)
     params, X, Y = bench.make_data(ex, n)
     if tier == "loop":
-        loop = bench.LOOP[ex]
+        loop = bench.loop(ex)
 
         def step():
             bench.sgd_step(params, loop(params, X, Y), LR)
@@ -143,7 +162,7 @@ def test_train_step_torch(benchmark, ex):
     starts from it. It must land where the solution's step lands before it is timed.
     """
     pytest.importorskip("torch")
-    n = TRAIN_N[ex]
+    n = registry.BY_MARKER[ex].train_n  # the document's batch
     label(benchmark, ex, "train step", n, "torch")
     params, X, Y = bench.make_data(ex, n)
     step, weights = bench.torch_step(ex, params, X, Y, LR)
