@@ -8,8 +8,8 @@ solutions and tests/bench_impls.py), so they pass from the start.
 The benchmarks (tests that take pytest-benchmark's `benchmark` fixture) run only
 when asked for; tests/benchmarking.py deselects them otherwise:
 
-    pytest --benchmark-only                  every benchmark, then the speedup summary
-    pytest --benchmark-only -m ex05          one network
+    pytest --solutions --benchmark-only                  every benchmark, then the speedup summary
+    pytest --solutions --benchmark-only -m ex05          one network
     pytest --benchmark-only --benchmark-autosave     ... and keep the run in .benchmarks/
     pytest --benchmark-only --benchmark-compare      ... against the last kept run
 

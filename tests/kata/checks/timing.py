@@ -1,0 +1,71 @@
+"""How long the student's loop takes: the README's speed table, measured here.
+
+    python tests/kata/checks/timing.py [RUNS]
+
+Runs each command RUNS times (default 5) on a copy of the kata with pristine exercises/
+(and once more with every exercise solved), and prints the medians as a markdown table,
+with the untouched run's time over collection's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+COMMANDS = (
+    ("pytest --co", "collecting the tests (nothing runs)", "pristine"),
+    ("pytest", "the untouched kata: every exercise, student mode", "pristine"),
+    ("pytest -m ex02", "one exercise, solved", "solved"),
+    ("pytest", "every exercise, solved", "solved"),
+    ("pytest --solutions", "the instructor's run, with the kata's own checks", "pristine"),
+)
+
+
+def copy_kata(target: Path, solved: bool) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".benchmarks", "mutants")
+    for name in ("exercises", "solutions", "tests"):
+        shutil.copytree(ROOT / name, target / name, ignore=ignore)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, target / name)
+    if solved:
+        for path in (ROOT / "solutions").glob("ex*.py"):
+            shutil.copy(path, target / "exercises" / path.name)
+    return target
+
+
+def seconds(kata: Path, command: str) -> float:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    args = [sys.executable, "-m", *command.split(), "-q", "-p", "no:randomly"]
+    start = time.perf_counter()
+    subprocess.run(args, cwd=kata, env=env, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main(runs: int = 5) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        katas = {
+            "pristine": copy_kata(Path(tmp) / "pristine", solved=False),
+            "solved": copy_kata(Path(tmp) / "solved", solved=True),
+        }
+        medians = []
+        for command, what, kata in COMMANDS:
+            seconds(katas[kata], command)  # warm the caches
+            times = [seconds(katas[kata], command) for _ in range(runs)]
+            medians.append((command, what, kata, statistics.median(times)))
+    print("| command | what | time |")
+    print("|---|---|---|")
+    for command, what, _, median in medians:
+        print(f"| `{command}` | {what} | {median:.2f} s |")
+    co, untouched = medians[0][3], medians[1][3]
+    print(f"\nuntouched run ÷ collection: {untouched / co:.2f}×")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
