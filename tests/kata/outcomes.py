@@ -52,6 +52,12 @@ def _timed_out(message: str) -> str:
     )
 
 
+def _place(item) -> tuple[str, int]:
+    """Where a test is defined: its file and line (1-based), for a skip's one line."""
+    path, line, _ = item.reportinfo()
+    return str(path), (line or 0) + 1
+
+
 class Outcomes:
     """Records each test's outcome; turns stubs into "not started" and repeats into "blocked"."""
 
@@ -78,10 +84,11 @@ class Outcomes:
         if outcome is None or call.excinfo is None:
             return
         exc = call.excinfo.value
-        if isinstance(exc, NotStarted):
-            outcome.status, outcome.function = "not started", exc.function
-        elif isinstance(exc, Blocked):
-            outcome.status, outcome.function = "blocked", exc.function
+        if isinstance(exc, NotStarted | Blocked):
+            # The kata's own words, at the test's definition (suites.py for an inherited test).
+            report.longrepr = (*_place(item), exc.msg)
+            outcome.function = exc.function
+            outcome.status = "not started" if isinstance(exc, NotStarted) else "blocked"
         elif isinstance(exc, contain.TimeLimit):
             report.longrepr = _timed_out(str(exc))
             outcome.message = str(report.longrepr)
@@ -107,11 +114,7 @@ class Outcomes:
     @staticmethod
     def _block(item, report, outcome: Outcome, function: str) -> None:
         report.outcome = "skipped"
-        report.longrepr = (
-            str(item.path),
-            (item.location[1] or 0) + 1,
-            f"blocked: fix {function} first",
-        )
+        report.longrepr = (*_place(item), f"blocked: fix {function} first")
         outcome.status, outcome.function = "blocked", function
 
     def pytest_runtest_logreport(self, report):

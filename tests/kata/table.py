@@ -98,7 +98,9 @@ def state(row: Row, interrupted: bool) -> str:
             if row.ran == row.passed
             else (f"{row.ran} of {row.total} ran")
         )
-    return f"{row.skipped} skipped" if row.skipped else "done"
+    if row.skipped:
+        return f"{row.skipped} skipped"
+    return f"all {row.ran} ran and pass, but the run was interrupted" if interrupted else "done"
 
 
 def next_step(row: Row, path: str) -> list[str]:
