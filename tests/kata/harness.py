@@ -20,7 +20,7 @@ import traceback
 
 import numpy as np
 
-from tests.kata import diagnosis, registry
+from tests.kata import diagnosis, registry, subject
 from tests.kata.contain import warnings_are_errors
 from tests.kata.faults import Fault, fail
 from tests.kata.subject import (
@@ -93,20 +93,18 @@ def call(m, fname: str, *args):
         try:
             inspect.signature(target).bind(*args)
         except TypeError:
-            fail(
-                f"{fname}{inspect.signature(target)} in {module_file(m)} cannot be called with"
-                f" {len(args)} arguments: keep the signature the exercise gives.",
-                fname,
-                "contract",
-            )
+            fail(subject.signature_message(target, fname, args), fname, "contract")
         swapped = _reordered(m, fname, target)
         if swapped:
             fail(swapped, fname, "contract")
+    subject._direct[0] = fname  # the caller checks this result itself, with more to say
     try:
         with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
             return fn(*args)
     except Exception as exc:
         problem = exc
+    finally:
+        subject._direct[0] = None
     # Outside the except block, so the report shows this message and no chained traceback.
     function = getattr(problem, "kata_function", fname)
     caller = f" (called by the kata's {fname})" if function != fname else ""
@@ -319,7 +317,8 @@ def _check_forward(result, params, X, out_shape, before):
     expect_array(output, "forward's output", out_shape)
     if cache is None:
         fail("forward returned None as its cache: return what backward will need (X at least).")
-    expect_unchanged("forward", params, X, before)
+    if before is not None:
+        expect_unchanged("forward", params, X, before)
     return output, cache
 
 
@@ -387,10 +386,57 @@ def _check_gradients(fname: str, grads, params: dict, X: np.ndarray, before) -> 
         )
     for name, value in params.items():
         got = getattr(grads[name], "shape", None)
-        advice = diagnosis.explain_shape(name, got, value.shape, len(X)) if got else ""
+        n = len(X) if X is not None else 0
+        advice = diagnosis.explain_shape(name, got, value.shape, n) if got else ""
         expect_array(grads[name], f"{fname}'s gradient for {name!r}", value.shape, advice)
-    expect_unchanged(fname, params, X, before)
+    if before is not None:
+        expect_unchanged(fname, params, X, before)
     return grads
+
+
+def _out_shape(params: dict, X) -> tuple[int, int] | None:
+    """(N, K): N rows of X, K columns of the last parameter (the output layer's)."""
+    last = list(params.values())[-1] if params else None
+    if getattr(X, "ndim", 0) != 2 or getattr(last, "ndim", 0) != 2:
+        return None
+    return (X.shape[0], last.shape[-1])
+
+
+def _forward_result(args: tuple, result) -> None:
+    params, X = (*args, None, None)[:2]
+    shape = _out_shape(params, X) if isinstance(params, dict) else None
+    if shape is None:
+        return
+    if type(result) is tuple and len(result) == 2 and result[1] is not None:  # the quick look
+        out = result[0]
+        if type(out) is np.ndarray and out.shape == shape and out.dtype == np.float64:
+            return
+    with contract_of("forward"):
+        _check_forward(result, params, X, shape, None)
+
+
+def _loss_result(args: tuple, result) -> None:
+    if type(result) is float or (type(result) is np.float64 and result.ndim == 0):
+        return
+    with contract_of("loss"):
+        expect_scalar(result, "loss's result")
+
+
+def _backward_result(args: tuple, result) -> None:
+    params = args[0] if args and isinstance(args[0], dict) else None
+    if params is None:
+        return
+    if type(result) is dict and result.keys() == params.keys():
+        grads = [(result[k], v) for k, v in params.items()]
+        if all(
+            type(g) is np.ndarray and g.shape == v.shape and g.dtype == np.float64 for g, v in grads
+        ):
+            return
+    with contract_of("backward"):
+        _check_gradients("backward", result, params, None, None)
+
+
+subject.RESULT_CHECKS.update(forward=_forward_result, loss=_loss_result, backward=_backward_result)
 
 
 # --- numeric gradients --------------------------------------------------------------------

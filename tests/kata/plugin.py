@@ -30,7 +30,7 @@ TYPOS = {
     "--catalog": "--catalogue",
 }
 OPTIONS = (
-    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --catalogue,"
+    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --slow,"
     " --call-limit SECONDS, --test-limit SECONDS"
 )
 
@@ -49,7 +49,12 @@ def addoption(parser) -> None:
     )
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption(
-        "--catalogue", action="store_true", help="also run the slow catalogue of student answers"
+        "--slow",
+        "--catalogue",
+        action="store_true",
+        dest="slow",
+        help="with --solutions: also run the kata's slow self-checks (the catalogue of student"
+        " answers, the plugin end to end, a toy sixth network; about two minutes)",
     )
     group.addoption(
         "--hint",
@@ -109,6 +114,19 @@ def configure(config) -> None:
         )
     if config.getoption("--check-stubs") and impl != "exercises":
         raise pytest.UsageError("--check-stubs checks exercises/; drop --solutions / KATA_IMPL.")
+    if config.getoption("--check-stubs"):
+        started = stubcheck.started_exercises()
+        if started:
+            raise pytest.UsageError(
+                f"--check-stubs proves the kata on its untouched stubs, and exercises/ has work"
+                f" in {', '.join(started)} (they differ from tests/kata/pristine/). Run it on a"
+                " fresh copy of the kata."
+            )
+    if impl == "solutions" and not (subject.ROOT / "solutions").is_dir():
+        raise pytest.UsageError(
+            "--solutions runs the tests against solutions/, and this kata has none (a student's"
+            " copy). Run plain pytest."
+        )
     subject.use_impl(impl)
     contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
     contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)

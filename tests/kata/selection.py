@@ -23,7 +23,9 @@ MARKERS = (
     "given: checks only code the kata gives (the kata's own check; not in a student's run)",
     "document(number): reproduces a source document's printed run",
     f"stage(name): the piece a test checks, one of {', '.join(STAGES)}; tests run in that order",
-    "catalogue: the catalogue of student answers (slow; run with --catalogue)",
+    "catalogue: the catalogue of student answers",
+    "slow: the kata's slow self-checks (the catalogue, the plugin end to end, a toy network);"
+    " they run with --slow",
     "kata_no_stage: set by the kata on a test that declares no stage (it then fails)",
 )
 KATA = Path(__file__).resolve().parent
@@ -60,7 +62,7 @@ class Selection:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
         self._check_exercise_names()
-        slow = [] if config.getoption("--catalogue") else ["catalogue"]
+        slow = [] if config.getoption("--slow") else ["slow"]
         drop_given = self.student_mode
         keep, drop = [], []
         for item in items:

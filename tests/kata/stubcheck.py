@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+from tests.kata import registry, subject
+
+
+def _text(path) -> str:
+    return path.read_text(encoding="utf-8").replace("\r\n", "\n")  # a checkout's line endings
+
+
+def started_exercises() -> list[str]:
+    """The exercises whose file in exercises/ is not the pristine stub."""
+    started = []
+    for name in registry.names():
+        mine, pristine = subject.ROOT / "exercises" / f"{name}.py", subject.PRISTINE / f"{name}.py"
+        if mine.is_file() and _text(mine) != _text(pristine):
+            started.append(name)
+    return started
+
 
 def failures(records) -> list[str]:
     wrong = []

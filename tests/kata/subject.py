@@ -15,6 +15,7 @@ import ast
 import functools
 import importlib
 import importlib.util
+import inspect
 import sys
 import traceback
 import types
@@ -35,6 +36,11 @@ _subjects: dict[str, types.ModuleType] = {}
 _students: dict[str, types.ModuleType | Fault] = {}
 _hung: set[tuple[str, str]] = set()  # (exercise, function) that did not return: not called again
 _depth = [0]
+# The contract's checks of a function's result, by function name; harness.py fills it. A call
+# that given code makes (train calling forward, say) is held to the contract on return, so a
+# broken forward is named once, as forward's fault, and not as a puzzle inside train.
+RESULT_CHECKS: dict = {}
+_direct = [None]  # the function a test is calling itself, whose result the test checks
 
 
 def use_impl(impl: str) -> None:
@@ -138,7 +144,12 @@ def guarded(fn, exercise: str, name: str):
         _depth[0] = 1
         watchdog.arm("call", name, contain.LIMITS.call)
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        except TypeError as exc:
+            if exc.__traceback__.tb_next is None:  # the call itself failed: a changed signature
+                raise Fault(signature_message(fn, name, args), name, "contract") from None
+            exc.kata_function = getattr(exc, "kata_function", name)
+            raise
         except contain.TimeLimit:
             stuck = watchdog.take(name)
             if stuck is None:  # the test's own limit ran out: the plugin reports it
@@ -170,9 +181,20 @@ def guarded(fn, exercise: str, name: str):
             if watchdog.fired is not None:
                 watchdog.take(name)
             _depth[0] = 0
+        check = RESULT_CHECKS.get(name)
+        if check is not None and _direct[0] != name:
+            check(args, result)
+        return result
 
     student_call.kata_student = fn
     return student_call
+
+
+def signature_message(fn, name: str, args: tuple) -> str:
+    return (
+        f"{name}{inspect.signature(fn)} in {where(inspect.getsourcefile(fn) or '?')} cannot be"
+        f" called with {len(args)} arguments: keep the signature the exercise gives."
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------

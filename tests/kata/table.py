@@ -105,6 +105,8 @@ def state(row: Row, interrupted: bool) -> str:
 
 def next_step(row: Row, path: str) -> list[str]:
     marker = registry.BY_MODULE[row.exercise].marker
+    if row.first_failure is not None and row.first_failure.function == "import":
+        return [f"make {path} import", row.first_failure.reason]
     if row.first_failure is not None:
         return [f"fix {row.first_failure.test}", row.first_failure.reason]
     if row.stubs:

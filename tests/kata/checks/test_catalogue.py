@@ -6,7 +6,7 @@ subprocess, as a student runs them (KATA_IMPL=folder, -x). A wrong answer must f
 first failure's message naming the mistake; a right answer must pass every test.
 
 It takes tens of seconds, so the everyday `pytest` leaves it out:
-    pytest --catalogue -m catalogue
+    pytest --solutions --slow -m catalogue
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata.harness import EXERCISES, ROOT, fail
 
-pytestmark = [pytest.mark.catalogue, pytest.mark.given]
+pytestmark = [pytest.mark.catalogue, pytest.mark.slow, pytest.mark.given]
 
 WORKERS = min(4, os.cpu_count() or 1)
 TIMEOUT = 120  # seconds for one answer's run; a correct one takes about one

@@ -18,7 +18,7 @@ import pytest
 
 from tests.kata.subject import ROOT
 
-pytestmark = pytest.mark.given
+pytestmark = [pytest.mark.slow, pytest.mark.given]
 TOY = Path(__file__).resolve().parent / "toy"
 IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".benchmarks")
 

@@ -21,7 +21,7 @@ from tests.kata import registry
 from tests.kata.checks.fakekata import FakeKata, copy_kata, table
 
 pytest_plugins = ("pytester",)
-pytestmark = pytest.mark.given
+pytestmark = [pytest.mark.slow, pytest.mark.given]
 
 EXERCISES = registry.EXERCISES
 WIDTH = max(len(e.module) for e in EXERCISES)  # the table's first column, all rows shown
