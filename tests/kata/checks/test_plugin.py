@@ -454,8 +454,37 @@ def test_kata_works_without_solutions(kata):
     assert stubs.ret == 0
     stubs.stdout.fnmatch_lines(["stub check: none of the * tests of student-written functions*"])
 
+    instructor = kata.run("--solutions")
+    assert instructor.ret == 4
+    assert "this kata has none (a student's copy). Run plain pytest." in instructor.stderr.str()
 
-def test_check_stubs_passes_on_pristine_exercises_only(kata):
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('    out = A @ params["W2"]', '    out = (A @ params["W2"]).ravel()'),
+        ("    return out, (X, Z1, A, out)", "    cache = (X, Z1, A, out)"),
+        (
+            "def forward(params: dict[str, np.ndarray], X: np.ndarray)"
+            " -> tuple[np.ndarray, object]:",
+            "def forward(params: dict[str, np.ndarray], X: np.ndarray, training):",
+        ),
+    ],
+    ids=["flattened-output", "no-return", "extra-argument"],
+)
+def test_a_broken_forward_is_one_failure_also_where_given_code_calls_it(kata, old, new):
+    """train, main and document_run call forward too: the same fault, blocked, not a puzzle."""
+    kata.solve("ex02")
+    kata.edit("ex02", old, new)
+    result = kata.run("-m", "ex02", "-rs")
+    assert result.ret == 1
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1, result.stdout.str()
+    reasons = {reason for *_, reason in skip_lines(result.outlines)}
+    assert reasons == {"blocked: fix forward first"}, reasons
+
+
+def test_check_stubs_passes_on_pristine_exercises_and_catches_a_vacuous_test(kata):
     result = kata.run("--check-stubs")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
@@ -464,16 +493,25 @@ def test_check_stubs_passes_on_pristine_exercises_only(kata):
             " exercises/; each is not started."
         ]
     )
-    kata.solve("ex02")
+    # A test that cannot fail (it passes on the untouched stubs) is what the check exists for.
+    test_file = kata.path / "tests" / "test_ex02_sigmoid_mse.py"
+    with test_file.open("a", encoding="utf-8") as f:
+        f.write('\n\n@pytest.mark.stage("forward")\ndef test_that_cannot_fail(m):\n    pass\n')
     result = kata.run("--check-stubs", "-m", "ex02")
     assert result.ret == 1
     result.stdout.fnmatch_lines(
         [
             "*= stub check failed =*",
-            "tests/test_ex02_sigmoid_mse.py::*: passes on an unsolved exercise, so it cannot fail",
+            "tests/test_ex02_sigmoid_mse.py::test_that_cannot_fail: passes on an unsolved"
+            " exercise, so it cannot fail",
         ],
         consecutive=True,
     )
+    # Work in exercises/ is not what the check proves: it says so instead of 130 lines.
+    kata.solve("ex03")
+    result = kata.run("--check-stubs")
+    assert result.ret == 4
+    assert "exercises/ has work in ex03_tanh_xor" in result.stderr.str()
 
 
 # --- the skips: the kata's own words, at the test's own place -------------------------------------
