@@ -42,7 +42,7 @@ def exercise_of(item) -> str | None:
     return record.module if record else None
 
 
-def _timed_out(message: str) -> str:
+def _timed_out() -> str:
     stuck = contain.WATCHDOG.take("the test")
     limit = stuck.limit if stuck else contain.LIMITS.test
     place = f"\n  stuck at {stuck.where}" if stuck and stuck.where else ""
@@ -61,8 +61,7 @@ def _place(item) -> tuple[str, int]:
 class Outcomes:
     """Records each test's outcome; turns stubs into "not started" and repeats into "blocked"."""
 
-    def __init__(self, student_mode: bool):
-        self.student_mode = student_mode
+    def __init__(self):
         self.records: dict[str, Outcome] = {}
         self.faults: dict[tuple, str] = {}  # (exercise, function, kind) -> the test that failed
         self.interrupted = False
@@ -90,7 +89,7 @@ class Outcomes:
             outcome.function = exc.function
             outcome.status = "not started" if isinstance(exc, NotStarted) else "blocked"
         elif isinstance(exc, contain.TimeLimit):
-            report.longrepr = _timed_out(str(exc))
+            report.longrepr = _timed_out()
             outcome.message = str(report.longrepr)
         elif report.failed:
             key = self._fault_key(outcome, exc)

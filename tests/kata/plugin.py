@@ -150,7 +150,7 @@ class Kata:
         self.config = config
         self.impl = impl
         self.student_mode = student_mode
-        self.outcomes = Outcomes(student_mode)
+        self.outcomes = Outcomes()
         config.pluginmanager.register(self.outcomes, "kata-outcomes")
         self.totals = Totals(config, "student" if student_mode else "solutions")
         self.streaks = hints.Streaks(config)
@@ -179,7 +179,7 @@ class Kata:
         records = list(self.outcomes.records.values())
         if self.check_stubs:
             stubcheck.report(tr, records)
-        rows = table.rows(records, _Lazy(self.totals))
+        rows = table.rows(records, self.totals.get)
         guard = self.config.pluginmanager.get_plugin("kata-guard")
         notes = []
         if guard is not None and guard.last_run_stopped_in:
@@ -212,17 +212,6 @@ class Kata:
         for line in lines:
             text = line.text if fancy else line.text.replace("…", "...")
             tr.write_line(text, **({line.color: True} if line.color else {}))
-
-
-class _Lazy(dict):
-    """The totals as a mapping, counted only for the exercises the table shows."""
-
-    def __init__(self, totals: Totals):
-        super().__init__()
-        self.totals = totals
-
-    def get(self, exercise, default=0):
-        return self.totals.get(exercise) or default
 
 
 def _can_encode(stream, text: str) -> bool:

@@ -58,10 +58,6 @@ def impl_root() -> Path:
     return _impl["root"]
 
 
-def impl_package() -> str:
-    return _impl["package"]
-
-
 def where(path: str | Path) -> str:
     """A path as the student sees it: relative to the kata's root."""
     path = Path(path).resolve()

@@ -7,7 +7,7 @@ totals come from all of an exercise's tests, not from this run's selection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tests.kata import registry
@@ -52,13 +52,17 @@ class Line:
     color: str = ""  # "", "red", "green", "yellow"
 
 
-def rows(outcomes: Iterable[Outcome], totals: Mapping[str, int]) -> list[Row]:
-    """One row per exercise that had a test in this run, in the registry's order."""
+def rows(outcomes: Iterable[Outcome], total: Callable[[str], int]) -> list[Row]:
+    """One row per exercise that had a test in this run, in the registry's order.
+
+    total(exercise): the number of all its tests, whatever this run selected."""
     by_exercise: dict[str, Row] = {}
     for o in outcomes:
         if o.exercise is None or o.given or o.status == "pending":
             continue
-        row = by_exercise.setdefault(o.exercise, Row(o.exercise, totals.get(o.exercise, 0)))
+        if o.exercise not in by_exercise:
+            by_exercise[o.exercise] = Row(o.exercise, total(o.exercise))
+        row = by_exercise[o.exercise]
         if o.status == "passed":
             row.passed += 1
             row.reproduces = o.document or row.reproduces
