@@ -269,6 +269,21 @@ def test_hang_in_forward_fails_once_and_blocks_the_rest(kata):
     check_hang(kata)
 
 
+def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata):
+    """Every call returns in time, but training makes thousands: the test's limit stops it."""
+    kata.solve("ex02")
+    kata.insert_before("ex02", FORWARD, "import time; time.sleep(0.05)")  # where it waits
+    result = kata.run("-m", "ex02", "-k", "learns_xor or loss_known", "--test-limit", "1")
+    assert result.ret == 1
+    assert result.parseoutcomes() == {"failed": 1, "passed": 1, "deselected": 140}, result.outlines
+    result.stdout.fnmatch_lines(
+        [
+            "the test did not finish within 1 s, so the kata stopped it.",
+            "  stuck at exercises/ex02_sigmoid_mse.py:* in forward: import time; time.sleep(0.05)",
+        ]
+    )
+
+
 def test_os_exit_in_backward_is_a_failure(kata):
     check_exit(kata)
 
