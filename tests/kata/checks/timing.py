@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[3]
 COMMANDS = (
     ("pytest --co", "collecting the tests (nothing runs)", "pristine"),
     ("pytest", "the untouched kata: every exercise, student mode", "pristine"),
-    ("pytest -m ex02", "one exercise, solved", "solved"),
+    ("pytest -m ex02", "one exercise, untouched", "pristine"),
+    ("pytest -m ex02", "one exercise, solved (two 10 000-step document runs)", "solved"),
+    ("pytest -m ex01", "the slowest, solved (its main() trains on AND, OR and XOR)", "solved"),
     ("pytest", "every exercise, solved", "solved"),
     ("pytest --solutions", "the instructor's run, with the kata's own checks", "pristine"),
 )
