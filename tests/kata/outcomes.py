@@ -128,4 +128,5 @@ class Outcomes:
             outcome.status = "passed"
 
     def pytest_keyboard_interrupt(self, excinfo):
-        self.interrupted = True
+        # -x, --sw and --maxfail stop the run through pytest's Interrupted: a choice, not Ctrl-C.
+        self.interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)

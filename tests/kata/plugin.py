@@ -208,6 +208,7 @@ class Kata:
             notes=notes,
             hint=hint,
             student_mode=self.student_mode,
+            stepwise=bool(getattr(self.config.option, "stepwise", False)),
         )
         for line in lines:
             text = line.text if fancy else line.text.replace("…", "...")

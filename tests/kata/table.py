@@ -130,6 +130,7 @@ def render(
     notes: Iterable[str] = (),
     hint: str | None = None,
     student_mode: bool = True,
+    stepwise: bool = False,
 ) -> list[Line]:
     """The lines below pytest's summary: one row per exercise, then what to do next."""
     if not table_rows:
@@ -179,11 +180,8 @@ def render(
         if hint:
             lines.append(Line(f"       {hint}", "yellow"))
         if row.failed or row.stubs:
-            lines.append(
-                Line(
-                    f"       then run  pytest -m {marker}   (add --sw to stop at the first failure)"
-                )
-            )
+            advice = " --sw" if stepwise else "   (add --sw to stop at the first failure)"
+            lines.append(Line(f"       then run  pytest -m {marker}{advice}"))
     elif student_mode and not interrupted:
         lines.append(Line(f" {tick} Every exercise you ran passes.", "green"))
     return lines

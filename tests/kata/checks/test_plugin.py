@@ -284,6 +284,30 @@ def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata):
     )
 
 
+@POSIX_ONLY
+def test_a_run_that_dies_is_named_by_the_next_run(kata):
+    """A crash the kata cannot intercept (here SIGKILL) ends the run; the next run says where."""
+    kata.solve("ex02")
+    kata.insert_before("ex02", BACKWARD, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    died = kata.run("-m", "ex02", cache=True)
+    assert died.ret != 0
+    again = kata.run("-m", "ex02", "-k", "forward_known", cache=True)
+    again.stdout.fnmatch_lines(["*Your last run stopped in tests/test_ex02_sigmoid_mse.py::*"])
+    third = kata.run("-m", "ex02", "-k", "forward_known", cache=True)
+    assert "Your last run stopped" not in third.stdout.str()
+
+
+def test_stopping_at_the_first_failure_is_not_an_interruption(kata):
+    kata.solve("ex02")
+    kata.edit("ex02", DOUT, "    dout = out - Y")
+    for option in ("--sw", "-x"):  # --sw keeps its place in the cache
+        result = kata.run("-m", "ex02", option, cache=True)
+        assert result.ret == (2 if option == "--sw" else 1)  # pytest's own codes for the two
+        text = result.stdout.str()
+        assert "interrupted" not in text and "done" not in text, text
+        result.stdout.fnmatch_lines(["*1 failing*"])
+
+
 def test_os_exit_in_backward_is_a_failure(kata):
     check_exit(kata)
 
