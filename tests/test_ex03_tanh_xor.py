@@ -15,7 +15,13 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
-from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
+from tests.kata.suites import (
+    ContractSuite,
+    ProbabilitySuite,
+    SigmoidSuite,
+    output_layer,
+    stable_sigmoid,
+)
 
 EX = "ex03_tanh_xor"
 
@@ -23,8 +29,9 @@ EX = "ex03_tanh_xor"
 class TestContract(ContractSuite, ProbabilitySuite):
     exercise = EX
     default_shapes = {"W1": (2, 4), "b1": (1, 4), "W2": (4, 1), "b2": (1, 1)}
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 2}
-    shapes = {"W1": (3, 4), "b1": (1, 4), "W2": (4, 2), "b2": (1, 2)}
+    # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N, /K and a stray ½ apart.
+    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
+    shapes = {"W1": (3, 4), "b1": (1, 4), "W2": (4, 3), "b2": (1, 3)}
 
     def params(self, rng):
         # W1 scaled as init_params scales it. Unscaled, Normal(0, 1) weights on three inputs
@@ -35,7 +42,7 @@ class TestContract(ContractSuite, ProbabilitySuite):
         return params
 
     def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 2)).astype(float)
+        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 3)).astype(float)
 
     def saturating_params(self):
         # Hidden pre-activations in the hundreds to thousands (a tanh written with exp overflows
@@ -44,9 +51,14 @@ class TestContract(ContractSuite, ProbabilitySuite):
         return {
             "W1": W1,
             "b1": np.zeros((1, 4)),
-            "W2": np.linspace(-1.0, 1.0, 8).reshape(4, 2),
-            "b2": np.array([[1000.0, -1000.0]]),
+            "W2": np.linspace(-1.0, 1.0, 12).reshape(4, 3),
+            "b2": np.array([[1000.0, -1000.0, 1000.0]]),
         }
+
+    def output_gradients(self, params, X, Y):
+        A = np.tanh(X @ params["W1"] + params["b1"])
+        P = stable_sigmoid(A @ params["W2"] + params["b2"])
+        return output_layer(A, (P - Y) / P.size, "W2", "b2")
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])

@@ -25,7 +25,7 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
-from tests.kata.suites import ContractSuite, ProbabilitySuite
+from tests.kata.suites import ContractSuite, ProbabilitySuite, output_layer, stable_softmax
 
 EX = "ex04_relu_softmax"
 
@@ -41,6 +41,7 @@ KINK_MARGIN = 1e-3
 
 class TestContract(ProbabilitySuite, ContractSuite):
     exercise = EX
+    categorical = True  # integer labels; each row of P sums to 1
     default_shapes = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 3), "b2": (1, 3)}
     sizes = {"n_in": 3, "n_hidden": 5, "n_out": 4}
     shapes = {"W1": (3, 5), "b1": (1, 5), "W2": (5, 4), "b2": (1, 4)}
@@ -86,6 +87,12 @@ class TestContract(ProbabilitySuite, ContractSuite):
             "W2": W2,
             "b2": np.array([[1000.0, -1000.0, 0.0, 500.0]]),
         }
+
+    def output_gradients(self, params, X, Y):
+        A = np.maximum(X @ params["W1"] + params["b1"], 0)
+        P = stable_softmax(A @ params["W2"] + params["b2"])
+        onehot = np.eye(P.shape[1])[Y]
+        return output_layer(A, (P - onehot) / len(P), "W2", "b2")
 
     def saturated_outputs(self):
         # Rows 0 and 2 give their label a probability of exactly 0.
@@ -295,7 +302,7 @@ def test_softmax_cross_entropy_grad_known_values(m):
             )
         r = diagnosis.factor(got, np.array(CE_GRAD))
         if r is not None and not np.isclose(r, 1):
-            why = diagnosis.explain_factor(r, len(Y), 1, is_bias=False)
+            why = diagnosis.explain_factor(r, len(Y), P.shape[1], is_bias=False)
             fail(f"softmax_cross_entropy_grad(P, Y) is {why}.")
     expect_close(
         "softmax_cross_entropy_grad of four rows, labels [0, 2, 1, 1]: (P - onehot(Y)) / 4",

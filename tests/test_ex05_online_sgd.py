@@ -16,7 +16,13 @@ from tests.kata.harness import (
     run_loss,
     snapshot,
 )
-from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
+from tests.kata.suites import (
+    ContractSuite,
+    ProbabilitySuite,
+    SigmoidPrimeSuite,
+    output_layer,
+    stable_sigmoid,
+)
 
 EX = "ex05_online_sgd"
 
@@ -24,17 +30,30 @@ EX = "ex05_online_sgd"
 class TestContract(ContractSuite, ProbabilitySuite):
     exercise = EX
     default_shapes = {"W1": (5, 10), "W2": (10, 5)}
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 2}
-    shapes = {"W1": (3, 4), "W2": (4, 2)}
+    # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N, /K and a stray ½ apart.
+    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
+    shapes = {"W1": (3, 4), "W2": (4, 3)}
 
     def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 2)).astype(float)
+        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 3)).astype(float)
 
     def saturating_params(self):
         # Hidden pre-activations of ±1000 and beyond, then output logits of about ±1000.
         W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
-        W2 = np.array([[1000.0, -1200.0], [-1100.0, 900.0], [1300.0, -1000.0], [-900.0, 1400.0]])
+        W2 = np.array(
+            [
+                [1000.0, -1200.0, 800.0],
+                [-1100.0, 900.0, -700.0],
+                [1300.0, -1000.0, 1200.0],
+                [-900.0, 1400.0, -1300.0],
+            ]
+        )
         return {"W1": W1, "W2": W2}
+
+    def output_gradients(self, params, X, Y):
+        A = stable_sigmoid(X @ params["W1"])
+        P = stable_sigmoid(A @ params["W2"])
+        return output_layer(A, (P - Y) / P.size, "W2")
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])

@@ -73,18 +73,50 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool) -> str | None:
         (2, "twice too large: a stray factor 2 (d/dx of ½ x² is x, not 2x)"),
         (0.5, "half what it should be: a stray factor ½"),
     ]
+    if abs(r - 1) < 1e-3:
+        return NEAR_MISS
     for value, why in candidates:
         if np.isclose(r, value, rtol=1e-3):
             return why
     return f"off by a constant factor {r:.4g}: a scale somewhere in backward is wrong"
 
 
+NEAR_MISS = (
+    "almost right, to about 1e-5 relative: float32 somewhere (an array made with"
+    " dtype=np.float32, or .astype(np.float32)), an epsilon added to a probability or a"
+    " denominator, or a clip of the outputs. Work in float64 and leave the numbers exact"
+)
+
+
+def near_miss(analytic: np.ndarray, numeric: np.ndarray) -> bool:
+    """Right to about 1e-7 … 1e-4 relative: not a mistake of the math, a loss of precision."""
+    scale = max(float(np.max(np.abs(numeric))), 1e-12)
+    return analytic.shape == numeric.shape and bool(
+        np.all(np.abs(analytic - numeric) <= 1e-4 * scale)
+    )
+
+
+def not_used(name: str, analytic: np.ndarray, numeric: np.ndarray) -> str | None:
+    """The loss does not change with this parameter, yet backward says it should."""
+    if np.all(np.abs(numeric) < 1e-12) and np.any(np.abs(analytic) > 1e-9):
+        return (
+            f"the loss does not change at all with {name}, yet backward gives it a gradient:"
+            f" does forward use {name}? (A bias is added to every row: Z = X @ W + b.)"
+        )
+    return None
+
+
 def explain_gradient(
     name: str, analytic: np.ndarray, numeric: np.ndarray, n: int, k: int
 ) -> str | None:
     """The likely mistake behind one parameter's wrong gradient."""
+    unused = not_used(name, analytic, numeric)
+    if unused:
+        return unused
     if not np.any(analytic) and np.any(numeric):
         return f"all zeros: nothing reaches {name} (is its gradient computed at all?)"
+    if near_miss(analytic, numeric):
+        return NEAR_MISS
     if name.startswith("b") and analytic.shape == (1, k) and k > 1:
         # A softmax's logits can all move together without changing it, so the right
         # gradient of the output bias adds up to 0; with P where P - onehot(Y) belongs,
@@ -97,13 +129,19 @@ def explain_gradient(
             )
     square = analytic.ndim == 2 and analytic.shape[0] == analytic.shape[1] > 1
     if square and _close(analytic.T, numeric):
-        return "transposed: swap the factors of the matrix product (X.T @ dZ, not dZ.T @ X)"
+        return TRANSPOSED
     r = factor(analytic, numeric)
     if r is not None:
         return explain_factor(r, n, k, is_bias=name.startswith("b"))
     if np.allclose(np.sort(analytic.ravel()), np.sort(numeric.ravel()), rtol=1e-4, atol=1e-12):
         return "the right numbers in the wrong places: check the order of the matrix product"
     return None
+
+
+TRANSPOSED = (
+    "transposed: a weight's gradient is the layer's input, transposed, times dZ: X.T @ dZ"
+    " (A.T @ dZ for a later layer), which has the weight's shape; dZ.T @ X is its transpose"
+)
 
 
 def layer_of(name: str) -> int:
@@ -132,7 +170,7 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
     if name.startswith("b") and len(got) == 2 and got[0] == n and got[1:] == want[1:]:
         return "The bias gradient is not summed over the batch: sum dZ over the rows (axis=0)."
     if got == tuple(reversed(want)):
-        return "It is transposed: swap the factors of the matrix product."
+        return f"It is {TRANSPOSED}."
     if len(got) == 1 and got[0] == want[-1]:
         return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
     return ""
@@ -142,6 +180,8 @@ def explain_ratio(r: float) -> str | None:
     """A known answer that came out r times the expected value, for every entry."""
     if np.isclose(r, 1, rtol=1e-9):
         return None
+    if np.isclose(r, 1, rtol=1e-4):
+        return NEAR_MISS
     if abs(r) < 1e-12:
         return "every entry is 0: is anything computed at all?"
     if np.isclose(r, -1, rtol=1e-6):

@@ -20,7 +20,7 @@ import traceback
 
 import numpy as np
 
-from tests.kata import diagnosis, registry, subject
+from tests.kata import diagnosis, registry, state, subject
 from tests.kata.contain import warnings_are_errors
 from tests.kata.faults import Fault, fail
 from tests.kata.subject import (
@@ -95,12 +95,21 @@ def call(m, fname: str, *args):
         swapped = _reordered(m, fname, target)
         if swapped:
             fail(swapped, fname, "contract")
+    names = _argument_names(target, args)
+    before = [state.snapshot(a) for a in args] if target is not fn else None
     subject._direct[0] = fname  # the caller checks this result itself, with more to say
     try:
         with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
-            return fn(*args)
+            result = fn(*args)
     except Exception as exc:
         problem = exc
+    else:
+        if before is not None:  # a student's function: nothing it was given may change
+            for name, snap, arg in zip(names, before, args, strict=True):
+                changed = state.changes(snap, arg, name)
+                if changed:
+                    fail(_changed_in_place(fname, changed, len(args)), fname, "contract")
+        return result
     finally:
         subject._direct[0] = None
     # Outside the except block, so the report shows this message and no chained traceback.
@@ -112,6 +121,45 @@ def call(m, fname: str, *args):
         f"{student_frames(problem)}" + (f"\nhint: {hint}" if hint else ""),
         function,
         type(problem).__name__,
+    )
+
+
+def _argument_names(fn, args: tuple) -> list[str]:
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(len(args))]
+
+
+def _changed_in_place(fname: str, paths: list[tuple[str, str]], n_args: int) -> str:
+    """What a call changed of its arguments, and what to do instead."""
+    path, how = paths[0]
+    root = path.split("[")[0].split(".")[0]
+    also = f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
+    if root == "params":
+        return (
+            f"{fname} changed {path} in place{also}. It must leave params alone: write"
+            " `x = x - ...`, not `x -= ...`, on arrays you did not create; updating the"
+            " parameters is the training loop's job."
+        )
+    if root == "cache":
+        if how == "added":
+            return (
+                f"{fname} added {path} to its cache{also}: backward must not write into the"
+                " cache, or a second call (with other targets) sees what the first one left"
+                " there. Keep backward's intermediates in local variables."
+            )
+        return (
+            f"{fname} changed its cache in place ({path}, something forward returned){also}:"
+            " compute new arrays instead (write `d = P - Y`, not `P -= Y`; `out=` only into"
+            " arrays you made in this call)."
+        )
+    which = "its argument" if n_args == 1 else f"its argument {root}"
+    where = f" ({path})" if n_args == 1 else (f" ({path})" if path != root else "")
+    return (
+        f"{fname} changed {which} in place{where}{also}: return new arrays instead, e.g."
+        " np.maximum(z, 0) or `z = z - ...`, not `z -= ...`, `z[...] = ...` or `out=z`."
     )
 
 
@@ -383,6 +431,12 @@ def _check_gradients(fname: str, grads, params: dict, X: np.ndarray, before) -> 
             " name each gradient after its parameter (grads['W1'] is dL/dW1)."
         )
     for name, value in params.items():
+        if np.ndim(grads[name]) == 0 and value.ndim == 2 and value.shape[0] == 1:
+            fail(
+                f"{fname}'s gradient for {name!r} is one number, expected a {value.shape} row:"
+                " a sum without an axis adds over the rows and the columns. Sum over the rows"
+                f" only, keeping the row: dZ.sum(axis=0, keepdims=True), shape {value.shape}."
+            )
         got = getattr(grads[name], "shape", None)
         n = len(X) if X is not None else 0
         advice = diagnosis.explain_shape(name, got, value.shape, n) if got else ""
@@ -480,7 +534,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
     n, k = out_shape
-    report, right, wrong, likely_first = [], [], [], None
+    report, right, wrong, headlines = [], [], [], []
     for name in params:
         numeric = numeric_gradient(f, params, name)
         err = relative_error(grads[name], numeric)
@@ -490,7 +544,14 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             continue
         wrong.append(name)
         likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k)
-        likely_first = likely_first or (f"{name} is {likely}" if likely else None)
+        if likely is None and n > 1:
+            likely = _some_rows_only(m, params, X, Y, out_shape, name, grads[name])
+        if likely:
+            # What forward leaves out explains everything downstream of it: it leads.
+            first = likely.startswith("the loss does not change")
+            headlines.insert(
+                0 if first else len(headlines), likely if first else f"{name} is {likely}"
+            )
         report.append(
             f"  {name}: "
             + (f"{likely}.\n  {' ' * len(name)}  " if likely else "")
@@ -500,7 +561,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         )
     if wrong:
         layers = diagnosis.explain_layers(wrong, right)
-        headline = likely_first or layers or "it disagrees with the numeric gradient"
+        headline = (headlines or [None])[0] or layers or "it disagrees with the numeric gradient"
         fail(
             f"backward's gradient for {', '.join(wrong)} is wrong: {headline}\n"
             "  compared with the numeric gradient (central differences of your"
@@ -509,6 +570,32 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             + (f"\n  where to look: {layers}." if layers else "")
             + (f"\n  right: {', '.join(right)}." if right else "")
         )
+
+
+def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | None:
+    """Whether backward's gradient is that of some rows of the batch only: which ones."""
+    n, k = out_shape
+    for rows, label in [
+        *((slice(0, j), f"rows 0 to {j - 1}" if j > 1 else "row 0") for j in range(1, n)),
+        *(
+            (slice(j, n), f"rows {j} to {n - 1}" if j < n - 1 else f"row {n - 1}")
+            for j in range(1, n)
+        ),
+    ]:
+        Xs, Ys = X[rows], Y[rows]
+        size = len(Xs)
+
+        def f(p, Xs=Xs, Ys=Ys, size=size):
+            return run_loss(m, run_forward(m, p, Xs, (size, k))[0], Ys)
+
+        part = numeric_gradient(f, params, name)
+        for scale in (1.0, size / n):
+            if np.any(part) and np.allclose(analytic, scale * part, rtol=1e-5, atol=1e-12):
+                return (
+                    f"the gradient of {label} only, of the batch's {n}: every row of X, dZ and"
+                    " the cache goes into the gradient (a loop that stops early, or a slice?)"
+                )
+    return None
 
 
 def expect_close(what: str, actual, expected, rtol: float = 1e-7, atol: float = 1e-12) -> None:
@@ -521,6 +608,8 @@ def expect_close(what: str, actual, expected, rtol: float = 1e-7, atol: float = 
     if not np.all(close):
         ratio = diagnosis.factor(actual_arr, expected)
         why = diagnosis.explain_ratio(ratio) if ratio is not None else None
+        if why is None and diagnosis.near_miss(actual_arr, expected):
+            why = diagnosis.NEAR_MISS
         why = f"\n  {why}." if why else ""
         if expected.ndim == 0:
             fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{why}")

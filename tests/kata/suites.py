@@ -144,20 +144,143 @@ class ContractSuite(Network):
             fail(f"main() without --plot made these calls into _draw: {calls}")
 
     @pytest.mark.stage("backward")
-    def test_logits_of_1000_stay_finite_and_silent(self, m):
+    def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m):
+        """Saturated outputs: finite and silent, and the output layer's gradient by value.
+
+        The expected output-layer gradient is the test's own (output_gradients), computed
+        from params, X and Y, so a gradient that vanished at saturation is named.
+        """
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)
         params = self.saturating_params()
         out, cache = run_forward(m, params, X, self.out_shape(6))
         run_loss(m, out, Y)
-        run_backward(m, params, cache, Y, X)
+        grads = run_backward(m, params, cache, Y, X)
+        for name, expected in self.output_gradients(params, X, Y).items():
+            got = grads[name]
+            if np.allclose(got, expected, rtol=1e-7, atol=1e-12):
+                continue
+            lost = np.abs(got) < 1e-3 * np.abs(expected)
+            if lost.any():
+                idx = tuple(int(i) for i in np.argwhere(lost)[0])
+                fail(
+                    f"backward's gradient for {name!r} vanishes where the outputs saturate (logits"
+                    f" of about ±1000): entry {list(idx)} is {got[idx]:.4g}, expected"
+                    f" {expected[idx]:.4g}. A confidently wrong output must get the largest"
+                    " gradient, not none. The chain rule written out through a saturated output"
+                    " multiplies a huge 1/P (or a floored one) by P(1 - P) = 0; differentiate the"
+                    " loss with respect to the logits on paper instead: it is P - Y, no division.",
+                    "backward",
+                )
+            expect_close(
+                f"backward's gradient for {name!r} at logits of about ±1000 (the output layer's,"
+                " computed by the test from params, X and Y)",
+                got,
+                expected,
+            )
+
+    def output_gradients(self, params, X, Y) -> dict[str, np.ndarray]:
+        """The output layer's gradients, computed by the test itself (numerically stable)."""
+        raise NotImplementedError
+
+    @pytest.mark.stage("backward")
+    def test_backward_reads_only_its_arguments(self, m):
+        """A forward on another batch in between must not change backward's answer."""
+        rng = np.random.default_rng(9)
+        params = self.params(rng)
+        X1, Y1 = self.batch(rng, 5)
+        X2, _ = self.batch(rng, 4)
+        _, cache = run_forward(m, params, X1, self.out_shape(5))
+        alone = run_backward(m, params, cache, Y1, X1)
+        _, cache = run_forward(m, params, X1, self.out_shape(5))
+        run_forward(m, params, X2, self.out_shape(4))
+        after = run_backward(m, params, cache, Y1, X1)
+        for name in params:
+            if not np.allclose(after[name], alone[name], rtol=1e-10, atol=1e-14):
+                fail(
+                    f"backward gave another gradient for {name!r} when a forward on another batch"
+                    " came between its forward and it: it reads what the last forward saw"
+                    " (module state, a global) instead of its cache. Everything backward needs"
+                    " must come from its arguments: return it from forward in the cache.",
+                    "backward",
+                )
+
+    @pytest.mark.stage("backward")
+    def test_backward_on_one_cache_answers_each_target(self, m):
+        """backward twice on one cache, with other targets the second time: two answers."""
+        rng = np.random.default_rng(10)
+        params = self.params(rng)
+        X, Y1 = self.batch(rng, 5)
+        _, Y2 = self.batch(rng, 5)
+        _, cache = run_forward(m, params, X, self.out_shape(5))
+        run_backward(m, params, cache, Y1, X)
+        second = run_backward(m, params, cache, Y2, X)
+        _, fresh = run_forward(m, params, X, self.out_shape(5))
+        expected = run_backward(m, params, fresh, Y2, X)
+        for name in params:
+            if not np.allclose(second[name], expected[name], rtol=1e-10, atol=1e-14):
+                fail(
+                    f"backward, called again on the same cache with other targets Y, gave another"
+                    f" gradient for {name!r} than on a fresh cache: it remembers something of the"
+                    " first call (a result kept in the cache or beside it). Compute the gradient"
+                    " from params, cache and Y every time.",
+                    "backward",
+                )
 
 
 class ProbabilitySuite(Network):
-    """For outputs that are probabilities: the loss must survive exact 0s and 1s."""
+    """For outputs that are probabilities: the loss must survive exact 0s and 1s, by value."""
+
+    categorical = False  # True: Y holds integer labels and each row of P sums to 1 (softmax)
 
     def saturated_outputs(self) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+    def _right(self, P: np.ndarray, Y: np.ndarray) -> list[float]:
+        """The probability each entry gives the right answer, as Python floats."""
+        if self.categorical:
+            return [float(P[n, y]) for n, y in enumerate(Y)]
+        return [float(p if y == 1 else 1 - p) for p, y in zip(P.ravel(), Y.ravel(), strict=True)]
+
+    def _near(self, tiny: float) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs that give every right answer a probability of about `tiny`."""
+        if self.categorical:
+            rest = (1 - tiny) / 2
+            P = np.array([[tiny, rest, rest], [rest, tiny, rest], [rest, rest, tiny]])
+            return P, np.array([0, 1, 2])
+        P = np.array([[tiny, 1 - tiny], [1 - tiny, tiny], [tiny, tiny]])
+        return P, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+    @pytest.mark.stage("loss")
+    def test_loss_is_exact_near_0_and_1(self, m):
+        """Outputs 1e-10 from the wrong end: the loss is the true -log, so no floor shows."""
+        P, Y = self._near(1e-10)
+        expected = float(np.mean([-math.log(p) for p in self._right(P, Y)]))
+        got = expect_scalar(call(m, "loss", P, Y), "loss of outputs 1e-10 away from 0 and 1")
+        if not math.isclose(got, expected, rel_tol=1e-9):
+            floor = f" = -log({math.exp(-got):.2g})" if 0 < got < 700 else ""
+            fail(
+                f"loss of outputs that give the right answer a probability of 1e-10: expected"
+                f" {expected:.10g} (-log of the probabilities given), got {got:.10g}{floor}. The"
+                " loss floors or clips its probabilities well above 0, which changes the loss of"
+                " every output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for"
+                " 23.0). Keep log away from exactly 0 only: floor at the smallest positive float,"
+                " np.finfo(float).tiny.",
+                "loss",
+            )
+
+    @pytest.mark.stage("loss")
+    def test_loss_of_outputs_exactly_0_or_1_and_wrong_is_large(self, m):
+        """Confidently wrong, exactly: a finite loss of at least 20 (-log 2e-9)."""
+        P, Y = self._near(0.0)
+        got = expect_scalar(call(m, "loss", P, Y), "loss of outputs exactly 0 or 1, all wrong")
+        if got < 20:
+            fail(
+                f"loss of outputs that are exactly 0 or 1 and all wrong is {got:.6g}, expected at"
+                " least 20: a confidently wrong answer must cost the most. Is the probability"
+                " floored far above 0 (say at 1e-7, which caps the loss at 16.1)?",
+                "loss",
+            )
 
     @pytest.mark.stage("loss")
     def test_loss_is_finite_when_outputs_are_exactly_0_or_1(self, m):
@@ -171,6 +294,25 @@ class ProbabilitySuite(Network):
         out, _ = run_forward(m, self.params(rng), X, self.out_shape(6))
         if np.any(out < 0) or np.any(out > 1):
             fail(f"forward gave values outside [0, 1]: {out.min():.4g} … {out.max():.4g}")
+
+
+# --- the test's own, numerically stable pieces, for expected values --------------------------
+def stable_sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def stable_softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def output_layer(A: np.ndarray, dZ: np.ndarray, weight: str, bias: str | None = None) -> dict:
+    """dL/dW = Aᵀ dZ (and dL/db = dZ summed over rows) for the layer Z = A W (+ b)."""
+    grads = {weight: A.T @ dZ}
+    if bias:
+        grads[bias] = dZ.sum(axis=0, keepdims=True)
+    return grads
 
 
 def _sigmoid(z: float) -> float:
