@@ -136,7 +136,7 @@ def online_sgd_epoch(
     losses = []
     for n in range(len(X)):
         P, cache = forward(params, X[n : n + 1])
-        losses.append(loss(P, Y[n : n + 1]))
+        losses.append(float(loss(P, Y[n : n + 1])))
         grads = backward(params, cache, Y[n : n + 1])
         for name in params:
             params[name] -= lr * grads[name]
@@ -154,7 +154,7 @@ def minibatch_epoch(
     for start in range(0, len(X), batch_size):
         Xb, Yb = X[start : start + batch_size], Y[start : start + batch_size]
         P, cache = forward(params, Xb)
-        total += loss(P, Yb) * len(Xb)
+        total += float(loss(P, Yb)) * len(Xb)
         grads = backward(params, cache, Yb)
         for name in params:
             params[name] -= lr * grads[name]

@@ -153,7 +153,7 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     trace = []
     for _ in range(steps):
         P, cache = forward(params, X)
-        trace.append(loss(P, Y))
+        trace.append(float(loss(P, Y)))
         grads = backward(params, cache, Y)
         for name in params:
             params[name] -= lr * grads[name]

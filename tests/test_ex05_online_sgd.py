@@ -1,9 +1,14 @@
 """ex05 · a 5-10-5 sigmoid net learns bit complements by online SGD (document 004)."""
 
+import ast
+import inspect
+import textwrap
+
 import numpy as np
 import pytest
 
 from tests.kata.harness import (
+    Fault,
     Lazy,
     call,
     describe,
@@ -196,6 +201,71 @@ def test_backward_per_sample_equals_backward(m, sizes, n, bits):
             batched[name],
             rtol=1e-12,
             atol=1e-15,
+        )
+
+
+def reference_gradient(params, X, Y) -> dict:
+    """The test's own batched gradient of the mean cross-entropy (numerically stable)."""
+    A = stable_sigmoid(X @ params["W1"])
+    P = stable_sigmoid(A @ params["W2"])
+    dZ2 = (P - Y) / P.size
+    dZ1 = (dZ2 @ params["W2"].T) * A * (1 - A)
+    return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}
+
+
+@pytest.mark.stage("loop")
+def test_backward_per_sample_loops_over_every_row_itself(m):
+    """50 rows, more than any prefix one debugs with; no batched code in disguise."""
+    rng = np.random.default_rng(14)
+    params = {"W1": rng.normal(size=(3, 4)), "W2": rng.normal(size=(4, 3))}
+    X, Y = rng.normal(size=(50, 3)), rng.integers(0, 2, size=(50, 3)).astype(float)
+    # The module's forward and backward taken away for the call: the loop does its own work.
+    fn = m.kata_student.backward_per_sample
+    module = fn.__globals__
+    saved = {name: module.pop(name) for name in ("forward", "backward") if name in module}
+    try:
+        grads = run_backward_per_sample(m, params, X, Y)
+    except Fault as fault:
+        if fault.kind != "NameError":
+            raise
+        used = fault.msg.split("'")[1] if "'" in fault.msg else "forward or backward"
+        fail(
+            f"backward_per_sample calls {used}: it must compute each row's gradient itself, one"
+            " row at a time with 1-D vectors (z1 = x @ W1, ...), not hand the rows to the"
+            " batched functions.",
+            "backward_per_sample",
+        )
+    finally:
+        module.update(saved)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    loops = (ast.For, ast.While, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
+    if not any(isinstance(node, loops) for node in ast.walk(tree)):
+        fail(
+            "backward_per_sample has no loop: it must go through the rows one at a time (for"
+            " x, y in zip(X, Y): ...), with 1-D vectors, and add up each row's gradient.",
+            "backward_per_sample",
+        )
+    expected = reference_gradient(params, X, Y)
+    for name in params:
+        if np.allclose(grads[name], expected[name], rtol=1e-9, atol=1e-14):
+            continue
+        for k in range(1, 50):
+            part = reference_gradient(params, X[:k], Y[:k])[name]
+            if np.allclose(grads[name], part, rtol=1e-9) or np.allclose(
+                grads[name], part * k / 50, rtol=1e-9
+            ):
+                fail(
+                    f"backward_per_sample's {name!r} on 50 rows is the gradient of the first {k}"
+                    " only: the loop must visit every row (is it cut short, or a slice left from"
+                    " debugging?).",
+                    "backward_per_sample",
+                )
+        expect_close(
+            f"backward_per_sample's {name!r} on 50 rows (the test's own batched gradient)",
+            grads[name],
+            expected[name],
+            rtol=1e-9,
+            atol=1e-14,
         )
 
 

@@ -188,6 +188,12 @@ class Kata:
                 " finishing (a crash, or a hang inside compiled code)."
             )
         for row in rows:
+            marker = registry.BY_MODULE[row.exercise].marker
+            for function, (lines, line) in subject.printed.get(row.exercise, {}).items():
+                notes.append(
+                    f"{marker}: your {function} printed {lines} line{'s' * (lines != 1)}"
+                    f" (line {line}); the tests ignore them."
+                )
             changed = subject.edited_given(row.exercise)
             if changed:
                 marker = registry.BY_MODULE[row.exercise].marker

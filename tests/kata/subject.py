@@ -41,6 +41,9 @@ _depth = [0]
 # broken forward is named once, as forward's fault, and not as a puzzle inside train.
 RESULT_CHECKS: dict = {}
 _direct = [None]  # the function a test is calling itself, whose result the test checks
+# What the student's own functions printed while main() ran: {exercise: {function: [lines,
+# first line number]}}; the table names it once. Filled by transcript.run_main.
+printed: dict[str, dict[str, list[int]]] = {}
 
 
 def use_impl(impl: str) -> None:

@@ -90,7 +90,7 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     trace = []
     for _ in range(steps):
         P, cache = forward(params, X)
-        trace.append(loss(P, Y))
+        trace.append(float(loss(P, Y)))
         grads = backward(params, cache, Y)
         for name in params:
             params[name] -= lr * grads[name]
@@ -115,7 +115,7 @@ def document_run(target: np.ndarray = Y_AND, epochs: int = 10_000):
     rows, trace = [], []
     for epoch in range(1, epochs + 1):
         P, cache = forward(params, X_TRUTH)
-        trace.append(loss(P, target))
+        trace.append(float(loss(P, target)))
         if epoch % (epochs // 10) == 0:
             rows.append((epoch, trace[-1], accuracy(params, X_TRUTH, target)))
         grads = backward(params, cache, target)

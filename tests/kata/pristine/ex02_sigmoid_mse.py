@@ -91,7 +91,7 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     trace = []
     for _ in range(steps):
         out, cache = forward(params, X)
-        trace.append(loss(out, Y))
+        trace.append(float(loss(out, Y)))
         grads = backward(params, cache, Y)
         for name in params:
             params[name] -= lr * grads[name]
@@ -110,7 +110,7 @@ def document_run(steps: int = 10_000):
     trace = []
     for _ in range(steps):
         out, cache = forward(params, X_XOR)
-        trace.append(loss(out, Y_XOR))
+        trace.append(float(loss(out, Y_XOR)))
         grads = backward(params, cache, Y_XOR)
         for name in params:
             params[name] -= 0.4 * grads[name]
