@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from tests.kata import diagnosis
 from tests.kata.harness import (
     Lazy,
     call,
@@ -86,6 +87,23 @@ class ContractSuite(Network):
         run_forward(m, params, X, self.out_shape(1))
         X_int = rng.integers(0, 2, size=(4, X.shape[1]))
         run_forward(m, params, X_int, self.out_shape(4))
+
+    @pytest.mark.stage("forward")
+    def test_forward_uses_every_parameter(self, m):
+        """Nudge one parameter at a time: forward's output must move with each."""
+        rng = np.random.default_rng(11)
+        X, _ = self.batch(rng, 5)
+        params = self.params(rng)
+        out, _ = run_forward(m, params, X, self.out_shape(5))
+        for name in params:
+            nudged = {k: (v + 0.1 if k == name else v) for k, v in params.items()}
+            moved, _ = run_forward(m, nudged, X, self.out_shape(5))
+            if np.array_equal(moved, out):
+                fail(
+                    f"forward's output does not change when {name} does: does forward use {name}?"
+                    " (A bias is added to every row: Z = X @ W + b.)",
+                    "forward",
+                )
 
     @pytest.mark.stage("loss")
     def test_loss_returns_a_float(self, m):
@@ -189,11 +207,11 @@ class ContractSuite(Network):
         rng = np.random.default_rng(9)
         params = self.params(rng)
         X1, Y1 = self.batch(rng, 5)
-        X2, _ = self.batch(rng, 4)
+        X2, _ = self.batch(rng, 5)  # the same shape: only the numbers tell
         _, cache = run_forward(m, params, X1, self.out_shape(5))
         alone = run_backward(m, params, cache, Y1, X1)
         _, cache = run_forward(m, params, X1, self.out_shape(5))
-        run_forward(m, params, X2, self.out_shape(4))
+        run_forward(m, params, X2, self.out_shape(5))
         after = run_backward(m, params, cache, Y1, X1)
         for name in params:
             if not np.allclose(after[name], alone[name], rtol=1e-10, atol=1e-14):
@@ -257,6 +275,13 @@ class ProbabilitySuite(Network):
         P, Y = self._near(1e-10)
         expected = float(np.mean([-math.log(p) for p in self._right(P, Y)]))
         got = expect_scalar(call(m, "loss", P, Y), "loss of outputs 1e-10 away from 0 and 1")
+        if got > expected and not math.isclose(got, expected, rel_tol=1e-9):
+            why = diagnosis.explain_ratio(got / expected) or "too large"
+            fail(
+                f"loss of outputs that give the right answer a probability of 1e-10: expected"
+                f" {expected:.10g} (-log of the probabilities given), got {got:.10g}: {why}.",
+                "loss",
+            )
         if not math.isclose(got, expected, rel_tol=1e-9):
             floor = f" = -log({math.exp(-got):.2g})" if 0 < got < 700 else ""
             fail(

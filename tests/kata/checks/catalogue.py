@@ -41,6 +41,20 @@ EX05_GRADS = '    return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}'
 SOFTMAX = """\
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)"""
+EX01_DZ = (
+    "    dZ = (P - Y) / P.size  # sigmoid + cross-entropy collapse to P - Y; /(N·K) for the mean"
+)
+EX03_DZ2 = (
+    "    dZ2 = (P - Y) / P.size  # sigmoid + cross-entropy collapse to P - Y; /(N·K) for the mean"
+)
+PER_SAMPLE_LOOP = """\
+    for x, y in zip(X, Y, strict=True):
+        z1 = x @ W1
+        a = sigmoid(z1)
+        e2 = sigmoid(a @ W2) - y  # this row's p - y
+        e1 = (W2 @ e2) * sigmoid_prime(z1)
+        dW2 += np.outer(a, e2)
+        dW1 += np.outer(x, e1)"""
 RELU_MASK = '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)  # relu\'s slope: 1 where Z1 > 0, else 0'
 
 WRONG: tuple[Answer, ...] = (
@@ -96,7 +110,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-loss-summed",
         "ex01",
         (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
-        expect=("4 × the expected", "a sum where the mean belongs"),
+        expect=("× the expected", "a sum where the mean belongs"),
     ),
     Answer(
         "ex01-log-of-0",
@@ -123,13 +137,14 @@ WRONG: tuple[Answer, ...] = (
         expect=("is a list", "numpy array"),
     ),
     Answer(
-        "ex01-no-bias",  # consistent: forward ignores b, backward says so; known answers see it
+        "ex01-no-bias",  # consistent: forward ignores b, backward says so; a nudge of b shows it
         "ex01",
         (
             ('sigmoid(X @ params["W"] + params["b"])', 'sigmoid(X @ params["W"])'),
             ('"b": dZ.sum(axis=0, keepdims=True)', '"b": np.zeros_like(params["b"])'),
         ),
-        test="test_forward_known_answer",
+        expect=("does forward use b?",),
+        test="test_forward_uses_every_parameter",
     ),
     # --- ex02: sigmoid hidden layer, linear output, squared error ------------------------------
     Answer(
@@ -265,7 +280,8 @@ WRONG: tuple[Answer, ...] = (
             ('"b1": dZ1.sum(axis=0, keepdims=True)', '"b1": np.zeros_like(params["b1"])'),
             ('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": np.zeros_like(params["b2"])'),
         ),
-        test="test_forward_known_answer",
+        expect=("does forward use b1?",),
+        test="test_forward_uses_every_parameter",
     ),
     # --- ex04: ReLU hidden layer, softmax output, cross-entropy on labels ----------------------
     Answer(
@@ -325,7 +341,7 @@ WRONG: tuple[Answer, ...] = (
         "ex04-loss-summed",
         "ex04",
         (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
-        expect=("4 × the expected", "a sum where the mean belongs"),
+        expect=("× the expected", "a sum where the mean belongs"),
     ),
     Answer(
         "ex04-arguments-swapped",
@@ -404,6 +420,205 @@ WRONG: tuple[Answer, ...] = (
         "ex05",
         (("dW2 += np.outer(a, e2)", "dW2 += np.outer(e2, a)"),),
         expect=("backward_per_sample", "transposed"),
+    ),
+    # --- hidden state and side effects ------------------------------------------------------
+    Answer(
+        "ex02-backward-reads-module-state",
+        "ex02",
+        (
+            ("import numpy as np", "import numpy as np\n\nLAST = {}  # what forward saw last"),
+            (
+                '    out = A @ params["W2"]\n    return out, (X, Z1, A, out)',
+                '    out = A @ params["W2"]\n    LAST.update(X=X, Z1=Z1, A=A)\n'
+                "    return out, (X, Z1, A, out)",
+            ),
+            (
+                "    X, Z1, A, out = cache",
+                '    out = cache[3]\n    X, Z1, A = LAST["X"], LAST["Z1"], LAST["A"]',
+            ),
+        ),
+        expect=("reads what the last forward saw",),
+    ),
+    Answer(
+        "ex01-backward-memoises-in-the-cache",
+        "ex01",
+        (
+            ("    return P, (X, P)", '    return P, {"X": X, "P": P}'),
+            (
+                "    X, P = cache\n",
+                '    if "dZ" not in cache:\n'
+                '        cache["dZ"] = (cache["P"] - Y) / cache["P"].size\n'
+                '    X, P, dZ = cache["X"], cache["P"], cache["dZ"]\n',
+            ),
+            (EX01_DZ, ""),
+        ),
+        expect=("added cache['dZ'] to its cache",),
+    ),
+    Answer(
+        "ex05-backward-memoises-beside-the-cache",
+        "ex05",
+        (
+            ("import numpy as np", "import numpy as np\n\nMEMO = {}  # cache id -> gradients"),
+            (
+                "    X, Z1, A, P = cache",
+                "    if id(cache) in MEMO:\n        return MEMO[id(cache)][1]\n"
+                "    X, Z1, A, P = cache",
+            ),
+            (
+                EX05_GRADS,
+                '    grads = {"W1": X.T @ dZ1, "W2": A.T @ dZ2}\n'
+                "    MEMO[id(cache)] = (cache, grads)\n    return grads",
+            ),
+        ),
+        expect=("remembers something of the first call",),
+    ),
+    Answer(
+        "ex03-output-buffer-reused-in-a-namespace-cache",
+        "ex03",
+        (
+            ("import numpy as np", "from types import SimpleNamespace\n\nimport numpy as np"),
+            (
+                "    return P, (X, Z1, A, P)",
+                "    return P, SimpleNamespace(X=X, Z1=Z1, A=A, P=P)",
+            ),
+            (
+                "    X, Z1, A, P = cache",
+                "    X, Z1, A = cache.X, cache.Z1, cache.A\n"
+                "    P = np.subtract(cache.P, Y, out=cache.P)  # reuse the buffer",
+            ),
+            (EX03_DZ2, "    dZ2 = P / P.size"),
+        ),
+        expect=("changed its cache in place (cache.P",),
+    ),
+    Answer(
+        "ex02-sigmoid-in-place",
+        "ex02",
+        (
+            (
+                STABLE_SIGMOID,
+                "    e = np.exp(-np.abs(z))\n"
+                "    z[...] = np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n    return z",
+            ),
+        ),
+        expect=("sigmoid changed its argument in place",),
+    ),
+    Answer(
+        "ex01-backward-changes-Y",
+        "ex01",
+        ((EX01_DZ, "    np.subtract(P, Y, out=Y)  # the error, in place\n    dZ = Y / P.size"),),
+        expect=("backward changed its argument Y in place",),
+    ),
+    # --- saturation, by value ------------------------------------------------------------------
+    Answer(
+        "ex01-chain-rule-with-P-floored",
+        "ex01",
+        (
+            (
+                EX01_DZ,
+                "    Pc = np.clip(P, 1e-15, 1 - 1e-15)  # keep the division finite\n"
+                "    dP = (-Y / Pc + (1 - Y) / (1 - Pc)) / P.size\n"
+                "    dZ = dP * P * (1 - P)  # the sigmoid's slope",
+            ),
+        ),
+        expect=("vanishes where the outputs saturate",),
+    ),
+    Answer(
+        "ex01-keras-epsilon",
+        "ex01",
+        (
+            (
+                BCE,
+                "    P = np.clip(P, 1e-7, 1 - 1e-7)\n"
+                "    return float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))",
+            ),
+        ),
+        expect=("floors or clips", "= -log(1e-07)"),
+    ),
+    # --- ex05's per-sample loop ------------------------------------------------------------------
+    Answer(
+        "ex05-per-sample-is-backward-in-disguise",
+        "ex05",
+        (
+            (
+                '    W1, W2 = params["W1"], params["W2"]',
+                "    return backward(params, forward(params, X)[1], Y)\n"
+                '    W1, W2 = params["W1"], params["W2"]',
+            ),
+        ),
+        expect=("backward_per_sample calls backward",),
+    ),
+    Answer(
+        "ex05-per-sample-first-rows-only",
+        "ex05",
+        (("for x, y in zip(X, Y, strict=True):", "for x, y in zip(X[:8], Y[:8], strict=True):"),),
+        expect=("the gradient of the first 8 only",),
+    ),
+    Answer(
+        "ex05-per-sample-without-a-loop",
+        "ex05",
+        (
+            (
+                PER_SAMPLE_LOOP,
+                "    A = sigmoid(X @ W1)\n"
+                "    E2 = sigmoid(A @ W2) - Y\n"
+                "    E1 = (E2 @ W2.T) * sigmoid_prime(X @ W1)\n"
+                '    dW2 = np.einsum("nh,nk->hk", A, E2)\n'
+                '    dW1 = np.einsum("nd,nh->dh", X, E1)',
+            ),
+        ),
+        expect=("has no loop",),
+    ),
+    # --- near misses and the right advice --------------------------------------------------------
+    Answer(
+        "ex02-float32-inside",
+        "ex02",
+        (
+            (
+                '    out = A @ params["W2"]',
+                '    out = (A.astype(np.float32) @ params["W2"].astype(np.float32)).astype(float)',
+            ),
+        ),
+        expect=("almost right", "float32"),
+    ),
+    Answer(
+        "ex03-bias-summed-without-an-axis",
+        "ex03",
+        (('        "b1": dZ1.sum(axis=0, keepdims=True),', '        "b1": np.sum(dZ1),'),),
+        expect=("is one number", "axis=0, keepdims=True"),
+    ),
+    Answer(
+        "ex03-forward-forgets-its-bias",
+        "ex03",
+        (('    Z1 = X @ params["W1"] + params["b1"]', '    Z1 = X @ params["W1"]'),),
+        expect=("does forward use b1?",),
+    ),
+    Answer(
+        "ex04-ce-grad-divided-by-N-and-K",
+        "ex04",
+        (
+            (
+                "    return (P - np.eye(P.shape[1])[Y]) / len(Y)",
+                "    return (P - np.eye(P.shape[1])[Y]) / P.size",
+            ),
+        ),
+        expect=("K (3) times too small",),
+    ),
+    Answer(
+        "ex03-stray-half",
+        "ex03",
+        ((EX03_DZ2, "    dZ2 = 0.5 * (P - Y) / P.size"),),
+        expect=("half what it should be",),
+    ),
+    Answer(
+        "ex02-gradient-of-some-rows",
+        "ex02",
+        (
+            (
+                '    return {"W1": X.T @ dZ1, "W2": A.T @ dout}',
+                '    return {"W1": X[:-1].T @ dZ1[:-1], "W2": A[:-1].T @ dout[:-1]}',
+            ),
+        ),
+        expect=("of rows 0 to 3 only",),
     ),
 )
 
@@ -497,6 +712,47 @@ RIGHT: tuple[Answer, ...] = (
             ("dW1 += np.outer(x, e1)", "dW1 += x[:, None] * e1"),
             (EX05_GRADS, '    return {"W1": np.einsum("nd,nh->dh", X, dZ1), "W2": A.T @ dZ2}'),
             (BCE, "    return -np.mean(np.log(np.where(Y == 1, P, 1 - P).clip(1e-300)))"),
+        ),
+    ),
+    # --- the student's own style ----------------------------------------------------------------
+    Answer(
+        "ex02-debugging-print-0d-loss-dot-and-a-keyword",
+        "ex02",
+        (
+            (
+                '    Z1 = X @ params["W1"]',
+                '    print("forward:", X.shape)  # debugging\n    Z1 = X @ params["W1"]',
+            ),
+            (
+                "    return float(np.mean(0.5 * (out - Y) ** 2))",
+                "    return np.asarray(np.mean(0.5 * (out - Y) ** 2))  # a 0-d array",
+            ),
+            (
+                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray)",
+                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray,"
+                " debug=False)",
+            ),
+            (
+                '    return {"W1": X.T @ dZ1, "W2": A.T @ dout}',
+                '    return {"W1": np.dot(X.T, dZ1), "W2": np.dot(A.T, dout)}',
+            ),
+        ),
+    ),
+    Answer(
+        "ex03-dataclass-cache-own-helper-constant-future",
+        "ex03",
+        (
+            (
+                "import numpy as np",
+                "from __future__ import annotations\n\nfrom dataclasses import dataclass\n\n"
+                "import numpy as np\n\nROWS = 0  # the axis of the rows\n\n\n@dataclass\n"
+                "class Cache:\n    X: np.ndarray\n    Z1: np.ndarray\n    A: np.ndarray\n"
+                "    P: np.ndarray\n\n\ndef summed(a: np.ndarray) -> np.ndarray:\n"
+                "    return a.sum(axis=ROWS, keepdims=True)",
+            ),
+            ("    return P, (X, Z1, A, P)", "    return P, Cache(X, Z1, A, P)"),
+            ("    X, Z1, A, P = cache", "    X, Z1, A, P = cache.X, cache.Z1, cache.A, cache.P"),
+            ('        "b1": dZ1.sum(axis=0, keepdims=True),', '        "b1": summed(dZ1),'),
         ),
     ),
 )
