@@ -158,8 +158,9 @@ def _changed_in_place(fname: str, paths: list[tuple[str, str]], n_args: int) -> 
     which = "its argument" if n_args == 1 else f"its argument {root}"
     where = f" ({path})" if n_args == 1 else (f" ({path})" if path != root else "")
     return (
-        f"{fname} changed {which} in place{where}{also}: return new arrays instead, e.g."
-        " np.maximum(z, 0) or `z = z - ...`, not `z -= ...`, `z[...] = ...` or `out=z`."
+        f"{fname} changed {which} in place{where}{also}: build new arrays instead"
+        f" (`{root} = {root} - ...` makes one); `{root} -= ...`, `{root}[...] = ...` and"
+        f" `out={root}` write into the caller's array."
     )
 
 
