@@ -55,10 +55,10 @@ class TestContract(ContractSuite, ProbabilitySuite):
             "b2": np.array([[1000.0, -1000.0, 1000.0]]),
         }
 
-    def output_gradients(self, params, X, Y):
+    def reference(self, params, X, Y):
         A = np.tanh(X @ params["W1"] + params["b1"])
         P = stable_sigmoid(A @ params["W2"] + params["b2"])
-        return output_layer(A, (P - Y) / P.size, "W2", "b2")
+        return P, output_layer(A, (P - Y) / P.size, "W2", "b2")
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])

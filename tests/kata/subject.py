@@ -288,10 +288,27 @@ def load(exercise: str) -> types.ModuleType:
     """The subject for `exercise`: the kata's given code calling the student's functions."""
     if exercise in _subjects:
         return _subjects[exercise]
+    _subjects[exercise] = _subject(exercise, student_module(exercise))
+    return _subjects[exercise]
+
+
+def fresh(exercise: str) -> types.ModuleType:
+    """A subject around a fresh import of the student's file: no state from earlier calls."""
+    load(exercise)  # the file imports at all (else that fault, once)
+    path = student_path(exercise)
+    module = types.ModuleType(f"_kata_fresh.{exercise}")
+    module.__file__ = str(path)
+    module.__package__ = _impl["package"] if _impl["package"] in IMPLS else "_kata_impl"
+    code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    with contain.numpy_state(), contain.warnings_are_errors(), contain.exits_intercepted():
+        exec(code, module.__dict__)
+    return _subject(exercise, module)
+
+
+def _subject(exercise: str, student: types.ModuleType) -> types.ModuleType:
     record = registry.BY_MODULE.get(exercise)
     if record is None:
         raise ValueError(f"unknown exercise {exercise!r}; valid: {registry.valid()}")
-    student = student_module(exercise)
     subject = types.ModuleType(f"tests.kata.pristine.{exercise}")
     subject.__file__ = str(PRISTINE / f"{exercise}.py")
     subject.__package__ = "tests.kata.pristine"
@@ -303,7 +320,6 @@ def load(exercise: str) -> types.ModuleType:
         )
     subject.kata_student = student
     subject.kata_exercise = exercise
-    _subjects[exercise] = subject
     return subject
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis
+from tests.kata import diagnosis, subject
 from tests.kata.harness import (
     Lazy,
     call,
@@ -122,6 +122,37 @@ class ContractSuite(Network):
         _, cache = run_forward(m, params, X, self.out_shape(5))
         run_backward(m, params, cache, Y, X)
 
+    @pytest.mark.stage("backward")
+    def test_backward_keeps_no_state_between_calls(self, m):
+        """The same call gives the same gradient, whatever calls came before it.
+
+        backward on (params B) after a call on (params A) must equal backward on (params B)
+        in a fresh import of the file: a result remembered by any key, a first-call flag,
+        a counter or an attribute kept between calls shows as a difference.
+        """
+        rng = np.random.default_rng(12)
+        X, Y = self.batch(rng, 5)
+        first, second = self.params(rng), self.params(rng)
+        answers = []
+        # second after first, after itself, and after first again: a remembered answer, and a
+        # state that alternates from call to call, show in at least one of them.
+        for params in (first, second, second, first, second):
+            _, cache = run_forward(m, params, X, self.out_shape(5))
+            answers.append((params is second, run_backward(m, params, cache, Y, X)))
+        clean = subject.fresh(self.exercise)
+        _, cache = run_forward(clean, second, X, self.out_shape(5))
+        alone = run_backward(clean, second, cache, Y, X)
+        for name, used in ((n, used) for is_second, used in answers if is_second for n in second):
+            if not np.allclose(used[name], alone[name], rtol=1e-12, atol=1e-15):
+                fail(
+                    f"backward's gradient for {name!r} depends on earlier calls: after a call with"
+                    " other parameters it differs from the same call in a fresh import of your"
+                    " file. backward keeps something between calls (a remembered result, a flag"
+                    " set on the first call, a counter, an attribute); compute everything from"
+                    " its arguments every time.",
+                    "backward",
+                )
+
     @pytest.mark.parametrize("n", [5, 1])
     @pytest.mark.stage("backward")
     def test_gradients_match_numeric_gradients(self, m, n):
@@ -165,7 +196,7 @@ class ContractSuite(Network):
     def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m):
         """Saturated outputs: finite and silent, and the output layer's gradient by value.
 
-        The expected output-layer gradient is the test's own (output_gradients), computed
+        The expected output and output-layer gradient are the test's own (reference), computed
         from params, X and Y, so a gradient that vanished at saturation is named.
         """
         rng = np.random.default_rng(7)
@@ -174,7 +205,19 @@ class ContractSuite(Network):
         out, cache = run_forward(m, params, X, self.out_shape(6))
         run_loss(m, out, Y)
         grads = run_backward(m, params, cache, Y, X)
-        for name, expected in self.output_gradients(params, X, Y).items():
+        expected_out, expected_grads = self.reference(params, X, Y)
+        if not np.allclose(out, expected_out, rtol=1e-9, atol=1e-16):
+            idx = tuple(
+                int(i) for i in np.argwhere(~np.isclose(out, expected_out, 1e-12, 1e-300))[0]
+            )
+            fail(
+                f"forward's output at logits of about ±1000: entry {list(idx)} is {out[idx]!r},"
+                f" expected {expected_out[idx]!r} (the test's own, numerically stable forward)."
+                " A saturated output is exactly 0 or 1 in float64; is it clipped, or an epsilon"
+                " added somewhere?",
+                "forward",
+            )
+        for name, expected in expected_grads.items():
             got = grads[name]
             if np.allclose(got, expected, rtol=1e-7, atol=1e-12):
                 continue
@@ -197,8 +240,8 @@ class ContractSuite(Network):
                 expected,
             )
 
-    def output_gradients(self, params, X, Y) -> dict[str, np.ndarray]:
-        """The output layer's gradients, computed by the test itself (numerically stable)."""
+    def reference(self, params, X, Y) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """forward's output and the output layer's gradients, computed by the test itself."""
         raise NotImplementedError
 
     @pytest.mark.stage("backward")
@@ -269,23 +312,33 @@ class ProbabilitySuite(Network):
         P = np.array([[tiny, 1 - tiny], [1 - tiny, tiny], [tiny, tiny]])
         return P, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 
+    def _deep(self) -> tuple[np.ndarray, np.ndarray]:
+        """Right answers given probabilities of 1e-300 … 1e-200: far below any floor but 0's."""
+        tiny = np.array([1e-300, 1e-200, 1e-250])
+        if self.categorical:
+            rest = (1 - tiny) / 2
+            P = np.column_stack([tiny, rest, rest])
+            return P, np.array([0, 0, 0])
+        return np.column_stack([tiny, tiny[::-1]]), np.ones((3, 2))
+
     @pytest.mark.stage("loss")
-    def test_loss_is_exact_near_0_and_1(self, m):
-        """Outputs 1e-10 from the wrong end: the loss is the true -log, so no floor shows."""
-        P, Y = self._near(1e-10)
+    @pytest.mark.parametrize("case", ["1e-10", "1e-300"])
+    def test_loss_is_exact_near_0_and_1(self, m, case):
+        """Outputs 1e-10 (and 1e-300) from the wrong end: the true -log, so no floor shows."""
+        P, Y = self._near(1e-10) if case == "1e-10" else self._deep()
         expected = float(np.mean([-math.log(p) for p in self._right(P, Y)]))
-        got = expect_scalar(call(m, "loss", P, Y), "loss of outputs 1e-10 away from 0 and 1")
+        got = expect_scalar(call(m, "loss", P, Y), f"loss of outputs {case} away from 0 and 1")
         if got > expected and not math.isclose(got, expected, rel_tol=1e-9):
             why = diagnosis.explain_ratio(got / expected) or "too large"
             fail(
-                f"loss of outputs that give the right answer a probability of 1e-10: expected"
+                f"loss of outputs that give the right answer a probability of {case}: expected"
                 f" {expected:.10g} (-log of the probabilities given), got {got:.10g}: {why}.",
                 "loss",
             )
         if not math.isclose(got, expected, rel_tol=1e-9):
             floor = f" = -log({math.exp(-got):.2g})" if 0 < got < 700 else ""
             fail(
-                f"loss of outputs that give the right answer a probability of 1e-10: expected"
+                f"loss of outputs that give the right answer a probability of {case}: expected"
                 f" {expected:.10g} (-log of the probabilities given), got {got:.10g}{floor}. The"
                 " loss floors or clips its probabilities well above 0, which changes the loss of"
                 " every output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for"

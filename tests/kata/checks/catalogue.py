@@ -413,7 +413,7 @@ WRONG: tuple[Answer, ...] = (
                 '{"W1": dW1 / len(Y), "W2": dW2 / len(Y)}',
             ),
         ),
-        expect=("backward_per_sample", "2 × the expected"),
+        expect=("K (3) times too large",),
     ),
     Answer(
         "ex05-per-sample-transposed",
@@ -566,7 +566,7 @@ WRONG: tuple[Answer, ...] = (
                 '    dW1 = np.einsum("nd,nh->dh", X, E1)',
             ),
         ),
-        expect=("has no loop",),
+        expect=("many rows at once",),
     ),
     # --- near misses and the right advice --------------------------------------------------------
     Answer(
