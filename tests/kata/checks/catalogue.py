@@ -37,6 +37,13 @@ BCE = """\
     return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))"""
 NAIVE_BCE = "    return float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))"
 EX01_GRADS = '    return {"W": X.T @ dZ, "b": dZ.sum(axis=0, keepdims=True)}'
+EX04_GRADS = """\
+    return {
+        "W1": X.T @ dZ1,
+        "b1": dZ1.sum(axis=0, keepdims=True),
+        "W2": A.T @ dZ2,
+        "b2": dZ2.sum(axis=0, keepdims=True),
+    }"""
 EX05_GRADS = '    return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}'
 SOFTMAX = """\
     e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -620,6 +627,72 @@ WRONG: tuple[Answer, ...] = (
         ),
         expect=("of rows 0 to 3 only",),
     ),
+    Answer(
+        "ex01-state-counter-between-calls",
+        "ex01",
+        (
+            ("import numpy as np", 'import numpy as np\n\nSTATE = {"calls": 0, "db": None}'),
+            (
+                EX01_GRADS,
+                '    STATE["calls"] += 1\n'
+                '    if STATE["db"] is None or STATE["calls"] % 2 == 1:  # every other call\n'
+                '        STATE["db"] = dZ.sum(axis=0, keepdims=True)\n'
+                '    return {"W": X.T @ dZ, "b": STATE["db"]}',
+            ),
+        ),
+        expect=("depends on earlier calls",),
+    ),
+    Answer(
+        "ex04-memo-keyed-by-the-data",
+        "ex04",
+        (
+            ("import numpy as np", "import numpy as np\n\nGRADS = {}  # (X, Y) -> gradients"),
+            (
+                "    X, Z1, A, P = cache\n",
+                "    X, Z1, A, P = cache\n    key = (X.tobytes(), Y.tobytes())\n"
+                "    if key in GRADS:\n        return GRADS[key]\n",
+            ),
+            (
+                EX04_GRADS,
+                EX04_GRADS.replace("    return {", "    GRADS[key] = {", 1)
+                + "\n    return GRADS[key]",
+            ),
+        ),
+        expect=("depends on earlier calls",),
+    ),
+    Answer(
+        "ex04-every-other-row",
+        "ex04",
+        (('        "W1": X.T @ dZ1,', '        "W1": X[::2].T @ dZ1[::2],'),),
+        expect=("rows 0, 2, 4, … only",),
+    ),
+    Answer(
+        "ex05-per-sample-batched-inside-a-token-loop",
+        "ex05",
+        (
+            (
+                PER_SAMPLE_LOOP,
+                "    for _ in range(1):  # one pass over the batch\n"
+                "        A = sigmoid(X @ W1)\n"
+                "        E2 = sigmoid(A @ W2) - Y\n"
+                "        E1 = (E2 @ W2.T) * sigmoid_prime(X @ W1)\n"
+                "        dW2 += A.T @ E2\n"
+                "        dW1 += X.T @ E1",
+            ),
+        ),
+        expect=("many rows at once",),
+    ),
+    Answer(
+        "ex05-per-sample-misses-the-last-row",
+        "ex05",
+        (
+            (
+                "    for x, y in zip(X, Y, strict=True):",
+                "    for i in range(len(X) - 1):\n        x, y = X[i], Y[i]",
+            ),
+        ),
+        expect=("the gradient of the first 4 only",),
+    ),
 )
 
 
@@ -753,6 +826,23 @@ RIGHT: tuple[Answer, ...] = (
             ("    return P, (X, Z1, A, P)", "    return P, Cache(X, Z1, A, P)"),
             ("    X, Z1, A, P = cache", "    X, Z1, A, P = cache.X, cache.Z1, cache.A, cache.P"),
             ('        "b1": dZ1.sum(axis=0, keepdims=True),', '        "b1": summed(dZ1),'),
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-loop-in-a-helper",
+        "ex05",
+        (
+            (
+                "    dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)\n" + PER_SAMPLE_LOOP,
+                "    dW1, dW2 = rows_summed(W1, W2, X, Y)",
+            ),
+            (
+                "def backward_per_sample(",
+                "def rows_summed(W1, W2, X, Y):\n"
+                "    dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)\n"
+                + PER_SAMPLE_LOOP
+                + "\n    return dW1, dW2\n\n\ndef backward_per_sample(",
+            ),
         ),
     ),
 )
