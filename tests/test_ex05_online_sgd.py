@@ -183,7 +183,7 @@ def reference_gradient(params, X, Y) -> dict:
     P = stable_sigmoid(A @ params["W2"])
     dZ2 = (P - Y) / P.size
     dZ1 = (dZ2 @ params["W2"].T) * A * (1 - A)
-    return {"W1": X.T @ dZ1, "W2": A.T @ dZ2}
+    return {"W1": np.einsum("nd,nh->dh", X, dZ1), "W2": np.einsum("nh,nk->hk", A, dZ2)}
 
 
 def expect_loop_gradient(grads: dict, params: dict, X, Y) -> None:

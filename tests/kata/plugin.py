@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +31,7 @@ TYPOS = {
     "--catalog": "--catalogue",
 }
 OPTIONS = (
-    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --slow,"
+    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --slow, --handout OUT,"
     " --call-limit SECONDS, --test-limit SECONDS"
 )
 
@@ -63,6 +64,17 @@ def addoption(parser) -> None:
     )
     group.addoption(
         "--hint-reset", action="store_true", help="with --hint: start that exercise's hints over"
+    )
+    group.addoption(
+        "--handout",
+        metavar="OUT",
+        help="write the students' copy of the kata (no answers) into the folder OUT and run no"
+        " tests",
+    )
+    group.addoption(
+        "--exercises",
+        metavar="LIST",
+        help="with --handout: only these exercises, e.g. ex01,ex03",
     )
     group.addoption(
         "--call-limit",
@@ -131,6 +143,19 @@ def configure(config) -> None:
     contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
     contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
     register_markers(config)
+    if config.getoption("--handout"):
+        from tests.kata import handout
+
+        out = Path(config.getoption("--handout"))
+        chosen = handout.choose(config.getoption("--exercises"))
+        files = handout.build(out, chosen)
+        print(
+            f"handout: {len(files)} files in {out} ({', '.join(e.marker for e in chosen)}),"
+            " no answers. Hand out that folder, not this repository."
+        )
+        pytest.exit("handout written, no tests run", returncode=0)
+    if config.getoption("--exercises"):
+        raise pytest.UsageError("--exercises goes with --handout OUT.")
     if config.getoption("--hint"):
         hints.show(config, config.getoption("--hint"), reset=config.getoption("--hint-reset"))
         pytest.exit("hint shown, no tests run", returncode=0)

@@ -376,13 +376,13 @@ class ProbabilitySuite(Network):
 
 # --- the test's own, numerically stable pieces, for expected values --------------------------
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    """1 / (1 + e^-z) = exp(-log(1 + e^-z)), with numpy's overflow-free log(e^0 + e^-z)."""
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def stable_softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    """exp(z - log(sum(exp(z)))) per row, with numpy's overflow-free log-sum-exp."""
+    return np.exp(z - np.logaddexp.reduce(z, axis=1, keepdims=True))
 
 
 def output_layer(A: np.ndarray, dZ: np.ndarray, weight: str, bias: str | None = None) -> dict:

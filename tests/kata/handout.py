@@ -1,0 +1,214 @@
+"""pytest --handout OUT: the students' copy of the kata, with no answer in it.
+
+OUT gets the generated exercises, the students' tests, the kata's machinery with the
+pristine stubs, conftest.py, LICENSE, a pyproject.toml without the maintainer's tools and
+a README for students. Left out: solutions/, the kata's own checks (the catalogue of
+answers among them) and the benchmark's hand-written tiers. tests/kata/handout.json
+records the kata's version, the exercises and a hash of the tests.
+
+    pytest --handout OUT                        every exercise
+    pytest --handout OUT --exercises ex01,ex03  some, for a weekly assignment
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.kata import generate, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+KATA = ROOT / "tests" / "kata"
+LEFT_OUT = ("checks", "bench/tiers.py", "handout.json")  # under tests/kata/: instructors' only
+MAINTAINERS = ("tool.mutmut", "tool.ruff")  # pyproject tables a student has no use for
+MIN_LINE = 25  # a line of an answer this long (whitespace normalised) must appear nowhere
+
+
+def choose(words: str | None) -> list[registry.Exercise]:
+    """--exercises ex01,ex03 -> their records; None -> every exercise."""
+    if not words:
+        return list(registry.EXERCISES)
+    chosen = []
+    for word in words.split(","):
+        record = registry.resolve(word)
+        if record is None:
+            raise pytest.UsageError(
+                f"--exercises: {word.strip()!r} names no exercise."
+                f" The exercises: {registry.valid()}."
+            )
+        chosen.append(record)
+    return chosen
+
+
+def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
+    """Write the handout into `out` (new or empty, outside the kata); the files written."""
+    out = out.resolve()
+    if out == ROOT or ROOT in out.parents:
+        raise pytest.UsageError(f"--handout {out}: write the handout outside the kata's folder.")
+    if out.exists() and any(out.iterdir()):
+        raise pytest.UsageError(f"--handout {out}: the folder is not empty.")
+    names = [e.module for e in exercises]
+    written: list[Path] = []
+
+    def put(relative: str, text: str | None = None, source: Path | None = None) -> None:
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if text is not None:
+            target.write_text(text, encoding="utf-8", newline="\n")
+        else:
+            shutil.copyfile(source or ROOT / relative, target)
+        written.append(target)
+
+    for relative in ("conftest.py", "LICENSE", "tests/__init__.py"):
+        put(relative)
+    for name in ("__init__.py", "_draw.py", *(f"{n}.py" for n in names)):
+        put(f"exercises/{name}")
+    for e in exercises:
+        put(f"tests/{e.test_file}")
+    for path in sorted(KATA.rglob("*")):
+        relative = path.relative_to(KATA).as_posix()
+        if not path.is_file() or "__pycache__" in relative or relative.startswith(LEFT_OUT):
+            continue
+        if relative.startswith(("pristine/", "transcripts/")):
+            stem = Path(relative).stem
+            if stem.startswith("ex") and stem not in names:
+                continue
+        put(f"tests/kata/{relative}", source=path)
+    put("pyproject.toml", _pyproject((ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    put("README.md", readme(exercises))
+    record = {
+        "kata": "backprop-kata",
+        "version": version(),
+        "exercises": names,
+        "tests_sha256": tests_hash(out),
+    }
+    put("tests/kata/handout.json", json.dumps(record, indent=1) + "\n")
+    return written
+
+
+def version() -> str:
+    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    return match.group(1) if match else "unknown"
+
+
+def tests_hash(root: Path) -> str:
+    """sha256 over every file of tests/ (path and bytes), in order: which tests a grade used."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "tests").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.name != "handout.json":
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
+def _pyproject(text: str) -> str:
+    """pyproject.toml without the maintainer's tools (mutmut, ruff) and the dev extra."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        header = re.match(r"^\[([^\]]+)\]", line)
+        if header:
+            skipping = header.group(1).startswith(MAINTAINERS)
+        if skipping or line.startswith("dev = "):
+            continue
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).rstrip("\n") + "\n"
+
+
+def readme(exercises: list[registry.Exercise]) -> str:
+    rows = "\n".join(f"| `{e.module}` | {e.title} |" for e in exercises)
+    files = ", ".join(f"`exercises/{e.module}.py`" for e in exercises)
+    first = exercises[0]
+    return f"""# backprop-kata
+
+Write tiny neural networks by hand in numpy (forward pass, loss and
+backpropagation) with tests that check every step and say what went wrong.
+
+## Start here
+
+You need Python 3.10 to 3.13.
+
+```bash
+python -m venv .venv && . .venv/bin/activate     # Windows: .venv\\Scripts\\activate
+pip install -e .
+pytest
+```
+
+`pytest` runs the tests against `exercises/`, the files you fill in. Before you
+start nothing fails: every test is *not started*, and the run ends with a
+progress table and the next thing to do.
+
+## The exercises
+
+| exercise | network and task |
+|---|---|
+{rows}
+
+Open an exercise, read its docstring (the math and every shape), and replace
+each `raise NotImplementedError` under `# --- yours ---` with your code.
+
+## Your loop
+
+```bash
+pytest -m {first.marker}            # one exercise
+pytest -m {first.marker} --sw       # stop at the first failure; the next run starts there
+pytest --hint {first.marker}        # the next of three hints: a nudge, the key equation, the shapes
+python -m exercises.{first.module}   # once it passes: train it and see it learn
+```
+
+A test of a function you have not written yet is *not started*; a test that
+would fail for the same reason as an earlier one is *blocked*. Each failure
+says what was expected, what came, and where. Your code runs inside time
+limits (10 s a call, 60 s a test), and `exit()`, a stray `main()` at import or
+`np.seterr` cannot take the run down.
+
+## Handing in
+
+Hand in {files}: only these files are graded, each as a whole. The tests use
+the kata's own copy of the given code (`train`, the data, `main`), so change
+only the functions under `# --- yours ---` (helpers of your own are fine).
+
+The kata is MIT-licensed (see `LICENSE`).
+"""
+
+
+def scan_for_answers(root: Path, source: Path = ROOT / "solutions") -> list[str]:
+    """Every line of a file under `root` that is a line of a solution's answer (> MIN_LINE)."""
+    answers = set()
+    for path in sorted(source.glob("ex[0-9][0-9]_*.py")):
+        regions = generate.solution_regions(path.read_text(encoding="utf-8"))
+        for lines in regions.values():
+            for line in lines:
+                normal = " ".join(line.split())
+                if len(normal) > MIN_LINE:
+                    answers.add(normal)
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            normal = " ".join(line.split())
+            if any(answer in normal for answer in answers if len(normal) >= len(answer)):
+                found.append(f"{path.relative_to(root).as_posix()}:{number}: {line.strip()}")
+    return found
+
+
+def paste_solutions(root: Path, source: Path = ROOT / "solutions") -> None:
+    """Put the answers into a handout's stubs, region by region: CI's proof that a solved
+    handout passes every test."""
+    for path in sorted((root / "exercises").glob("ex[0-9][0-9]_*.py")):
+        text = path.read_text(encoding="utf-8")
+        regions = generate.solution_regions((source / path.name).read_text(encoding="utf-8"))
+        for function, lines in regions.items():
+            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())] if lines else "    "
+            stub = "\n".join(generate.stub_line(path.stem, function, indent))
+            text = text.replace(stub, "\n".join(lines), 1)
+        path.write_text(text, encoding="utf-8", newline="\n")
