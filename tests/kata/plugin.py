@@ -49,6 +49,7 @@ def addoption(parser) -> None:
         help="prove the kata: on pristine exercises/ no test of a student-written function passes",
     )
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
+    group.addoption("--kata-grade-stream", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption(
         "--slow",
         "--catalogue",
@@ -75,6 +76,27 @@ def addoption(parser) -> None:
         "--exercises",
         metavar="LIST",
         help="with --handout: only these exercises, e.g. ex01,ex03",
+    )
+    group.addoption(
+        "--grade",
+        metavar="SUBMISSIONS",
+        help="grade a folder of submissions (one folder per student) and run no tests",
+    )
+    group.addoption("--grade-out", metavar="OUT", help="with --grade: where the grades go")
+    group.addoption(
+        "--grade-workers", type=int, metavar="N", help="with --grade: children at a time"
+    )
+    group.addoption(
+        "--grade-limit",
+        type=float,
+        metavar="SECONDS",
+        help="with --grade: seconds for one student's exercise (default 300)",
+    )
+    group.addoption(
+        "--grade-memory",
+        type=float,
+        metavar="GIB",
+        help="with --grade: memory one child may use, in GiB (default 2)",
     )
     group.addoption(
         "--call-limit",
@@ -154,8 +176,12 @@ def configure(config) -> None:
             " no answers. Hand out that folder, not this repository."
         )
         pytest.exit("handout written, no tests run", returncode=0)
+    if config.getoption("--grade"):
+        from tests.kata import grade
+
+        pytest.exit("grading finished", returncode=grade.grade(config))
     if config.getoption("--exercises"):
-        raise pytest.UsageError("--exercises goes with --handout OUT.")
+        raise pytest.UsageError("--exercises goes with --handout OUT or --grade.")
     if config.getoption("--hint"):
         hints.show(config, config.getoption("--hint"), reset=config.getoption("--hint-reset"))
         pytest.exit("hint shown, no tests run", returncode=0)
@@ -163,6 +189,11 @@ def configure(config) -> None:
     config.pluginmanager.register(Selection(config, student_mode), "kata-selection")
     config.pluginmanager.register(Guard(config), "kata-guard")
     config.pluginmanager.register(Kata(config, impl, student_mode), "kata")
+    if config.getoption("--kata-grade-stream"):  # a graded run, as the grader's child
+        from tests.kata.gradechild import GradeStream
+
+        stream = GradeStream(config, config.getoption("--kata-grade-stream"))
+        config.pluginmanager.register(stream, "kata-grade-stream")
     from tests.kata.bench.plugin import BenchmarkPlugin  # benchmarks only when asked for
 
     config.pluginmanager.register(BenchmarkPlugin(config), "kata-benchmark")

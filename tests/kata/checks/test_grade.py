@@ -1,0 +1,165 @@
+"""pytest --grade: a class of fake submissions, each given exactly the points it deserves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.kata.subject import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.given]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+SCHEMA = ROOT / "tests" / "kata" / "gradescope-results.schema.json"
+ONLY = "ex01,ex02,ex03"
+
+
+def solution(name: str, old: str = "", new: str = "") -> str:
+    text = (SOLUTIONS / name).read_text(encoding="utf-8")
+    if old:
+        assert text.count(old) == 1, f"{name} holds {text.count(old)} copies of {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+EX01, EX02, EX03 = "ex01_logistic_regression.py", "ex02_sigmoid_mse.py", "ex03_tanh_xor.py"
+FORWARD = '    Z1 = X @ params["W1"]\n'
+CLASS = {
+    "correct": {name: solution(name) for name in (EX01, EX02, EX03)},
+    "untouched": {name: (EXERCISES / name).read_text(encoding="utf-8") for name in (EX01, EX02)},
+    "hang": {EX02: solution(EX02, FORWARD, FORWARD + "    while True:\n        pass\n")},
+    "hard-exit": {
+        EX02: solution(
+            EX02,
+            "    X, Z1, A, out = cache\n",
+            "    X, Z1, A, out = cache\n    import os\n\n    os._exit(0)\n",
+        )
+    },
+    "syntax-error": {EX03: solution(EX03, "    A = np.tanh(Z1)\n", "    A = np.tanh(Z1))\n")},
+    "gigabyte": {EX02: solution(EX02, FORWARD, FORWARD + "    waste = np.ones(2**31)\n")},
+    "imports-the-answers": {
+        f"exercises/{EX03}": "from solutions.ex03_tanh_xor import *  # noqa\n",
+        "notes.txt": "my notes",
+    },
+    "patched-fail": {
+        EX01: solution(EX01, "import numpy as np\n", "import numpy as np\nimport pytest\n\n")
+        .replace("dZ = (P - Y) / P.size", "dZ = P - Y", 1)
+        .replace("import pytest\n", "import pytest\n\npytest.fail = lambda *a, **k: None\n", 1)
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    submissions = tmp_path_factory.mktemp("submissions")
+    for student, files in CLASS.items():
+        for name, text in files.items():
+            path = submissions / student / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("grades") / "out"
+    return submissions, out, grade(submissions, out)
+
+
+def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    command = [sys.executable, "-m", "pytest", f"--grade={submissions}", f"--grade-out={out}"]
+    command += [f"--exercises={ONLY}", "--call-limit=1", "--grade-limit=120", *extra]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
+def gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "gradebook.csv").open(encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def results(out: Path, student: str) -> dict:
+    return json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+
+
+def graded_tests(out: Path, student: str, exercise: str) -> list[dict]:
+    return [t for t in results(out, student)["tests"] if t["name"].startswith(exercise)]
+
+
+def test_grading_finishes_and_writes_every_student(graded):
+    _, out, done = graded
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(gradebook(out)) == sorted(CLASS)
+    assert not out.with_name(out.name + ".writing").exists()
+
+
+def test_a_correct_submission_gets_every_point_and_an_untouched_one_none(graded):
+    _, out, _ = graded
+    book = gradebook(out)
+    assert [book["correct"][m] for m in ("ex01", "ex02", "ex03", "total")] == [
+        "20",
+        "20",
+        "20",
+        "60",
+    ]
+    assert book["untouched"]["total"] == "0" and book["untouched"]["ex01 status"] == "graded"
+    assert book["untouched"]["ex03 status"] == "not handed in"
+
+
+def _partial(out: Path, student: str, exercise: str, first_words: str) -> None:
+    tests = graded_tests(out, student, exercise)
+    failed = [t for t in tests if t["status"] == "failed"]
+    assert first_words in failed[0]["output"], failed[0]
+    assert all(t["output"].startswith("blocked") for t in failed[1:]), failed[1:3]
+    passed = sum(t["score"] for t in tests)
+    assert 0 < passed < 20
+    assert float(gradebook(out)[student][exercise[:4]]) == pytest.approx(passed, abs=1e-3)
+
+
+def test_a_hang_an_exit_and_a_gigabyte_each_cost_their_tests_only(graded):
+    _, out, _ = graded
+    _partial(out, "hang", "ex02", "forward did not finish within 1 s")
+    _partial(out, "hard-exit", "ex02", "backward called os._exit(0)")
+    _partial(out, "gigabyte", "ex02", "MemoryError")
+
+
+def test_what_does_not_import_scores_nothing_and_says_why(graded):
+    _, out, _ = graded
+    for student, words in (("syntax-error", "SyntaxError"), ("imports-the-answers", "solutions")):
+        assert gradebook(out)[student]["ex03"] == "0"
+        assert words in graded_tests(out, student, "ex03")[0]["output"]
+    report = (out / "imports-the-answers" / "report.txt").read_text(encoding="utf-8")
+    assert "ignored" in report and "notes.txt" in report
+
+
+def test_patching_pytest_is_tampering_and_scores_zero(graded):
+    _, out, _ = graded
+    book = gradebook(out)
+    assert book["patched-fail"]["ex01"] == "0" and book["patched-fail"]["ex01 status"] == "tampered"
+    assert "pytest.fail" in graded_tests(out, "patched-fail", "ex01")[0]["output"]
+
+
+def test_results_are_gradescopes_format(graded):
+    jsonschema = pytest.importorskip("jsonschema")
+    _, out, _ = graded
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for student in CLASS:
+        data = results(out, student)
+        jsonschema.validate(data, schema)
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+
+
+def test_grading_twice_gives_the_same_grades(graded, tmp_path):
+    submissions, out, _ = graded
+    again = tmp_path / "again"
+    assert grade(submissions, again).returncode == 0
+    assert (again / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()
+    for student in CLASS:
+        assert results(again, student) == results(out, student)
+
+
+def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
+    submissions, _, _ = graded
+    for extra, words in (("-m=ex01", "drop -m"), ("--solutions", "drop --solutions")):
+        done = grade(submissions, tmp_path / "x", extra)
+        assert done.returncode == 4 and words in done.stderr, done.stderr
