@@ -99,6 +99,16 @@ def addoption(parser) -> None:
         help="with --grade: memory one child may use, in GiB (default 2)",
     )
     group.addoption(
+        "--grade-user",
+        metavar="NAME",
+        help="with --grade, as root: run each student's code as this unprivileged user",
+    )
+    group.addoption(
+        "--autograder-bundle",
+        metavar="OUT.zip",
+        help="write a Gradescope autograder (setup.sh, run_autograder, a handout) and run no tests",
+    )
+    group.addoption(
         "--call-limit",
         type=float,
         metavar="SECONDS",
@@ -176,6 +186,15 @@ def configure(config) -> None:
             " no answers. Hand out that folder, not this repository."
         )
         pytest.exit("handout written, no tests run", returncode=0)
+    if config.getoption("--autograder-bundle"):
+        from tests.kata import bundle, handout
+
+        out = Path(config.getoption("--autograder-bundle"))
+        bundle.build(out, handout.choose(config.getoption("--exercises")))
+        print(
+            f"autograder: {out}; upload it to Gradescope as a programming assignment's autograder."
+        )
+        pytest.exit("autograder written, no tests run", returncode=0)
     if config.getoption("--grade"):
         from tests.kata import grade
 
