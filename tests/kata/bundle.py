@@ -60,10 +60,11 @@ fi
 cd "$AUTOGRADER/source/kata" || exit 1
 "$AUTOGRADER/venv/bin/python" -m pytest -p no:cacheprovider \\
     "--grade=$work/submissions" "--grade-out=$work/out" "${as_user[@]}" >"$work/log" 2>&1
+touch "$work/log"
 if [ -f "$work/out/submission/results.json" ]; then
     cp "$work/out/submission/results.json" "$RESULTS/results.json"
 else
-    "$AUTOGRADER/venv/bin/python" - "$work/log" "$RESULTS/results.json" <<'PY'
+    python3 - "$work/log" "$RESULTS/results.json" <<'PY'
 import json, sys
 log = open(sys.argv[1], encoding="utf-8", errors="replace").read()[-3000:]
 report = {"score": 0.0, "output": "The autograder could not grade this submission:\\n" + log}
