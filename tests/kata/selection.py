@@ -29,6 +29,7 @@ MARKERS = (
     "kata_no_stage: set by the kata on a test that declares no stage (it then fails)",
 )
 KATA = Path(__file__).resolve().parent
+YOURS = KATA / "bench" / "test_yours.py"
 
 
 def register_markers(config) -> None:
@@ -55,9 +56,15 @@ class Selection:
     def pytest_ignore_collect(self, collection_path: Path, config):
         """A student's run: the exercises' test files only."""
         path = collection_path.resolve()
-        if self.student_mode and (path == KATA or KATA in path.parents):
-            return True
-        return None
+        if not self.student_mode or not (path == KATA or KATA in path.parents):
+            return None
+        if path in (KATA, KATA / "bench", YOURS) and self._benchmarks_asked():
+            return None  # the benchmark of the student's own code
+        return True
+
+    def _benchmarks_asked(self) -> bool:
+        bench = self.config.pluginmanager.get_plugin("kata-benchmark")
+        return bool(bench and bench.asked())
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
