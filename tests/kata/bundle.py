@@ -29,6 +29,7 @@ from tests.kata import handout
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # useradd
 AUTOGRADER="${AUTOGRADER:-/autograder}"
 USER_NAME="${AUTOGRADER_USER-kata-student}"
 if ! python3 -m venv --help >/dev/null 2>&1 && command -v apt-get >/dev/null; then
