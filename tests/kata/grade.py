@@ -63,13 +63,12 @@ class Result:
         return round(sum(t["score"] for t in self.tests), 3)
 
 
-def weights(exercises: list[registry.Exercise]) -> dict[str, float]:
+def weights(exercises: list[registry.Exercise], path: Path = ROOT / "pyproject.toml") -> dict:
     """[tool.kata.grading] weights = {ex01 = 20, ...} in pyproject.toml; 20 each by default."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
-    path = ROOT / "pyproject.toml"
     table = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     given = table.get("tool", {}).get("kata", {}).get("grading", {}).get("weights", {})
     return {e.module: float(given.get(e.marker, DEFAULT_WEIGHT)) for e in exercises}

@@ -93,3 +93,16 @@ def test_a_solved_handout_passes_every_test(tmp_path):
     assert solved.returncode == 0, solved.stdout
     assert solved.stdout.count("✓ done") == len(registry.EXERCISES), solved.stdout
     assert " failed" not in solved.stdout
+
+
+def test_grading_weights_come_from_pyproject(tmp_path):
+    from tests.kata import grade
+
+    chosen = handout.choose("ex01,ex02")
+    assert grade.weights(chosen, tmp_path / "none.toml") == {
+        "ex01_logistic_regression": 20.0,
+        "ex02_sigmoid_mse": 20.0,
+    }
+    toml = tmp_path / "pyproject.toml"
+    toml.write_text("[tool.kata.grading]\nweights = { ex02 = 35 }\n", encoding="utf-8")
+    assert grade.weights(chosen, toml)["ex02_sigmoid_mse"] == 35.0
