@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MEMORY = 2 * 1024**3  # bytes a child may use
 EXERCISE_LIMIT = 300.0  # seconds for one student's exercise, all its tests
 DEFAULT_WEIGHT = 20.0
+# Where the kernel cannot limit a child's memory (macOS ignores RLIMIT_AS), the grader polls it.
+POLL_MEMORY = sys.platform == "darwin"
 THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
@@ -196,7 +198,7 @@ def run_exercise(
             _kill(process)
             status = "timed out"
             cause = f"the run did not finish within {options['exercise_limit']:g} s; killed"
-        elif sys.platform == "darwin" and _rss(process.pid) > options["memory"]:
+        elif POLL_MEMORY and _rss(process.pid) > options["memory"]:
             _kill(process)
             status, cause = "killed", f"used more than {options['memory'] / 1024**3:g} GiB; killed"
         time.sleep(0.1)

@@ -163,3 +163,19 @@ def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
     for extra, words in (("-m=ex01", "drop -m"), ("--solutions", "drop --solutions")):
         done = grade(submissions, tmp_path / "x", extra)
         assert done.returncode == 4 and words in done.stderr, done.stderr
+
+
+def test_a_child_over_its_memory_is_killed_where_the_grader_polls(tmp_path, monkeypatch):
+    """macOS's way (the kernel does not limit it): the grader polls and kills the group."""
+    from tests.kata import grade, handout
+
+    base = tmp_path / "handout"
+    chosen = handout.choose("ex01")
+    handout.build(base, chosen)
+    monkeypatch.setattr(grade, "POLL_MEMORY", True)
+    monkeypatch.setattr(grade, "_rss", lambda pid: 3 * 1024**3)  # as ps would report it
+    file = tmp_path / "ex01_logistic_regression.py"
+    file.write_text(solution(EX01), encoding="utf-8")
+    options = {"call_limit": 10, "test_limit": 60, "exercise_limit": 60, "memory": 2 * 1024**3}
+    status, cause, _, _ = grade.run_exercise(base, tmp_path / "work", chosen[0], file, options)
+    assert status == "killed" and "more than 2 GiB" in cause
