@@ -134,6 +134,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    if not __package__:  # run as a file (an IDE's Run button): import as part of the kata
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        __package__ = Path(__file__).resolve().parent.name
     from ._draw import run
 
     run(main)

@@ -84,3 +84,33 @@ def test_an_unwritten_exercise_gets_a_sentence_not_a_traceback(draw, capsys):
         draw.run(main)
     err = capsys.readouterr().err
     assert "not written yet" in err and "pytest -m" in err
+
+
+@pytest.mark.parametrize("where", ["root", "its folder", "elsewhere"])
+def test_a_module_runs_as_a_file_from_any_folder(where, tmp_path):
+    """`python solutions/ex03_tanh_xor.py`, an IDE's Run button, does what `python -m` does."""
+    import subprocess
+    import sys
+
+    from tests.kata.subject import ROOT
+
+    cwd = {"root": ROOT, "its folder": ROOT / "solutions", "elsewhere": tmp_path}[where]
+    plot = tmp_path / "new" / "folder" / "run.png"
+    args = ["--plot", str(plot)] if _has_matplotlib() else []  # the plot extra, if installed
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "solutions" / "ex03_tanh_xor.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Final loss" in done.stdout
+    if args:
+        assert plot.is_file(), "--plot into a missing folder makes the folder"
+
+
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -124,6 +125,7 @@ def save_plot(path: str, trace, predict=None, X=None, labels=None, title: str = 
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # --plot plots/run.png: made for you
     fig.savefig(path, dpi=100)
     plt.close(fig)
     print(f"saved {path}")
@@ -131,12 +133,15 @@ def save_plot(path: str, trace, predict=None, X=None, labels=None, title: str = 
 
 
 def run(main) -> None:
-    """Run a module's main(); an exercise not written yet gets a sentence, not a traceback."""
+    """Run a module's main(); an exercise not written yet gets a sentence, not a traceback.
+
+    `python exercises/ex02_sigmoid_mse.py` (an IDE's Run button) and `python -m
+    exercises.ex02_sigmoid_mse` do the same, from any folder (each module's last lines).
+    """
     try:
         main()
     except NotImplementedError as exc:
-        spec = main.__globals__.get("__spec__")
-        name = (spec.name if spec else main.__module__).rpartition(".")[2]
+        name = Path(main.__code__.co_filename).stem  # the exercise, however it was started
         print(
             f"{exc}\nThe run needs every function of {name} written. Work on it with\n"
             f"    pytest -m {name[:4]}",
