@@ -67,9 +67,9 @@ ALL: tuple[Exercise, ...] = (
             " lines. For backward, don't differentiate the log and the sigmoid separately:"
             " differentiate the loss of one entry with respect to its logit z, on paper, first.",
             "Key equation. For one entry, d/dz of -[y log s(z) + (1-y) log(1-s(z))] is s(z) - y"
-            " = p - y. The loss is the mean over N·K entries, so dL/dZ = (P - Y) / (N·K). Then"
-            " Z = XW + b gives dL/dW = Xᵀ dL/dZ, and dL/db = the sum of dL/dZ over the rows,"
-            " since b was added to every row.",
+            " = p - y: the sigmoid's slope cancels. The loss is a mean over N·K entries, so each"
+            " entry's share carries a 1/(N·K). From dL/dZ, the chain rule through Z = XW + b"
+            " gives both gradients; remember that b was added to every row.",
             "Shapes. X (N, D), W (D, K), b (1, K), Z and P (N, K). dL/dZ is (N, K); Xᵀ dL/dZ is"
             " (D, N)(N, K) = (D, K) like W; summing (N, K) over axis 0 with keepdims gives (1, K)"
             " like b. The cache must carry X (backward needs it) and P.",
@@ -136,9 +136,9 @@ ALL: tuple[Exercise, ...] = (
             " each row's label and divide by N (this loss averages over rows only). ReLU passes"
             " the gradient where Z1 > 0 and blocks it elsewhere: dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙"
             " [Z1 > 0].",
-            "Shapes. X (N, D); Z1 and H (N, Hd); Z2 and P (N, C); Y is (N,) integer labels, not"
-            " one-hot. dL/dW2 = Hᵀ dL/dZ2 (Hd, C), dL/db2 (1, C), dL/dW1 = Xᵀ dL/dZ1 (D, Hd),"
-            " dL/db1 (1, Hd).",
+            "Shapes. X (N, D); Z1 and A (N, H); Z2 and P (N, K); Y is (N,) integer labels, not"
+            " one-hot. dL/dW2 = Aᵀ dL/dZ2 (H, K), dL/db2 (1, K), dL/dW1 = Xᵀ dL/dZ1 (D, H),"
+            " dL/db1 (1, H).",
         ),
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
         quick=("train", lambda train: lambda *a: train(*a[:4], 1) * a[4]),
