@@ -16,6 +16,19 @@ import numpy as np
 BLOCKS = " ▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"  # probability of class 1: 0 … 1
 CLASS_FILL = "·░▒▓█:+="  # background of each class's region
+LINES = "┤│└─"  # the loss curve's axes
+# The same pictures in plain ASCII, for a console that cannot print the blocks (cp1252, ascii).
+ASCII = {BLOCKS: " .,:;=+*#", SHADES: " .:+#", CLASS_FILL: ".:-=+*o%", LINES: "||+-"}
+
+
+def _chars(fancy: str) -> str:
+    """`fancy`, or its ASCII stand-in if standard output cannot encode it (tried, not guessed)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        fancy.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return ASCII[fancy]
+    return fancy
 
 
 def options(description: str, argv: list[str] | None = None) -> argparse.Namespace:
@@ -39,14 +52,16 @@ def loss_curve(values, width: int = 60, height: int = 8, title: str = "loss") ->
         return f"{title}: flat at {10**top:.6g} for all {values.size} values"
     span = top - bottom
     eighths = np.round((logs - bottom) / span * (height * 8 - 1) + 1).astype(int)
-    rows = []
+    rows, blocks = [], _chars(BLOCKS)
     for r in range(height - 1, -1, -1):
         cells = np.clip(eighths - r * 8, 0, 8)
-        rows.append("".join(BLOCKS[c] for c in cells))
-    labels = [f"{10**top:9.3g} ┤", *[" " * 9 + " │"] * (height - 2), f"{10**bottom:9.3g} ┤"]
+        rows.append("".join(blocks[c] for c in cells))
+    tick, bar, corner, rule = _chars(LINES)
+    labels = [f"{10**top:9.3g} {tick}", *[" " * 9 + f" {bar}"] * (height - 2)]
+    labels.append(f"{10**bottom:9.3g} {tick}")
     lines = [f"{title} (log scale), {values.size} values, left to right"]
     lines += [label + row for label, row in zip(labels, rows, strict=True)]
-    lines.append(" " * 10 + "└" + "─" * len(columns))
+    lines.append(" " * 10 + corner + rule * len(columns))
     return "\n".join(lines)
 
 
@@ -71,12 +86,14 @@ def decision_map(predict, X, labels, width: int = 48, height: int = 16, title: s
     xs, ys, grid = _grid(X, width, height)
     values = np.asarray(predict(grid)).ravel()
     if np.issubdtype(values.dtype, np.integer):
-        cells = [CLASS_FILL[v % len(CLASS_FILL)] for v in values]
-        legend = "  ".join(f"{CLASS_FILL[c]} class {c}" for c in np.unique(values))
+        fill = _chars(CLASS_FILL)
+        cells = [fill[v % len(fill)] for v in values]
+        legend = "  ".join(f"{fill[c]} class {c}" for c in np.unique(values))
     else:
-        levels = np.clip((values * (len(SHADES) - 1)).round().astype(int), 0, len(SHADES) - 1)
-        cells = [SHADES[v] for v in levels]
-        legend = "shade: the output, from ' ' (0 or below) to '█' (1 or above)"
+        shades = _chars(SHADES)
+        levels = np.clip((values * (len(shades) - 1)).round().astype(int), 0, len(shades) - 1)
+        cells = [shades[v] for v in levels]
+        legend = f"shade: the output, from ' ' (0 or below) to '{shades[-1]}' (1 or above)"
     canvas = [cells[r * width : (r + 1) * width] for r in range(height)]
     for (x1, x2), label in zip(X, labels, strict=True):
         col = int(np.argmin(np.abs(xs - x1)))

@@ -114,3 +114,22 @@ def _has_matplotlib() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("matplotlib") is not None
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_pictures_fall_back_to_ascii_where_the_console_cannot_print_blocks(draw, encoding):
+    import io
+    import sys
+
+    console = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    real, sys.stdout = sys.stdout, console
+    try:
+        curve = draw.loss_curve(np.logspace(0, -3, 50))
+        X = np.array([[0.0, 0.0], [1.0, 1.0]])
+        shades = draw.decision_map(lambda G: G[:, 0], X, [0, 1], 20, 6)
+        classes = draw.decision_map(lambda G: (G[:, 0] > 0.5).astype(int), X, [0, 1], 20, 6)
+    finally:
+        sys.stdout = real
+    for picture in (curve, shades, classes):
+        picture.encode(encoding)  # raises if a character cannot be printed there
+    assert "#" in curve and "|" in curve
