@@ -1,39 +1,137 @@
-"""Progressive hints, three per exercise (in the registry): a nudge, the key equation, the shapes.
+"""Progressive hints, three per function the student writes: a nudge, the key equation, the shapes.
 
-`pytest --hint ex02` shows the hints seen so far and the next one (pytest's cache remembers
-how many; `--hint-reset` starts over). After the same test has failed STUCK_AFTER runs in a
-row, the progress table offers the next hint.
+The hints live in the registry. `pytest --hint ex02.backward` shows the hints of one
+function seen so far and the next one; `pytest --hint ex02` does the same for ex02's first
+function that does not pass yet, as the last run left it. pytest's cache counts the hints
+seen per function (`--hint-reset` starts over). After the same test has failed STUCK_AFTER
+runs in a row, the progress table offers the next hint of the function it tests.
 """
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import registry, subject
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
+LEVELS = 3
+PER_STAGE = {"forward": "forward", "loss": "loss", "backward": "backward"}
+PER_STAGE["loop"] = "backward_per_sample"
 
 
-def key(exercise: str) -> str:
-    return f"kata/hints/{exercise}"
+def seen_key(module: str, function: str) -> str:
+    return f"kata/hint/{module}.{function}"
 
 
-def show(config, word: str, reset: bool = False, write=print) -> None:
-    """Print the hints seen so far for one exercise, plus the next one."""
-    record = registry.resolve(word)
+def status_key(module: str) -> str:
+    return f"kata/functions/{module}"
+
+
+# --- which function a test is about ------------------------------------------------------------
+def function_of(outcome, record: registry.Exercise) -> str | None:
+    """The function a test checks: the one at fault, else the one its name or stage names."""
+    if outcome.function in record.writes:
+        return outcome.function
+    name = outcome.test.rsplit("::", 1)[-1].split("[", 1)[0]
+    for function in sorted(record.writes, key=len, reverse=True):  # sigmoid_prime before sigmoid
+        if name == f"test_{function}" or name.startswith(f"test_{function}_"):
+            return function
+    function = PER_STAGE.get(outcome.stage)
+    return function if function in record.writes else None  # training: every function at once
+
+
+def remember(config, records) -> None:
+    """Keep, per exercise, which of its functions passed all their tests in this run."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return
+    found: dict[tuple[str, str], list[str]] = {}
+    for outcome in records:
+        record = registry.BY_MODULE.get(outcome.exercise or "")
+        function = function_of(outcome, record) if record else None
+        if function is not None and outcome.status not in ("pending", "skipped"):
+            found.setdefault((record.module, function), []).append(outcome.status)
+    for (module, function), statuses in found.items():
+        if all(status == "passed" for status in statuses):
+            status = "passed"
+        elif "not started" in statuses and "failed" not in statuses:
+            status = "not started"
+        else:
+            status = "failing"
+        cache.set(status_key(module), {**cache.get(status_key(module), {}), function: status})
+
+
+def first_unsolved(config, record: registry.Exercise) -> tuple[str | None, str]:
+    """The exercise's first function that does not pass yet, and how the kata knows."""
+    cache = getattr(config, "cache", None)
+    statuses = cache.get(status_key(record.module), {}) if cache is not None else {}
+    for function in record.writes:
+        if statuses.get(function, "passed") != "passed":
+            return function, f"{statuses[function]} in your last run"
+    stubs = _still_stubs(record)
+    for function in record.writes:
+        if function not in statuses and function in stubs:
+            return function, "not written yet"
+    if statuses and all(statuses.get(f) == "passed" for f in record.writes):
+        return None, "every function passed its tests in your last run"
+    return record.writes[0], "the first to write; run the tests so the kata knows where you are"
+
+
+def _still_stubs(record: registry.Exercise) -> set[str]:
+    """The functions of the student's file that are still the pristine stub, read from the
+    syntax tree (empty when the file does not parse)."""
+    try:
+        mine = _functions(subject.student_path(record.module).read_text(encoding="utf-8"))
+        pristine = _functions((subject.PRISTINE / f"{record.module}.py").read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {name for name in record.writes if name in mine and mine[name] == pristine.get(name)}
+
+
+def _functions(source: str) -> dict[str, str]:
+    tree = ast.parse(source)
+    return {n.name: ast.dump(n) for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+# --- --hint -------------------------------------------------------------------------------------
+def target(word: str) -> tuple[registry.Exercise, str | None]:
+    """'ex02' or 'ex02.backward' (any name registry.resolve knows, then a function)."""
+    name, _, function = word.strip().partition(".")
+    record = registry.resolve(name)
     if record is None:
         raise pytest.UsageError(
             f"--hint {word!r} names no exercise. The exercises: {registry.valid()}."
         )
-    hints = record.hints
+    if function and function not in record.writes:
+        raise pytest.UsageError(
+            f"--hint {word!r}: {record.marker} has no function {function!r} for you to write."
+            f" Its functions: {', '.join(record.writes)}."
+        )
+    return record, function or None
+
+
+def show(config, word: str, reset: bool = False, write=print) -> None:
+    """Print the hints seen so far for one function, plus the next one."""
+    record, function = target(word)
+    if function is None:
+        function, why = first_unsolved(config, record)
+        if function is None:
+            write(f"{record.marker}: {why}. Nothing to hint at; for one function's hints:")
+            write(f"  pytest --hint {record.marker}.FUNCTION   ({', '.join(record.writes)})")
+            return
+        write(f"{record.marker}: {function} is the first function that does not pass ({why}).")
+        write("")
+    hints = record.hints[function]
     cache = getattr(config, "cache", None)
-    seen = 0 if reset or cache is None else int(cache.get(key(record.module), 0))
-    level = min(seen + 1, len(hints))
+    key = seen_key(record.module, function)
+    seen = 0 if reset or cache is None else int(cache.get(key, 0))
+    level = min(seen + 1, LEVELS)
     if cache is not None:
-        cache.set(key(record.module), level)
-    write(f"Hints for {record.module} ({level} of {len(hints)}):")
+        cache.set(key, level)
+    write(f"Hints for {record.marker} {function} ({level} of {LEVELS}):")
     for i, text in enumerate(hints[:level], 1):
         write("")
         for line in textwrap.wrap(
@@ -41,12 +139,14 @@ def show(config, word: str, reset: bool = False, write=print) -> None:
         ):
             write(line)
     write("")
-    if level < len(hints):
-        write(f"Run  pytest --hint {record.marker}  again for the next hint.")
+    again = f"pytest --hint {record.marker}.{function}"
+    if level < LEVELS:
+        write(f"Run  {again}  again for the next hint.")
     else:
-        write(f"That is every hint. Start over with  pytest --hint {record.marker} --hint-reset")
+        write(f"That is every hint for {function}. Start over with  {again} --hint-reset")
 
 
+# --- the offer after failing runs --------------------------------------------------------------
 class Streaks:
     """How many runs in a row each test has failed, kept in pytest's cache."""
 
@@ -67,14 +167,21 @@ class Streaks:
         self.streaks = streaks
 
     def offer(self, row) -> str | None:
-        """After STUCK_AFTER failing runs of a row's first failure, offer the next hint."""
+        """After STUCK_AFTER failing runs of a row's first failure, offer the next hint of the
+        function it tests."""
         failure = row.first_failure
         if self.cache is None or failure is None:
             return None
         if self.streaks.get(failure.nodeid, 0) < STUCK_AFTER:
             return None
-        seen = int(self.cache.get(key(row.exercise), 0))
-        if seen >= 3:
+        record = registry.BY_MODULE[row.exercise]
+        function = function_of(failure, record)
+        if function is None:
+            return f"stuck? pytest --hint {record.marker} shows a hint for the function you are on"
+        seen = int(self.cache.get(seen_key(record.module, function), 0))
+        if seen >= LEVELS:
             return None
-        marker = registry.BY_MODULE[row.exercise].marker
-        return f"stuck? pytest --hint {marker} shows hint {seen + 1} of 3"
+        return (
+            f"stuck? pytest --hint {record.marker}.{function} shows hint {seen + 1} of {LEVELS}"
+            f" for {function}"
+        )

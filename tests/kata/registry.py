@@ -11,7 +11,7 @@ missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +27,44 @@ def _bits(target: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     return data
 
 
+# Hints for functions that several exercises share, written once. Each function the student
+# writes has three: a nudge, the key equation, the shapes. They speak in the exercise's
+# docstring's symbols and contain no code (tests/kata/checks/test_registry.py checks both).
+SIGMOID = (
+    "Nudge. exp of a large positive number overflows; exp of a number at or below zero never"
+    " does. For each entry, use the form of the sigmoid whose exponent is at or below zero.",
+    "Key equation. 1/(1 + e^-z) and e^z/(1 + e^z) are the same number. The first is safe for"
+    " z >= 0, the second for z < 0, and both need only e^-|z|, which lies in (0, 1].",
+    "Shapes. z may be any shape, even a single number: work on the whole array at once,"
+    " elementwise, with no loop, and return the same shape.",
+)
+SIGMOID_PRIME = (
+    "Nudge. It takes the pre-activation z, not the activation: compute the sigmoid of z first,"
+    " then build the slope from it.",
+    "Key equation. s'(z) = s(z)(1 - s(z)), with s your own sigmoid; written this way it keeps"
+    " your sigmoid's safety at ±1000.",
+    "Shapes. Elementwise, any shape: backward gives it Z1 (N, H) and gets (N, H) back.",
+)
+CROSS_ENTROPY = (
+    "Nudge. For each entry, take the probability it gives to the right answer, then average"
+    " minus its log. P may be exactly 0 or 1, so the log must never see 0.",
+    "Key equation. The right answer's probability is P where Y is 1 and 1 - P where Y is 0; L is"
+    " the mean over all N·K entries of minus its log. Floor it at the smallest positive float64"
+    " before the log, not at 1e-7: the tests check the exact loss of probabilities as small as"
+    " 1e-300.",
+    "Shapes. P and Y are both (N, K), and so is the right answer's probability; the loss is one"
+    " plain float, the mean over N·K entries: not a sum, not an array.",
+)
+
+
 @dataclass(frozen=True)
 class Exercise:
     module: str  # exNN_name: the file in exercises/, solutions/ and tests/test_<module>.py
     document: str  # the source document's number
     title: str  # one line: the network and its task
-    writes: tuple[str, ...]  # the functions the student writes, in teaching order
-    hints: tuple[str, str, str]  # a nudge, the key equation, the shapes
+    # The functions the student writes, in teaching order, each with its three hints: a
+    # nudge, the key equation, the shapes.
+    hints: dict[str, tuple[str, str, str]] = field(hash=False)
     # main()'s training cut short, for a run that asks only what main() does, not what it
     # prints: (the given function main calls, a stand-in built from the kata's own copy).
     quick: tuple[str, Callable[[Callable], Callable]]
@@ -44,6 +75,11 @@ class Exercise:
     # The reference solution's gradient at N = 500, loop ÷ vectorized, as measured on the
     # README's machine: quoted beside the student's own speedup.
     reference_speedup: float
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The functions the student writes, in teaching order."""
+        return tuple(self.hints)
 
     @property
     def marker(self) -> str:
@@ -60,20 +96,30 @@ ALL: tuple[Exercise, ...] = (
         module="ex01_logistic_regression",
         document="000",
         title="logistic regression learns AND and OR, and cannot learn XOR",
-        writes=("sigmoid", "forward", "loss", "backward"),
-        hints=(
-            "Nudge. Write sigmoid first and keep it safe at z = -1000: exp(1000) overflows, but"
-            " exp of a number <= 0 never does, and 1/(1+e^-z) = e^z/(1+e^z). forward is two"
-            " lines. For backward, don't differentiate the log and the sigmoid separately:"
-            " differentiate the loss of one entry with respect to its logit z, on paper, first.",
-            "Key equation. For one entry, d/dz of -[y log s(z) + (1-y) log(1-s(z))] is s(z) - y"
-            " = p - y: the sigmoid's slope cancels. The loss is a mean over N·K entries, so each"
-            " entry's share carries a 1/(N·K). From dL/dZ, the chain rule through Z = XW + b"
-            " gives both gradients; remember that b was added to every row.",
-            "Shapes. X (N, D), W (D, K), b (1, K), Z and P (N, K). dL/dZ is (N, K); Xᵀ dL/dZ is"
-            " (D, N)(N, K) = (D, K) like W; summing (N, K) over axis 0 with keepdims gives (1, K)"
-            " like b. The cache must carry X (backward needs it) and P.",
-        ),
+        hints={
+            "sigmoid": SIGMOID,
+            "forward": (
+                "Nudge. Two lines: the logits, then the sigmoid. Return the probabilities and a"
+                " cache holding what backward will need.",
+                "Key equation. Z = X W + b, then P = sigmoid(Z); the bias row b is added to every"
+                " row of X W.",
+                "Shapes. X (N, D) times W (D, K) is (N, K); b (1, K) broadcasts over the N rows; P"
+                " is (N, K) float64 even for an integer X. The cache carries X and P.",
+            ),
+            "loss": CROSS_ENTROPY,
+            "backward": (
+                "Nudge. Don't differentiate the log and the sigmoid separately: differentiate the"
+                " loss of one entry with respect to its logit z, on paper, first. The result is"
+                " short.",
+                "Key equation. For one entry, the derivative of -[y log s(z) + (1 - y) log(1 -"
+                " s(z))] by z is s(z) - y = p - y: the sigmoid's slope cancels. L is a mean over"
+                " N·K entries, so each entry's share carries 1/(N·K). From dL/dZ, the chain rule"
+                " through Z = X W + b gives both gradients; b was added to every row.",
+                "Shapes. dL/dZ is (N, K). dL/dW must be (D, K) like W, and the one product of X"
+                " (N, D) and dL/dZ (N, K) of that shape is Xᵀ dL/dZ. dL/db must be (1, K) like b:"
+                " add dL/dZ up over its N rows and keep the result a row.",
+            ),
+        },
         quick=("document_run", lambda run: lambda Y: run(Y, epochs=10)),
         data=_bits(np.bitwise_and),
         train_n=4,
@@ -83,19 +129,36 @@ ALL: tuple[Exercise, ...] = (
         module="ex02_sigmoid_mse",
         document="003",
         title="a 2-2-1 sigmoid net with squared error learns XOR",
-        writes=("sigmoid", "sigmoid_prime", "forward", "loss", "backward"),
-        hints=(
-            "Nudge. sigmoid_prime takes the pre-activation z and returns s(z)(1 - s(z)). The"
-            " output is linear, so forward has no sigmoid after W2. backward is the chain rule"
-            " read right to left: one line per arrow of forward.",
-            "Key equations. L = mean of ½(out - Y)², so dL/dout = (out - Y)/(N·K). out = A W2"
-            " gives dL/dW2 = Aᵀ dL/dout and dL/dA = dL/dout W2ᵀ. A = s(Z1) gives dL/dZ1 = dL/dA"
-            " ⊙ s'(Z1), elementwise, at Z1. Z1 = X W1 gives dL/dW1 = Xᵀ dL/dZ1.",
-            "Shapes. X (N, D), W1 (D, H), Z1 and A (N, H), W2 (H, K), out (N, K). dL/dout"
-            " (N, K); Aᵀ dL/dout (H, K) like W2; dL/dout W2ᵀ (N, H) like A; ⊙ s'(Z1) keeps"
-            " (N, H); Xᵀ dL/dZ1 (D, H) like W1. If a product does not fit, you have a transpose"
-            " wrong.",
-        ),
+        hints={
+            "sigmoid": SIGMOID,
+            "sigmoid_prime": SIGMOID_PRIME,
+            "forward": (
+                "Nudge. Three steps, as in the docstring: the hidden pre-activation, its sigmoid,"
+                " then a plain product with W2. The output gets no sigmoid.",
+                "Key equation. Z1 = X W1, A = sigmoid(Z1), out = A W2. Keep X, Z1, A and out for"
+                " backward.",
+                "Shapes. X (N, D) times W1 (D, H) gives Z1 and A (N, H); A times W2 (H, K) gives"
+                " out (N, K), float64 even for an integer X.",
+            ),
+            "loss": (
+                "Nudge. Half the squared difference, averaged over every entry: one line.",
+                "Key equation. L = mean over all N·K entries of ½ (out - Y)². Keep the ½: it"
+                " cancels the 2 of the square in the gradient.",
+                "Shapes. out and Y are both (N, K); return one plain float, not a (1,) or (N, K)"
+                " array.",
+            ),
+            "backward": (
+                "Nudge. The chain rule read right to left, one line per arrow of forward. Start"
+                " with dL/dout, and write the shape of each intermediate beside it.",
+                "Key equation. dL/dout = (out - Y)/(N·K): the ½ cancels the 2 of the square, and"
+                " the mean over N·K entries divides. Every later step is a product with a"
+                " transpose, or an elementwise product with s'(Z1) taken at Z1.",
+                "Shapes. dL/dout (N, K); dL/dW2 (H, K) like W2, from A (N, H) and dL/dout; dL/dA"
+                " (N, H) like A, from dL/dout and W2 (H, K); dL/dZ1 (N, H), elementwise; dL/dW1"
+                " (D, H) like W1, from X (N, D). When a product does not fit, a transpose is"
+                " wrong.",
+            ),
+        },
         quick=("document_run", lambda run: lambda: run(steps=1)),
         data=_bits(np.bitwise_xor),
         train_n=4,
@@ -105,18 +168,35 @@ ALL: tuple[Exercise, ...] = (
         module="ex03_tanh_xor",
         document="001",
         title="a 2-4-1 tanh / sigmoid net learns XOR",
-        writes=("sigmoid", "tanh_prime", "forward", "loss", "backward"),
-        hints=(
-            "Nudge. Use np.tanh (the exp formula overflows at ±1000). tanh_prime takes the"
-            " pre-activation z. The output is sigmoid + cross-entropy, exactly as in ex01, so the"
-            " gradient at the output logits is the same short expression.",
-            "Key equations. dL/dZ2 = (P - Y)/(N·K). dL/dW2 = Aᵀ dL/dZ2, dL/db2 = rows of dL/dZ2"
-            " summed. dL/dA = dL/dZ2 W2ᵀ; dL/dZ1 = dL/dA ⊙ (1 - tanh(Z1)²). dL/dW1 = Xᵀ dL/dZ1,"
-            " dL/db1 = rows of dL/dZ1 summed.",
-            "Shapes. X (N, D); W1 (D, H), b1 (1, H), Z1 and A (N, H); W2 (H, K), b2 (1, K), Z2"
-            " and P (N, K). Every gradient has its parameter's shape: a bias gradient is a (1, ·)"
-            " row (sum over axis 0 with keepdims), never (N, ·).",
-        ),
+        hints={
+            "sigmoid": SIGMOID,
+            "tanh_prime": (
+                "Nudge. It takes the pre-activation z. Use numpy's own tanh, not the formula with"
+                " exponentials, which overflows at ±1000.",
+                "Key equation. tanh'(z) = 1 - tanh(z)².",
+                "Shapes. Elementwise, any shape: backward gives it Z1 (N, H) and gets (N, H) back.",
+            ),
+            "forward": (
+                "Nudge. Four lines, one per line of the docstring's diagram: the hidden logits,"
+                " tanh, the output logits, sigmoid.",
+                "Key equation. Z1 = X W1 + b1, A = tanh(Z1), Z2 = A W2 + b2, P = sigmoid(Z2). Keep"
+                " X, Z1, A and P for backward.",
+                "Shapes. X (N, D), W1 (D, H), b1 (1, H), Z1 and A (N, H); W2 (H, K), b2 (1, K), Z2"
+                " and P (N, K). Each bias row broadcasts over the N rows.",
+            ),
+            "loss": CROSS_ENTROPY,
+            "backward": (
+                "Nudge. The output is a sigmoid with cross-entropy, exactly as in ex01, so the"
+                " gradient at the output logits is the same short expression. Then right to left,"
+                " one line per arrow.",
+                "Key equation. dL/dZ2 = (P - Y)/(N·K). Through the hidden layer, dL/dZ1 = dL/dA ⊙"
+                " (1 - tanh(Z1)²), elementwise. dL/db2 adds the rows of dL/dZ2 up, and dL/db1"
+                " those of dL/dZ1.",
+                "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/db2 (1, K); dL/dA (N, H)"
+                " through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X (N, D); dL/db1 (1, H)."
+                " Each bias gradient is one row, never (N, ·).",
+            ),
+        },
         quick=("document_run", lambda run: lambda: run(steps=1)),
         data=_bits(np.bitwise_xor),
         train_n=4,
@@ -126,20 +206,59 @@ ALL: tuple[Exercise, ...] = (
         module="ex04_relu_softmax",
         document="002",
         title="a ReLU + softmax classifier learns Gaussian blobs",
-        writes=("relu", "softmax", "forward", "loss", "softmax_cross_entropy_grad", "backward"),
-        hints=(
-            "Nudge. Softmax: subtract each row's maximum from the logits before exp; it changes"
-            " nothing mathematically and makes overflow impossible. The loss picks one"
-            " probability per row, P[n, y_n]: fancy indexing with np.arange(N) and Y. Floor it"
-            " before the log.",
-            "Key equations. With a one-hot T of the labels, dL/dZ2 = (P - T)/N: subtract 1 at"
-            " each row's label and divide by N (this loss averages over rows only). ReLU passes"
-            " the gradient where Z1 > 0 and blocks it elsewhere: dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙"
-            " [Z1 > 0].",
-            "Shapes. X (N, D); Z1 and A (N, H); Z2 and P (N, K); Y is (N,) integer labels, not"
-            " one-hot. dL/dW2 = Aᵀ dL/dZ2 (H, K), dL/db2 (1, K), dL/dW1 = Xᵀ dL/dZ1 (D, H),"
-            " dL/db1 (1, H).",
-        ),
+        hints={
+            "relu": (
+                "Nudge. Keep the positive entries, put 0 for the rest, and return a new array:"
+                " the tests check that z is left as it was.",
+                "Key equation. relu(z) = max(0, z) entry by entry: the larger of each entry and"
+                " 0, not the largest entry of z.",
+                "Shapes. Any shape in, the same shape out; forward gives it Z1 (N, H).",
+            ),
+            "softmax": (
+                "Nudge. Subtracting one number from a whole row leaves its softmax as it was."
+                " Subtract each row's own maximum first, and exp never overflows.",
+                "Key equation. P[n, k] = exp(z[n, k] - max) / sum_j exp(z[n, j] - max), where max"
+                " is the largest entry of row n: the shift cancels between top and bottom.",
+                "Shapes. z (N, K) in, P (N, K) out. Each row's maximum and sum must be an (N, 1)"
+                " column, so that it broadcasts along its own row; an (N,) vector broadcasts the"
+                " wrong way.",
+            ),
+            "forward": (
+                "Nudge. Four lines, one per line of the docstring's diagram, with your relu and"
+                " softmax.",
+                "Key equation. Z1 = X W1 + b1, A = relu(Z1), Z2 = A W2 + b2, P = softmax(Z2). Keep"
+                " X, Z1, A and P for backward.",
+                "Shapes. X (N, D), W1 (D, H), b1 (1, H), Z1 and A (N, H); W2 (H, K), b2 (1, K), Z2"
+                " and P (N, K).",
+            ),
+            "loss": (
+                "Nudge. Each row adds minus the log of one probability, the one its label picks."
+                " Pick them all at once by indexing P with the row numbers and the labels"
+                " together, and keep the log away from 0.",
+                "Key equation. L = mean over the N rows of -log P[n, Y[n]]. Floor each picked"
+                " probability at the smallest positive float64 before the log, not at 1e-7: the"
+                " tests check the exact loss of tiny probabilities.",
+                "Shapes. P (N, K); Y (N,) integer labels, not one-hot rows; the picked"
+                " probabilities (N,); the loss one plain float.",
+            ),
+            "softmax_cross_entropy_grad": (
+                "Nudge. Work one row out on paper: how does -log softmax(z)[y] change as each"
+                " z[k] moves? Softmax and cross-entropy cancel into something short.",
+                "Key equation. For one row, the derivative by z[k] is P[k] - 1 where k is the"
+                " label, and P[k] elsewhere. L is the mean over N rows, so divide by N.",
+                "Shapes. P (N, K) in, (N, K) out: a copy of P with 1 subtracted at column Y[n] of"
+                " each row n, divided by N. Leave P itself unchanged.",
+            ),
+            "backward": (
+                "Nudge. Start from your softmax_cross_entropy_grad: that is dL/dZ2. Then right to"
+                " left, one line per arrow of forward.",
+                "Key equation. The ReLU passes the gradient where Z1 > 0 and blocks it elsewhere:"
+                " dL/dZ1 = dL/dA ⊙ [Z1 > 0]. dL/db2 adds the rows of dL/dZ2 up, and dL/db1 those"
+                " of dL/dZ1.",
+                "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/db2 (1, K); dL/dA (N, H)"
+                " through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X (N, D); dL/db1 (1, H).",
+            ),
+        },
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
         quick=("train", lambda train: lambda *a: train(*a[:4], 1) * a[4]),
         data=lambda m, rng, n: m.make_blobs(rng, n),
@@ -150,25 +269,38 @@ ALL: tuple[Exercise, ...] = (
         module="ex05_online_sgd",
         document="004",
         title="a 5-10-5 sigmoid net learns bit complements by online SGD",
-        writes=(
-            "sigmoid",
-            "sigmoid_prime",
-            "forward",
-            "loss",
-            "backward",
-            "backward_per_sample",
-        ),
-        hints=(
-            "Nudge. The batched functions are ex02's with a sigmoid on the output too and"
-            " cross-entropy instead of squared error: reuse what you learned in ex01 for the"
-            " output. backward_per_sample computes the *same* gradient one row at a time.",
-            "Key equations. dL/dZ2 = (P - Y)/(N·K); dL/dW2 = Aᵀ dL/dZ2; dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙"
-            " s'(Z1); dL/dW1 = Xᵀ dL/dZ1. Per row n: e2 = p - y, e1 = (W2 e2) ⊙ s'(z1); add the"
-            " outer products a e2ᵀ and x e1ᵀ, and divide the sums by N·K at the end.",
-            "Shapes. Per row: x (D,), a (H,), p and y (K,), e2 (K,), e1 (H,); np.outer(a, e2) is"
-            " (H, K) like W2, np.outer(x, e1) is (D, H) like W1. Batched: Xᵀ (D, N) times (N, H)"
-            " is the same sum of N outer products.",
-        ),
+        hints={
+            "sigmoid": SIGMOID,
+            "sigmoid_prime": SIGMOID_PRIME,
+            "forward": (
+                "Nudge. ex02's forward with a sigmoid on the output too; no biases.",
+                "Key equation. Z1 = X W1, A = sigmoid(Z1), Z2 = A W2, P = sigmoid(Z2). Keep X, Z1,"
+                " A and P for backward.",
+                "Shapes. X (N, D) times W1 (D, H) gives Z1 and A (N, H); A times W2 (H, K) gives Z2"
+                " and P (N, K).",
+            ),
+            "loss": CROSS_ENTROPY,
+            "backward": (
+                "Nudge. The output is a sigmoid with cross-entropy, as in ex01 and ex03, so the"
+                " gradient at the output logits is short; the hidden layer then goes as in ex02.",
+                "Key equation. dL/dZ2 = (P - Y)/(N·K), and dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙ s'(Z1),"
+                " elementwise, at Z1.",
+                "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/dZ1 (N, H) through W2"
+                " (H, K); dL/dW1 (D, H) from X (N, D).",
+            ),
+            "backward_per_sample": (
+                "Nudge. The same gradient as backward, one row at a time: loop over the rows with"
+                " x and y as 1-D vectors, add each row's gradients into running totals, and turn"
+                " the totals into the mean at the end. The weights never change in the loop.",
+                "Key equation. Per row: the output error p - y, and the hidden error (W2 times the"
+                " output error) ⊙ s'(z) at the row's hidden pre-activations. The W2 total gains"
+                " the outer product of the row's activations and its output error; the W1 total,"
+                " that of x and the hidden error. Divide both sums by N·K at the end.",
+                "Shapes. x (D,); the hidden pre-activations, activations and error (H,); p, y and"
+                " the output error (K,). The outer product of an (H,) and a (K,) vector is (H, K)"
+                " like W2; of x and an (H,) vector, (D, H) like W1. Only the totals are 2-D.",
+            ),
+        },
         quick=("document_run", lambda run: lambda: run(epochs=1)),
         data=lambda m, rng, n: tuple(a.astype(np.float64) for a in m.make_complements(rng, n)),
         train_n=500,

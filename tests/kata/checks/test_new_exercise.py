@@ -61,7 +61,7 @@ def test_the_student_loop_hints_and_stub_check_know_the_new_network(kata):
     assert "ex06_linear  ░░░░░░░░░░   0/4   not started" in done.stdout
     assert "Next: write forward() in exercises/ex06_linear.py" in done.stdout
     hint = pytest_in(kata, "--hint", "ex06")
-    assert hint.returncode == 0 and "Hints for ex06_linear (1 of 3)" in hint.stdout
+    assert hint.returncode == 0 and "Hints for ex06 forward (1 of 3)" in hint.stdout
     stubs = pytest_in(kata, "--check-stubs", "-m", "ex06")
     assert stubs.returncode == 0 and "stub check: none of the 4 tests" in stubs.stdout
 

@@ -1,15 +1,17 @@
 """The kata checks itself: the registry is complete, and the generated files are up to date.
 
 Every exercise of the registry has its solution (with one marked region per function the
-student writes), its test file, three hints and a transcript; every test of an exercise
+student writes), its test file, three hints per function and a transcript; every test of an exercise
 declares its stage; and regenerating exercises/ and tests/kata/pristine/ from solutions/
 alone changes nothing.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
+import re
 
 import pytest
 
@@ -36,10 +38,11 @@ def test_every_exercise_has_every_part(record):
     assert (FOLDER / f"{record.module}.txt").is_file(), (
         "no transcript: python -m tests.kata.transcript"
     )
-    assert len(record.hints) == 3 and all(h.strip() for h in record.hints), (
-        "three hints, none empty"
-    )
     assert record.writes, "the registry names no function for the student to write"
+    for function, hints in record.hints.items():
+        assert len(hints) == 3 and all(h.strip() for h in hints), (
+            f"{function}: three hints (a nudge, the key equation, the shapes), none empty"
+        )
     assert record.document and record.title and record.train_n > 0
     regions = generate.solution_regions(solution.read_text(encoding="utf-8"))
     assert list(regions) == list(record.writes), (
@@ -77,3 +80,56 @@ def test_every_test_declares_its_stage(record):
         if stage is None or not stage.args or stage.args[0] not in STAGES:
             missing.append(name)
     assert not missing, f"tests/{record.test_file}: no stage on {missing}; one of {STAGES}"
+
+
+# --- the hints speak the docstring's language, and give no code away --------------------------
+CODE = ("np.", ".T", "@", "keepdims", "axis=", "**", "[:,")
+# A symbol: one capital and digits (X, W1, Z2), a small letter and digits (b1), a name with an
+# underscore (sigmoid_prime, sum_j); dL/dW1 names L and W1. Single small letters (x, y, z)
+# and words are prose.
+SYMBOL = re.compile(r"(?<![A-Za-z0-9_])d?([A-Z][0-9]*|[a-z][0-9]+|[A-Za-z]\w*_\w+)(?![A-Za-z0-9_])")
+
+
+def symbols(text: str) -> set[str]:
+    return {m.group(1) for m in SYMBOL.finditer(text)}
+
+
+def docstrings(record) -> str:
+    """The exercise's module docstring and those of the functions the student writes."""
+    tree = ast.parse((PRISTINE / f"{record.module}.py").read_text(encoding="utf-8"))
+    parts = [ast.get_docstring(tree) or ""]
+    parts += [
+        ast.get_docstring(node) or ""
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name in record.writes
+    ]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("record", EXERCISES)
+def test_hints_use_the_docstrings_symbols_and_no_code(record):
+    if not (PRISTINE / f"{record.module}.py").is_file():
+        pytest.skip("no pristine stub (the completeness check says so)")
+    known = symbols(docstrings(record)) | set(record.writes)
+    for function, hints in record.hints.items():
+        for level, text in enumerate(hints, 1):
+            code = [c for c in CODE if c in text]
+            assert not code, f"{function} hint {level} contains code ({', '.join(code)}): {text}"
+            strange = sorted(symbols(text) - known)
+            assert not strange, (
+                f"{function} hint {level} uses {', '.join(strange)}, which {record.module}'s"
+                f" docstrings never name: {text}"
+            )
+
+
+def test_the_symbol_rule_sees_math_and_not_prose():
+    assert symbols("dL/dW1 = Xᵀ dL/dZ1, b1 (1, H) and sigmoid_prime") == {
+        "L",
+        "W1",
+        "X",
+        "Z1",
+        "b1",
+        "H",
+        "sigmoid_prime",
+    }
+    assert symbols("Nudge. Keep the rows, x and y as vectors: one line.") == set()
