@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import contain, hints, registry, report, stubcheck, subject, table
+from tests.kata import console, contain, hints, registry, report, stubcheck, subject, table
 from tests.kata.guard import Guard
 from tests.kata.outcomes import Outcomes
 from tests.kata.selection import Selection, register_markers, stage_of
@@ -31,8 +31,9 @@ TYPOS = {
     "--catalog": "--catalogue",
 }
 OPTIONS = (
-    "--solutions, --check-stubs, --hint EXERCISE, --hint-reset, --slow, --handout OUT,"
-    " --call-limit SECONDS, --test-limit SECONDS"
+    "--solutions, --check-stubs, --watch, --hint EXERCISE[.FUNCTION], --hint-reset,"
+    " --reset EXERCISE[.FUNCTION], --upgrade, --slow, --handout OUT, --call-limit SECONDS,"
+    " --test-limit SECONDS"
 )
 
 
@@ -60,11 +61,24 @@ def addoption(parser) -> None:
     )
     group.addoption(
         "--hint",
-        metavar="EXERCISE",
-        help="show the next hint for one exercise (e.g. --hint ex02) and run no tests",
+        metavar="EXERCISE[.FUNCTION]",
+        help="show the next hint for one function (--hint ex02.backward), or for an exercise's"
+        " first function that does not pass yet (--hint ex02), and run no tests",
     )
     group.addoption(
-        "--hint-reset", action="store_true", help="with --hint: start that exercise's hints over"
+        "--hint-reset", action="store_true", help="with --hint: start that function's hints over"
+    )
+    group.addoption(
+        "--reset",
+        metavar="EXERCISE[.FUNCTION]",
+        help="put back the stub of an exercise (--reset ex02) or of one function (--reset"
+        " ex02.backward), keeping your file as a .bak- copy beside it, and run no tests",
+    )
+    group.addoption(
+        "--upgrade",
+        action="store_true",
+        help="bring exercises/ up to the kata's version in tests/kata/pristine/, keeping your"
+        " functions and helpers (and a .bak- copy of each file changed), and run no tests",
     )
     group.addoption(
         "--handout",
@@ -119,6 +133,12 @@ def addoption(parser) -> None:
         type=float,
         metavar="SECONDS",
         help=f"time limit of one test (default {contain.LIMITS.test:g})",
+    )
+    group.addoption(
+        "--watch",
+        action="store_true",
+        help="run the tests again each time a file of exercises/ changes (with -m ex02, -k ...,"
+        " as usual); Ctrl-C to stop",
     )
     parser.addini("kata_call_limit", "seconds one call of a student's function may take")
     parser.addini("kata_test_limit", "seconds one test may take")
@@ -201,9 +221,31 @@ def configure(config) -> None:
         pytest.exit("grading finished", returncode=grade.grade(config))
     if config.getoption("--exercises"):
         raise pytest.UsageError("--exercises goes with --handout OUT or --grade.")
+    if config.getoption("--reset"):
+        from tests.kata import reset
+
+        print(
+            console.fit(sys.stdout, "\n".join(reset.reset(config.getoption("--reset"), impl=impl)))
+        )
+        pytest.exit("reset done, no tests run", returncode=0)
+    if config.getoption("--upgrade"):
+        from tests.kata import upgrade
+
+        print(console.fit(sys.stdout, "\n".join(upgrade.upgrade(impl=impl))))
+        pytest.exit("upgrade done, no tests run", returncode=0)
     if config.getoption("--hint"):
-        hints.show(config, config.getoption("--hint"), reset=config.getoption("--hint-reset"))
+        hints.show(
+            config,
+            config.getoption("--hint"),
+            reset=config.getoption("--hint-reset"),
+            write=lambda text: print(console.fit(sys.stdout, text)),
+        )
         pytest.exit("hint shown, no tests run", returncode=0)
+    if config.getoption("--watch"):
+        from tests.kata import watch
+
+        watch.watch(config)  # until Ctrl-C
+        pytest.exit(f"stopped watching {subject.where(subject.impl_root())}/", returncode=0)
     student_mode = impl != "solutions"
     config.pluginmanager.register(Selection(config, student_mode), "kata-selection")
     config.pluginmanager.register(Guard(config), "kata-guard")
@@ -230,6 +272,16 @@ class Kata:
         self.totals = Totals(config, "student" if student_mode else "solutions")
         self.streaks = hints.Streaks(config)
         self.check_stubs = config.getoption("--check-stubs")
+        self.console = sys.stdout  # the terminal, read before any test's output is captured
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """A failure's message in plain ASCII where the console cannot print it as it is."""
+        report = (yield).get_result()
+        if report.failed and report.longrepr is not None:
+            text = str(report.longrepr)
+            if not console.can_encode(self.console, text):
+                report.longrepr = console.plain(text)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
@@ -242,6 +294,7 @@ class Kata:
     def pytest_sessionfinish(self, session):
         records = list(self.outcomes.records.values())
         self.streaks.update(records)
+        hints.remember(self.config, records)
         self.totals.save()
         path = self.config.getoption("--kata-report")
         if path:
@@ -278,7 +331,7 @@ class Kata:
                 )
         todo = [r for r in rows if not r.done]
         hint = self.streaks.offer(todo[0]) if todo and self.student_mode else None
-        fancy = _can_encode(sys.stdout, "█░✓✗─…")
+        fancy = console.can_encode(self.console, "█░✓✗─…")
         columns = max(shutil.get_terminal_size().columns, 60)
         lines = table.render(
             rows,
@@ -292,15 +345,5 @@ class Kata:
             stepwise=bool(getattr(self.config.option, "stepwise", False)),
         )
         for line in lines:
-            text = line.text if fancy else line.text.replace("…", "...")
+            text = console.fit(self.console, line.text)
             tr.write_line(text, **({line.color: True} if line.color else {}))
-
-
-def _can_encode(stream, text: str) -> bool:
-    """Whether `stream` can print `text`: tried, not guessed from the encoding's name."""
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True

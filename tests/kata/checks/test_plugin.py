@@ -406,36 +406,67 @@ def test_numpy_error_state_set_at_import_does_not_leak(kata, mode):
 def test_hint_offered_after_three_failing_runs(kata):
     kata.solve("ex02")
     kata.edit("ex02", DOUT, "    dout = out - Y")
-    offer = "       stuck? pytest --hint ex02 shows hint {} of 3"
+    offer = "       stuck? pytest --hint ex02.backward shows hint {} of 3 for backward"
     for run in (1, 2, 3):
         result = kata.run("-m", "ex02", cache=True)
         assert result.ret == 1
         shown = table(result.outlines)
         assert (offer.format(1) in shown) == (run == 3), (run, shown)
-    first = registry.BY_MARKER["ex02"].hints[0].split()
+    # --hint ex02 finds the function from the last run: sigmoid and forward pass, backward not.
+    first = registry.BY_MARKER["ex02"].hints["backward"][0].split()
     hint = kata.run("--hint", "ex02", cache=True)
     assert hint.ret == 0
     hint.stdout.fnmatch_lines(
         [
-            "Hints for ex02_sigmoid_mse (1 of 3):",
+            "ex02: backward is the first function that does not pass (failing in your last run).",
+            "",
+            "Hints for ex02 backward (1 of 3):",
             "",
             f" 1. {lit(' '.join(first[:3]))}*",
         ],
         consecutive=True,
     )
-    hint.stdout.fnmatch_lines(["Run  pytest --hint ex02  again for the next hint."])
-    # The next failing run offers the next hint.
+    hint.stdout.fnmatch_lines(["Run  pytest --hint ex02.backward  again for the next hint."])
+    # The next failing run offers the next hint; hints are counted per function.
     result = kata.run("-m", "ex02", cache=True)
     assert offer.format(2) in table(result.outlines)
+    hint = kata.run("--hint", "ex02.loss", cache=True)
+    hint.stdout.fnmatch_lines(["Hints for ex02 loss (1 of 3):"])
+    hint = kata.run("--hint", "ex02.backward", cache=True)
+    hint.stdout.fnmatch_lines(["Hints for ex02 backward (2 of 3):", "", " 1. *", "", " 2. *"])
 
 
 @pytest.mark.parametrize("record", [pytest.param(e, id=e.marker) for e in EXERCISES])
 def test_hint_for_every_exercise(kata, record):
+    """Untouched, an exercise's first function is the one to write; each function has hints."""
     result = kata.run("--hint", record.marker)
     assert result.ret == 0
-    first = " ".join(record.hints[0].split()[:4])
+    function = record.writes[0]
+    first = " ".join(record.hints[function][0].split()[:4])
     result.stdout.fnmatch_lines(
-        [f"Hints for {record.module} (1 of 3):", "", f" 1. {lit(first)}*"], consecutive=True
+        [
+            f"{record.marker}: {function} is the first function that does not pass (not written"
+            " yet).",
+            "",
+            f"Hints for {record.marker} {function} (1 of 3):",
+            "",
+            f" 1. {lit(first)}*",
+        ],
+        consecutive=True,
+    )
+    last = record.writes[-1]
+    result = kata.run("--hint", f"{record.marker}.{last}")
+    result.stdout.fnmatch_lines([f"Hints for {record.marker} {last} (1 of 3):"])
+
+
+def test_hint_for_no_function_is_a_usage_error(kata):
+    result = kata.run("--hint", "ex02.backwards")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: --hint 'ex02.backwards': ex02 has no function 'backwards' for you to write."
+            " Its functions: sigmoid, sigmoid_prime, forward, loss, backward."
+        ]
     )
 
 
@@ -475,7 +506,7 @@ def test_kata_works_without_solutions(kata):
 
     hint = kata.run("--hint", "ex01")
     assert hint.ret == 0
-    hint.stdout.fnmatch_lines(["Hints for ex01_logistic_regression (1 of 3):"])
+    hint.stdout.fnmatch_lines(["Hints for ex01 sigmoid (1 of 3):"])
 
     result = kata.run()
     assert result.ret == 0
