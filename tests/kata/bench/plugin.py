@@ -15,6 +15,12 @@ After a benchmark run, below pytest-benchmark's table, a summary gives for every
 network and N the speedup of vectorized code over the per-sample loop (loop median
 ÷ vectorized median), and names the BLAS library numpy was built with and the
 threads it may use.
+
+A student's run shows the summary alone, in 100 columns: pytest-benchmark's table
+(some 230 columns wide) appears when one of its display options is given, e.g.
+--benchmark-columns=median,iqr,rounds. Where the student's batched gradient is far
+slower than the reference's, the summary names the line of their file that took most
+of its time, as profiled by test_yours.py.
 """
 
 from __future__ import annotations
@@ -22,7 +28,10 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shlex
+import shutil
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -45,6 +54,20 @@ NOTICES = (
     "Not saving anything",  # --benchmark-autosave on a run that selected no benchmark
 )
 TASKS = ("gradient", "train step", "SGD epoch")
+# pytest-benchmark's options that shape its table: given one, a student sees the table.
+TABLE_OPTIONS = (
+    "--benchmark-columns",
+    "--benchmark-sort",
+    "--benchmark-group-by",
+    "--benchmark-name",
+    "--benchmark-time-unit",
+    "--benchmark-histogram",
+    "--benchmark-compare",
+    "--benchmark-compare-fail",
+    "--benchmark-cprofile",
+)
+WIDTH = 100  # the summary's lines at most, narrower on a narrower terminal
+SLOWER = 0.5  # your speedup below this share of the reference's: the slowest line is named
 THREAD_VARIABLES = (
     "OPENBLAS_NUM_THREADS",
     "OMP_NUM_THREADS",
@@ -77,6 +100,13 @@ class BenchmarkPlugin:
             return True
         return not self.option("benchmark_skip") and any(map(self.option, ASKING))
 
+    def brief(self) -> bool:
+        """A student's run, with none of pytest-benchmark's display options: the summary alone."""
+        selection = self.config.pluginmanager.get_plugin("kata-selection")
+        if not getattr(selection, "student_mode", False):
+            return False
+        return not any(arg.split("=", 1)[0] in TABLE_OPTIONS for arg in user_arguments(self.config))
+
     # --- collection ----------------------------------------------------------------------
     def pytest_collection_modifyitems(self, config, items):
         run_benchmarks, only = self.asked(), bool(self.option("benchmark_only"))
@@ -105,10 +135,20 @@ class BenchmarkPlugin:
         if not rows:
             return
         tr = terminalreporter
-        fancy = (getattr(sys.stdout, "encoding", "") or "").lower().startswith("utf")
+        fancy = can_encode(sys.stdout, "─µ÷×")
         title = "vectorization: speedup = loop median ÷ vectorized median"
+        if all(row[0] == "your gradient" for row in rows):
+            title = "your code: speedup = per-row median ÷ batched median"
         tr.write_sep("─" if fancy else "-", title if fancy else title.replace("÷", "/"))
-        for line in format_summary(rows, fancy) + machine_lines():
+        lines = format_summary(rows, fancy) + hotspot_lines(self.results, rows, fancy)
+        if self.brief():
+            lines.append("")
+            lines += wrap(
+                "pytest-benchmark's own table: add --benchmark-columns=median,iqr,rounds (or any"
+                " of min, max, mean, stddev, median, iqr, outliers, ops, rounds, iterations)."
+            )
+        lines += [part for text in machine_lines() for part in wrap(text)]
+        for line in lines:
             tr.write_line(line)
 
 
@@ -124,13 +164,68 @@ class _Results:
         self.plugin.results = [b for b in benchmarks if not b.get("path")]
         outcome = yield
         groups = outcome.get_result()
-        if groups:
+        if self.plugin.brief():  # no groups, no table: the kata's summary stands for it
+            outcome.force_result([])
+        elif groups:
             outcome.force_result(sorted(groups, key=lambda group: natural(group[0] or "")))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_report_header(self, config):
+        """pytest-benchmark's one long header line, wrapped to the terminal's width."""
+        outcome = yield
+        width = config.get_terminal_writer().fullwidth
+        found = outcome.get_result()
+        if isinstance(found, list):
+            outcome.force_result([_wrapped_header(part, width) for part in found])
 
 
 def natural(text: str) -> list:
     """Sort key reading digits as numbers: N=64 before N=500 before N=4096."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def user_arguments(config) -> list[str]:
+    """The options pytest was given: its command line, PYTEST_ADDOPTS and the ini's addopts."""
+    args = [str(arg) for arg in config.invocation_params.args]
+    try:
+        args += shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
+        args += [str(arg) for arg in config.getini("addopts")]
+    except (ValueError, TypeError):
+        pass
+    return args
+
+
+def can_encode(stream, text: str) -> bool:
+    """Whether `stream` can print `text`: tried, not guessed from the encoding's name."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def width() -> int:
+    """The summary's width: the terminal's, at most WIDTH."""
+    return max(min(shutil.get_terminal_size().columns, WIDTH), 40)
+
+
+def wrap(text: str, indent: str = "   ") -> list[str]:
+    """A sentence of the summary in lines that fit the terminal, the first indented by one."""
+    lines = textwrap.wrap(
+        text.strip(),
+        width() - 1,
+        initial_indent=" ",
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [""]
+
+
+def _wrapped_header(part, columns: int):
+    if isinstance(part, str) and part.startswith("benchmark:") and len(part) > columns:
+        return textwrap.wrap(part, columns - 1, subsequent_indent="  ", break_long_words=False)
+    return part
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -167,7 +262,30 @@ def ratio(top: float | None, bottom: float | None) -> str:
 
 
 def format_summary(rows, fancy: bool = True) -> list[str]:
-    """One block per task: loop and vectorized medians, then the ratios that matter."""
+    """One block per task: loop and vectorized medians, then the ratios that matter.
+
+    Where the compiled loop or PyTorch were timed, a second table per task sets the
+    fastest tiers beside PyTorch: two tables, so that every line fits 100 columns.
+    """
+    kata_tiers = {"vectorized": "vec", "vectorized_fast": "fast", "compiled": "compiled"}
+    others = ("compiled", "torch", "torch_1thread")
+
+    def render(table: list[list[str]], caption: str | None) -> list[str]:
+        widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+        out = ["", f" {caption}"] if caption else [""]
+        for r in table:
+            cells = [c.rjust(w) for c, w in zip(r, widths, strict=True)]
+            cells[0] = r[0].ljust(widths[0])
+            out.append(" " + "  ".join(cells))
+        return out
+
+    def fastest(t: dict) -> str:
+        timed = {short: t[tier] for tier, short in kata_tiers.items() if t.get(tier)}
+        if not timed or not t.get("torch"):
+            return "—"
+        best = min(timed, key=timed.get)
+        return f"{ratio(t['torch'], timed[best])} {best}"
+
     lines = []
     for task in dict.fromkeys(row[0] for row in rows):
         block = [row for row in rows if row[0] == task]
@@ -175,26 +293,36 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
             lines += _yours(block)
             continue
         tiers = set().union(*(row[3] for row in block))
+        split = any(tier in tiers for tier in others)
         head = [task, "N", "loop", "vectorized", "loop ÷ vec", "loop ÷ fast"]
         if "kernel_floor" in tiers:
             head.append("fast ÷ kernels")
-        if "torch" in tiers:
-            head += ["torch", "torch ÷ vec"]
+        if "compiled" in tiers:
+            head.append("loop ÷ compiled")
         table = [head]
         for _, ex, n, t in block:
             loop, vec, fast = t.get("loop"), t.get("vectorized"), t.get("vectorized_fast")
             cells = [ex, str(n), duration(loop), duration(vec), ratio(loop, vec), ratio(loop, fast)]
             if "kernel_floor" in tiers:
                 cells.append(ratio(fast, t.get("kernel_floor")))
-            if "torch" in tiers:
-                cells += [duration(t.get("torch")), ratio(t.get("torch"), vec)]
+            if "compiled" in tiers:
+                cells.append(ratio(loop, t.get("compiled")))
             table.append(cells)
-        widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-        lines.append("")
-        for r in table:
-            cells = [c.rjust(w) for c, w in zip(r, widths, strict=True)]
-            cells[0] = r[0].ljust(widths[0])
-            lines.append(" " + "  ".join(cells))
+        lines += render(table, f"{task}: the loop and numpy" if split else None)
+        if not split:
+            continue
+        shown = [tier for tier in ("vectorized_fast", *others) if tier in tiers]
+        names = {"vectorized_fast": "fast", "torch_1thread": "torch 1 thread"}
+        head = [task, "N", *(names.get(tier, tier) for tier in shown)]
+        if "torch" in tiers:
+            head += ["torch ÷ vec", "torch ÷ fastest"]
+        table = [head]
+        for _, ex, n, t in block:
+            cells = [ex, str(n), *(duration(t.get(tier)) for tier in shown)]
+            if "torch" in tiers:
+                cells += [ratio(t.get("torch"), t.get("vectorized")), fastest(t)]
+            table.append(cells)
+        lines += render(table, f"{task}: the fastest tiers and PyTorch")
     if any(row[0] != "your gradient" for row in rows):
         lines += [
             "",
@@ -202,8 +330,16 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
             " reference solution;",
             " fast: vectorized_fast; kernels: the numpy calls vectorized_fast makes, timed alone.",
         ]
+        if any(tier in row[3] for row in rows for tier in others):
+            lines += [
+                " compiled: the loop compiled with numba; torch: the same computation in PyTorch"
+                " (CPU, float64);",
+                " torch 1 thread: after torch.set_num_threads(1); fastest: the quickest of vec,"
+                " fast, compiled.",
+            ]
     if not fancy:
-        lines = [line.replace("µ", "u").replace("÷", "/").replace("×", "x") for line in lines]
+        plain = {"µ": "u", "÷": "/", "×": "x", "—": "-"}
+        lines = [line.translate(str.maketrans(plain)) for line in lines]
     return lines
 
 
@@ -226,11 +362,48 @@ def _yours(block) -> list[str]:
         record = registry.BY_MARKER.get(ex)
         if n != max(row[2] for row in block if row[1] == ex) or record is None:
             continue
-        lines.append(
-            f" {ex}: your backward is {ratio(t.get('per_row'), t.get('yours'))} the per-row loop"
+        lines += wrap(
+            f"{ex}: your backward is {ratio(t.get('per_row'), t.get('yours'))} the per-row loop"
             f" at N = {n} (the reference, measured on the README's machine at N = 500:"
             f" {record.reference_speedup:.0f}×)."
         )
+    return lines
+
+
+def hotspot_lines(results: list[dict], rows, fancy: bool = True) -> list[str]:
+    """Where yours is far slower than the reference: the line of the student's file that took
+    most of its time at the largest N, as test_yours.py profiled it after timing it."""
+    from tests.kata import registry
+
+    spots = {}
+    for bench in results:
+        info = bench.get("extra_info") or {}
+        if info.get("task") == "your gradient" and isinstance(info.get("hotspot"), dict):
+            spots[info.get("network"), info.get("n")] = info["hotspot"]
+    yours = [row for row in rows if row[0] == "your gradient"]
+    lines = []
+    for ex in dict.fromkeys(row[1] for row in yours):
+        _, _, n, t = max((row for row in yours if row[1] == ex), key=lambda row: row[2])
+        record, spot = registry.BY_MARKER.get(ex), spots.get((ex, n))
+        loop, batched = t.get("per_row"), t.get("yours")
+        if record is None or spot is None or not loop or not batched:
+            continue
+        if loop / batched >= SLOWER * record.reference_speedup:
+            continue
+        try:
+            place = f"{spot['file']} line {int(spot['line'])}"
+            code = str(spot["text"])
+            share = f"{float(spot['share']):.0%}".replace("%", " %")
+        except (KeyError, TypeError, ValueError):
+            continue
+        if len(code) > 60:
+            code = code[:57] + "..."
+        if not fancy:
+            code = code.encode("ascii", "backslashreplace").decode("ascii")
+        code = code.replace(" ", "\N{NO-BREAK SPACE}")  # kept on one line by wrap()
+        where = f"the loop at {place}" if spot.get("loop") else place
+        sentence = f"{ex}: most of the time in yours goes to {where}: `{code}` ({share})."
+        lines += [line.replace("\N{NO-BREAK SPACE}", " ") for line in wrap(sentence)]
     return lines
 
 

@@ -8,7 +8,9 @@ in the full kata and in a handout alike; it needs no answer. Tiers, for each exe
 - yours: your forward and backward on the whole batch.
 
 `yours` is timed only for a backward that passes its gradient check in this run; before
-that, one line says what to do first.
+that, one line says what to do first. After `yours` is timed at the largest N, a few more
+calls run under a line profiler (hotspot.py), untimed: the summary names the line where
+most of their time went when yours is much slower than the reference.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.kata import registry
+from tests.kata import registry, subject
+from tests.kata.bench import hotspot
 from tests.kata.faults import Fault, NotStarted
 from tests.kata.harness import check_gradients, load
 
@@ -89,3 +92,25 @@ def test_your_gradient(benchmark, record, n, tier):
     gradient = per_row(m) if tier == "per_row" else batched(m)
     with np.errstate(under="ignore"):
         benchmark(gradient, params, X, Y)
+    if tier == "yours" and n == SIZES[-1] and not getattr(benchmark, "disabled", False):
+        with np.errstate(under="ignore"):
+            spot = where_time_goes(m, params, X, Y)
+        if spot is not None:
+            benchmark.extra_info["hotspot"] = spot
+
+
+def where_time_goes(m, params, X, Y) -> dict | None:
+    """The line of the student's file that took most of the batched gradient's time, profiled.
+
+    The calls go through the kata's guard, as given code makes them; None if anything fails.
+    """
+
+    def gradient(params, X, Y):
+        return m.backward(params, m.forward(params, X)[1], Y)
+
+    try:
+        path = m.kata_student.__file__
+        spot = hotspot.profile(gradient, (params, X, Y), path)
+    except Exception:  # the student's code, or the profiler: then no line is named
+        return None
+    return None if spot is None else {**spot.as_dict(), "file": subject.where(path)}

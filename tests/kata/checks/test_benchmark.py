@@ -3,10 +3,13 @@
 The equality tests run in every test run (and in CI): for each network and
 several batch sizes, the loop, the reference solution and the fast tier give the
 same gradient and the same SGD step. They test only code the kata gives (the
-solutions and tests/bench_impls.py), so they pass from the start.
+solutions and tests/kata/bench/tiers.py), so they pass from the start. The
+compiled loop (numba) and PyTorch are checked the same way where they are
+installed; each is skipped with one line where it is not (KATA_REQUIRE_JIT=1
+turns numba's skip into a failure, for CI).
 
 The benchmarks (tests that take pytest-benchmark's `benchmark` fixture) run only
-when asked for; tests/benchmarking.py deselects them otherwise:
+when asked for; tests/kata/bench/plugin.py deselects them otherwise:
 
     pytest --solutions --benchmark-only                  every benchmark, then the speedup summary
     pytest --solutions --benchmark-only -m ex05          one network
@@ -14,14 +17,22 @@ when asked for; tests/benchmarking.py deselects them otherwise:
     pytest --benchmark-only --benchmark-compare      ... against the last kept run
 
 Each group (e.g. "ex05 gradient N=500") puts the tiers of one computation side by
-side: loop, vectorized, vectorized_fast, and kernel_floor, the numpy calls of the
-fast tier alone (so fast ÷ floor is the cost of the Python around them).
+side: loop, vectorized, vectorized_fast, kernel_floor (the numpy calls of the
+fast tier alone, so fast ÷ floor is the cost of the Python around them),
+compiled (the loop in numba), torch (PyTorch's forward and backward) and
+torch_1thread (the same with torch.set_num_threads(1)). For every library on one
+thread:
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 pytest --solutions --benchmark-only
 """
+
+import os
 
 import numpy as np
 import pytest
 
 from tests.kata import registry
+from tests.kata.bench import plugin
 from tests.kata.bench import tiers as bench
 from tests.kata.harness import expect_close
 
@@ -69,6 +80,41 @@ def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex, n):
         expect_same(f"{ex} vectorized_fast SGD step, N={n}", by_fast, stepped)
 
 
+def needs_numba() -> None:
+    """Skip with one line where numba is missing; fail instead under KATA_REQUIRE_JIT=1."""
+    if bench.numba is None:
+        if os.environ.get("KATA_REQUIRE_JIT") == "1":
+            pytest.fail(f"KATA_REQUIRE_JIT=1, but {bench.NUMBA_MISSING}", pytrace=False)
+        pytest.skip(bench.NUMBA_MISSING)
+
+
+def needs_torch():
+    return pytest.importorskip("torch", reason="torch is not installed (never a dependency)")
+
+
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_compiled_loop_gives_the_gradient(ex):
+    needs_numba()
+    for n in (1, 3, 64, 500):
+        params, X, Y = bench.make_data(ex, n)
+        before = copy(params)
+        expected = bench.vectorized(ex)(params, X, Y)
+        expect_same(f"{ex} compiled gradient, N={n}", bench.compiled(ex)(params, X, Y), expected)
+        expect_same(f"{ex} inputs after the compiled gradient", params, before)
+
+
+@pytest.mark.parametrize("ex", NETWORKS)
+def test_torch_gives_the_gradient(ex):
+    needs_torch()
+    for n in (1, 64, 500):
+        params, X, Y = bench.make_data(ex, n)
+        backward, grads = bench.torch_gradient(ex, params, X, Y)
+        backward()
+        expect_same(f"{ex} PyTorch's gradient, N={n}", grads(), bench.vectorized(ex)(params, X, Y))
+        backward()  # again: zero_grad must clear the first one
+        expect_same(f"{ex} PyTorch's second gradient", grads(), bench.vectorized(ex)(params, X, Y))
+
+
 @pytest.mark.parametrize("ex", FAST_NETWORKS)
 def test_kernel_floor_replays_exactly_the_fast_tier(ex):
     params, X, Y = bench.make_data(ex, 64)
@@ -84,6 +130,7 @@ def test_kernel_floor_replays_exactly_the_fast_tier(ex):
 # --- benchmarks: pytest --benchmark-only -------------------------------------------------------
 SIZES = (4, 64, 500, 4096, 16384)
 TIERS = ("loop", "vectorized", "vectorized_fast", "kernel_floor")
+INSTALLED = ("compiled", "torch", "torch_1thread")  # timed where numba or torch is installed
 SLOW_LOOP_ROUNDS = 3  # a loop over 4 096 rows or more: a few timed calls are enough
 
 
@@ -93,21 +140,21 @@ def label(benchmark, ex: str, task: str, n: int, tier: str) -> None:
 
 
 def tiers_of(ex: str, tiers: tuple[str, ...]) -> list[str]:
-    """The tiers a network has: loop and vectorized always; the fast ones where written."""
-    return [t for t in tiers if t in ("loop", "vectorized") or ex in bench.FAST]
+    """The tiers a network has: the fast ones where written, every other one always."""
+    return [t for t in tiers if t not in ("vectorized_fast", "kernel_floor") or ex in bench.FAST]
 
 
 GRADIENT_CASES = [
     pytest.param(ex.values[0], n, tier, marks=ex.marks, id=f"{ex.id}-N{n}-{tier}")
     for ex in NETWORKS
     for n in SIZES
-    for tier in tiers_of(ex.values[0], TIERS)
+    for tier in tiers_of(ex.values[0], TIERS + INSTALLED)
 ]
 STEP_CASES = [
     pytest.param(ex.values[0], tier, marks=ex.marks, id=f"{ex.id}-{tier}")
     for ex in NETWORKS
     for tier in tiers_of(ex.values[0], TIERS[:3])
-]
+]  # and PyTorch's step: test_train_step_torch
 
 
 @pytest.mark.parametrize("ex, n, tier", GRADIENT_CASES)
@@ -124,8 +171,23 @@ def test_gradient(benchmark, ex, n, tier):
         benchmark(bench.vectorized(ex), params, X, Y)
     elif tier == "vectorized_fast":
         benchmark(bench.FAST[ex](params, n).gradient, params, X, Y)
-    else:
+    elif tier == "kernel_floor":
         benchmark(bench.kernel_floor(bench.record_kernels(bench.FAST[ex](params, n), params, X, Y)))
+    elif tier == "compiled":
+        needs_numba()
+        gradient = bench.compiled(ex)
+        gradient(params, X, Y)  # compiles, or loads the cache: never timed
+        benchmark(gradient, params, X, Y)
+    else:
+        torch = needs_torch()
+        backward, _ = bench.torch_gradient(ex, params, X, Y)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1 if tier == "torch_1thread" else threads)
+        try:
+            backward()  # the first call allocates the gradients: never timed
+            benchmark(backward)
+        finally:
+            torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("ex, tier", STEP_CASES)
@@ -161,7 +223,7 @@ def test_train_step_torch(benchmark, ex):
     zero_grad, forward, loss, backward, optimizer step. The loss is part of it: autograd
     starts from it. It must land where the solution's step lands before it is timed.
     """
-    pytest.importorskip("torch")
+    needs_torch()
     n = registry.BY_MARKER[ex].train_n  # the document's batch
     label(benchmark, ex, "train step", n, "torch")
     params, X, Y = bench.make_data(ex, n)
@@ -188,3 +250,56 @@ def test_sgd_epoch(benchmark, tier):
         benchmark(m.online_sgd_epoch, params, X, Y, 0.5)
     else:
         benchmark(m.minibatch_epoch, params, X, Y, 0.5, 50)
+
+
+# --- the summary: a pure function of the medians ------------------------------------------------
+def rows_of(**tiers):
+    """Rows as summary_rows gives them: the slowest durations and widest ratios one run can show."""
+    return [
+        (task, ex, n, dict(tiers))
+        for task in ("gradient", "train step")
+        for ex in bench.NETWORKS
+        for n in (4, 16384)
+    ]
+
+
+ALL_TIERS = dict(
+    loop=12.3,
+    vectorized=0.000999,
+    vectorized_fast=0.0123,
+    kernel_floor=0.0000123,
+    compiled=0.000456,
+    torch=0.00174,
+    torch_1thread=0.00246,
+)
+
+
+@pytest.mark.parametrize("fancy", [True, False], ids=["utf8", "ascii"])
+def test_summary_with_every_tier_fits_100_columns_in_two_tables_per_task(fancy):
+    lines = plugin.format_summary(rows_of(**ALL_TIERS), fancy)
+    too_wide = [line for line in lines if len(line) > 100]
+    assert not too_wide, f"lines wider than 100 columns: {too_wide}"
+    for task in ("gradient", "train step"):
+        assert f" {task}: the loop and numpy" in lines
+        assert f" {task}: the fastest tiers and PyTorch" in lines
+    heads = [line.split() for line in lines if line.startswith(" gradient ")]
+    assert heads[0][-2:] == (["÷", "compiled"] if fancy else ["/", "compiled"]), heads[0]
+    assert "torch 1 thread" in " ".join(heads[1]), heads[1]
+    if not fancy:
+        assert all(line.isascii() for line in lines), [line for line in lines if not line.isascii()]
+
+
+def test_summary_names_the_fastest_tier_that_torch_is_set_against():
+    lines = plugin.format_summary(rows_of(**ALL_TIERS))
+    table = lines[lines.index(" gradient: the fastest tiers and PyTorch") + 2 :]
+    line = next(line for line in table if line.split()[:2] == ["ex05", "16384"])
+    assert line.endswith("3.82× compiled"), line  # 1.74 ms ÷ 456 µs; vec 999 µs, fast 12.3 ms
+    assert line.split()[2:10:2] == ["12.3", "456", "1.74", "2.46"], line  # fast, compiled, torch
+
+
+def test_summary_without_compiled_or_torch_keeps_one_table_per_task():
+    rows = rows_of(loop=0.01, vectorized=0.0001, vectorized_fast=0.00005, kernel_floor=0.00004)
+    lines = plugin.format_summary(rows)
+    assert not any("PyTorch" in line or "torch" in line or "compiled" in line for line in lines)
+    assert sum(line.startswith(" gradient ") for line in lines) == 1, lines
+    assert all(len(line) <= 100 for line in lines)
