@@ -24,6 +24,7 @@ from tests.kata import generate, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 KATA = ROOT / "tests" / "kata"
+PRISTINE = KATA / "pristine"
 LEFT_OUT = ("checks", "bench/tiers.py", "handout.json")  # under tests/kata/: instructors' only
 MAINTAINERS = ("tool.mutmut", "tool.ruff")  # pyproject tables a student has no use for
 MIN_LINE = 25  # a line of an answer this long (whitespace normalised) must appear nowhere
@@ -66,8 +67,10 @@ def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
 
     for relative in ("conftest.py", "LICENSE", "tests/__init__.py"):
         put(relative)
-    for name in ("__init__.py", "_draw.py", *(f"{n}.py" for n in names)):
-        put(f"exercises/{name}")
+    put("exercises/__init__.py")
+    for name in ("_draw.py", *(f"{n}.py" for n in names)):
+        # The pristine stubs, never exercises/: an instructor's copy may hold work or answers.
+        put(f"exercises/{name}", source=PRISTINE / name)
     for e in exercises:
         put(f"tests/{e.test_file}")
     for path in sorted(KATA.rglob("*")):
@@ -88,6 +91,13 @@ def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
         "tests_sha256": tests_hash(out),
     }
     put("tests/kata/handout.json", json.dumps(record, indent=1) + "\n")
+    answers = scan_for_answers(out) if (ROOT / "solutions").is_dir() else []
+    if answers:
+        shutil.rmtree(out)
+        raise pytest.UsageError(
+            f"--handout {out}: the handout held {len(answers)} line(s) of the solutions' answers,"
+            " so it was not written. The first: " + "; ".join(answers[:3])
+        )
     return written
 
 

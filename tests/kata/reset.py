@@ -26,6 +26,7 @@ from tests.kata.sourcefile import (
     backup,
     first_line,
     functions,
+    last_line,
     only_exercises,
     read,
     segment,
@@ -152,7 +153,7 @@ def _reset_function(
         )
     (theirs,) = found
     lines = split_lines(mine.text)
-    start, end = first_line(theirs), theirs.end_lineno
+    start, end = first_line(theirs), last_line(lines, theirs)
     fresh = segment(stub_lines, ours)
     if segment(split_lines(mine.plain), theirs) == fresh:
         return [f"{function} in {name} is the stub already: nothing to reset."]

@@ -114,9 +114,23 @@ def first_line(node: ast.stmt) -> int:
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
+def last_line(lines: list[str], node: ast.stmt) -> int:
+    """A statement's last line (1-based), with the indented comments that close its body:
+    a `# TODO` after a function's last statement is the function's, not the file's."""
+    end = number = node.end_lineno
+    while number < len(lines):
+        line = lines[number]
+        if line.strip() and not (line[:1] in " \t" and line.lstrip().startswith("#")):
+            break
+        number += 1
+        if line.strip():
+            end = number
+    return end
+
+
 def segment(lines: list[str], node: ast.stmt) -> str:
-    """The whole lines a top-level statement spans, decorators included."""
-    return "".join(lines[first_line(node) - 1 : node.end_lineno])
+    """The whole lines a top-level statement spans, decorators and closing comments included."""
+    return "".join(lines[first_line(node) - 1 : last_line(lines, node)])
 
 
 def bound_names(node: ast.stmt) -> set[str]:
@@ -155,7 +169,7 @@ def is_stub(node: ast.stmt, lines: list[str]) -> bool:
     called = exc.func if isinstance(exc, ast.Call) else exc
     if not (isinstance(called, ast.Name) and called.id == STUB_ERROR):
         return False
-    inside = lines[node.lineno : node.end_lineno]
+    inside = lines[node.lineno : last_line(lines, node)]
     return not any(line.lstrip().startswith("#") for line in inside)
 
 

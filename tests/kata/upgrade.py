@@ -27,6 +27,7 @@ from tests.kata.sourcefile import (
     docstring_node,
     first_line,
     is_stub,
+    last_line,
     only_exercises,
     read,
     segment,
@@ -77,7 +78,7 @@ def merge(mine: str, new: str, writes: tuple[str, ...]) -> Merge:
             if found is None:
                 result.missing.append(node.name)
             elif not is_stub(found, lines):
-                replace[first_line(node)] = (node.end_lineno, segment(lines, found))
+                replace[first_line(node)] = (last_line(new_lines, node), segment(lines, found))
                 result.kept.append(node.name)
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -100,7 +101,7 @@ def merge(mine: str, new: str, writes: tuple[str, ...]) -> Merge:
         else:
             own.append(node)
     _insert_imports(new_tree, lines, imports, insert)
-    _insert_own(tree, lines, own, ours, insert)
+    _insert_own(tree, lines, new_lines, own, ours, insert)
     result.imports = [segment(lines, n).strip() for n in imports]
     result.own = [_label(n) for n in own]
     out, number = [], 1
@@ -131,7 +132,7 @@ def _with_comments(lines: list[str], node: ast.stmt) -> str:
         if lines[start - 1].lstrip().startswith("# ---"):
             break
         start -= 1
-    return "".join(lines[start : node.end_lineno])
+    return "".join(lines[start : last_line(lines, node)])
 
 
 def _insert_imports(new_tree, lines, imports, insert) -> None:
@@ -152,7 +153,7 @@ def _insert_imports(new_tree, lines, imports, insert) -> None:
             insert.setdefault(line + 1, []).append("".join(segment(lines, n) for n in group))
 
 
-def _insert_own(tree, lines, own, ours, insert) -> None:
+def _insert_own(tree, lines, new_lines, own, ours, insert) -> None:
     """Each of their own statements where it was: before the function of theirs it preceded
     (in its new version), or after the last one."""
     if not ours:
@@ -164,11 +165,12 @@ def _insert_own(tree, lines, own, ours, insert) -> None:
             upcoming = node.name
         following[id(node)] = upcoming
     last = max(ours.values(), key=lambda n: n.end_lineno)
+    after_last = last_line(new_lines, last) + 1
     for node in own:
         text = _with_comments(lines, node).rstrip("\n") + "\n"
         before = following[id(node)]
         if before is None:
-            insert.setdefault(last.end_lineno + 1, []).append("\n\n" + text)
+            insert.setdefault(after_last, []).append("\n\n" + text)
         else:
             insert.setdefault(first_line(ours[before]), []).append(text + "\n\n")
 

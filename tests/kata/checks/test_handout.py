@@ -49,6 +49,28 @@ def test_the_scan_finds_an_answer_when_one_is_left_in(tmp_path):
     assert any(line.startswith("exercises/ex02_sigmoid_mse.py:") for line in found), found
 
 
+def test_a_handout_takes_the_pristine_stubs_not_the_instructors_exercises(tmp_path):
+    """An instructor's exercises/ may hold work or a pasted answer: the handout never copies it."""
+    out = make(tmp_path)
+    for path in sorted(handout.PRISTINE.glob("*.py")):
+        if path.name != "__init__.py":
+            assert (out / "exercises" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_handout_with_an_answer_in_it_is_refused_and_removed(tmp_path, monkeypatch):
+    solved = tmp_path / "solved"
+    solved.mkdir()
+    for path in handout.PRISTINE.glob("*.py"):
+        (solved / path.name).write_bytes(path.read_bytes())
+    (solved / "ex02_sigmoid_mse.py").write_bytes(
+        (ROOT / "solutions" / "ex02_sigmoid_mse.py").read_bytes()
+    )
+    monkeypatch.setattr(handout, "PRISTINE", solved)
+    with pytest.raises(pytest.UsageError, match=r"line\(s\) of the solutions' answers"):
+        make(tmp_path)
+    assert not (tmp_path / "handout").exists()
+
+
 def test_a_handout_records_its_version_and_tests(tmp_path):
     out = make(tmp_path, "ex01,ex03")
     record = (out / "tests" / "kata" / "handout.json").read_text(encoding="utf-8")

@@ -262,3 +262,11 @@ def test_reset_an_exercise_in_a_handout(tmp_path):
         encoding="utf-8"
     )
     assert len(list((out / "exercises").glob(f"{EX02}.bak-*"))) == 1
+
+
+def test_comments_that_close_a_function_go_with_it(kata):
+    text = kata.file.read_text(encoding="utf-8")
+    notes = "    # an old try:\n    # dZ = (P - Y) / len(Y)\n"
+    kata.file.write_text(text.replace(STUB, "    return {}\n" + notes.rstrip("\n"), 1), "utf-8")
+    kata.reset("ex02.backward")
+    assert kata.file.read_text(encoding="utf-8") == text

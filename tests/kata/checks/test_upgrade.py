@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import handout, upgrade
+from tests.kata import generate, handout, upgrade
 from tests.kata.checks.fakekata import QUIET
 from tests.kata.checks.test_reset import solved
 
@@ -224,3 +224,14 @@ def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path):
     assert path.read_text(encoding="utf-8") == upgraded(new, EX02)
     done = pytest_in_handout("-m", "ex02", "-q")
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_comments_that_close_a_function_stay_with_it():
+    """Comment lines after a function's last statement are the student's too: kept, not lost."""
+    stub = "\n".join(generate.stub_line(EX02, "backward", "    "))
+    new = (upgrade.PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
+    notes = "    # TODO: divide by N*K?  old try:\n    # dZ = (P - Y) / len(Y)\n"
+    mine = new.replace(stub, "    return {}\n" + notes.rstrip("\n"), 1)
+    merged = upgrade.merge(mine, old_version(new), WRITES)
+    assert "backward" in merged.kept
+    assert "    return {}\n" + notes in merged.text
