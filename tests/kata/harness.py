@@ -239,6 +239,12 @@ def _hint(exc: BaseException) -> str:
                 " which overflows. Use exp(-|z|) and the form that fits each sign."
             )
         return "exp of a large number overflows: keep every argument of exp at most about 700."
+    if "unhashable type" in text and "ndarray" in text:
+        return (
+            "a cache such as functools.lru_cache keys its calls by their arguments, and a numpy"
+            " array cannot be a key. Remove the decorator: the kata calls each function with"
+            " new arrays anyway."
+        )
     if "divide by zero" in text and "log" in text:
         return (
             "a log of 0 is -inf: an output saturated to exactly 0 or 1 reaches log here."

@@ -145,7 +145,8 @@ def guarded(fn, exercise: str, name: str):
         try:
             result = fn(*args, **kwargs)
         except TypeError as exc:
-            if exc.__traceback__.tb_next is None:  # the call itself failed: a changed signature
+            if exc.__traceback__.tb_next is None and not _binds(fn, args, kwargs):
+                # The call itself failed, not code inside it: a changed signature.
                 raise Fault(signature_message(fn, name, args), name, "contract") from None
             exc.kata_function = getattr(exc, "kata_function", name)
             raise
@@ -189,9 +190,25 @@ def guarded(fn, exercise: str, name: str):
     return student_call
 
 
+def _binds(fn, args: tuple, kwargs: dict) -> bool:
+    """Whether fn's signature takes these arguments (True when it has none to read: a C
+    wrapper such as functools.lru_cache's raises its own TypeErrors, from inside)."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read
+        return True
+    return True
+
+
 def signature_message(fn, name: str, args: tuple) -> str:
+    try:
+        signature, source = inspect.signature(fn), inspect.getsourcefile(fn)
+    except (TypeError, ValueError):  # a callable object, not a function
+        signature, source = "(...)", None
     return (
-        f"{name}{inspect.signature(fn)} in {where(inspect.getsourcefile(fn) or '?')} cannot be"
+        f"{name}{signature} in {where(source or '?')} cannot be"
         f" called with {len(args)} arguments: keep the signature the exercise gives."
     )
 

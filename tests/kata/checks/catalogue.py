@@ -73,6 +73,15 @@ WRONG: tuple[Answer, ...] = (
         expect=("overflow", "sigmoid of a large negative number"),
     ),
     Answer(
+        "ex01-sigmoid-in-a-cache",
+        "ex01",
+        (
+            ("def sigmoid(z: np.ndarray)", "@functools.lru_cache\ndef sigmoid(z: np.ndarray)"),
+            ("import numpy as np", "import functools\n\nimport numpy as np"),
+        ),
+        expect=("unhashable", "lru_cache", "Remove the decorator"),
+    ),
+    Answer(
         "ex01-no-mean",
         "ex01",
         (("dZ = (P - Y) / P.size", "dZ = P - Y"),),
