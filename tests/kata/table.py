@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tests.kata import registry
+from tests.kata import console, registry
 from tests.kata.outcomes import Outcome
 
 
@@ -84,8 +84,12 @@ def rows(outcomes: Iterable[Outcome], total: Callable[[str], int]) -> list[Row]:
     return [by_exercise[name] for name in registry.names() if name in by_exercise]
 
 
-def _clip(text: str, columns: int) -> str:
-    return text if len(text) <= columns else text[: columns - 1] + "…"
+def _clip(text: str, style: Style) -> str:
+    """One line within the style's columns; in plain ASCII where the console wants it."""
+    if not style.fancy:
+        text = console.plain(text)
+        return text if len(text) <= style.columns else text[: style.columns - 3] + "..."
+    return text if len(text) <= style.columns else text[: style.columns - 1] + "…"
 
 
 def state(row: Row, interrupted: bool) -> str:
@@ -151,10 +155,10 @@ def render(
             f" {row.passed:>3}/{row.total:<3} {mark}{status}"
         )
         color = "red" if row.failed else "green" if status == "done" else ""
-        lines.append(Line(_clip(text, style.columns), color))
+        lines.append(Line(_clip(text, style), color))
         if row.first_failure is not None:
             reason = f"{row.first_failure.test}: {row.first_failure.reason}"
-            lines.append(Line(_clip(f" {'':<{width}}  {cross} {reason}", style.columns), "red"))
+            lines.append(Line(_clip(f" {'':<{width}}  {cross} {reason}", style), "red"))
     for row in table_rows:
         if row.reproduces and row.done and not interrupted:
             marker = registry.BY_MODULE[row.exercise].marker
@@ -165,7 +169,7 @@ def render(
                     "green",
                 )
             )
-    lines += [Line(_clip(f" {note}", style.columns), "yellow") for note in notes]
+    lines += [Line(_clip(f" {note}", style), "yellow") for note in notes]
     if interrupted:
         lines.append(
             Line(" The run was interrupted: only the tests that ran are counted.", "yellow")
@@ -176,7 +180,7 @@ def render(
         marker = registry.BY_MODULE[row.exercise].marker
         steps = next_step(row, paths.get(row.exercise, row.exercise))
         for i, step in enumerate(steps):
-            lines.append(Line(_clip((" Next: " if i == 0 else "       ") + step, style.columns)))
+            lines.append(Line(_clip((" Next: " if i == 0 else "       ") + step, style)))
         if hint:
             lines.append(Line(f"       {hint}", "yellow"))
         if row.failed or row.stubs:

@@ -42,6 +42,7 @@ def test_fit_keeps_what_the_console_can_print(encoding):
 def _run(args, cwd, encoding) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
     env["PYTHONIOENCODING"] = encoding
+    env["COLUMNS"] = "100"
     done = subprocess.run(
         [sys.executable, *args], cwd=cwd, env=env, capture_output=True, timeout=300
     )
@@ -87,6 +88,10 @@ def test_the_table_messages_and_hints_print_on_the_console(kata, encoding):
     assert run.returncode == 1
     out = run.stdout.decode(encoding)
     assert "times too large" in out and "ex02_sigmoid_mse" in out, out
+    table = out[out.index("kata progress") :].splitlines()
+    table = table[: next(i for i, line in enumerate(table) if "then run" in line) + 1]
+    wide = [line for line in table if len(line) > 100]
+    assert not wide, "the table is wider than the console:\n" + "\n".join(wide)
     for word in ("ex02", "ex02.backward", "ex04.softmax"):
         hint = _run([*quiet, "--hint", word], kata, encoding)
         assert hint.returncode == 0 and b"Hints for" in hint.stdout
