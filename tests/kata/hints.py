@@ -10,6 +10,7 @@ runs in a row, the progress table offers the next hint of the function it tests.
 from __future__ import annotations
 
 import ast
+import difflib
 import textwrap
 
 import pytest
@@ -105,10 +106,13 @@ def target(word: str) -> tuple[registry.Exercise, str | None]:
         raise pytest.UsageError(
             f"--hint {word!r} names no exercise. The exercises: {registry.valid()}."
         )
+    function = function.lower()
     if function and function not in record.writes:
+        close = difflib.get_close_matches(function, record.writes, n=1)
+        meant = f" Did you mean {record.marker}.{close[0]}?" if close else ""
         raise pytest.UsageError(
             f"--hint {word!r}: {record.marker} has no function {function!r} for you to write."
-            f" Its functions: {', '.join(record.writes)}."
+            f" Its functions: {', '.join(record.writes)}.{meant}"
         )
     return record, function or None
 

@@ -150,6 +150,18 @@ def _dest(typo: str) -> str:
     return "typo_" + typo.strip("-").replace("-", "_")
 
 
+def _from_a_code_folder(config) -> None:
+    """A bare `pytest` typed inside exercises/ or solutions/ runs the kata's tests, as from the
+    kata's folder (pytest itself would look for tests in that folder alone and find none)."""
+    here = Path(config.invocation_params.dir).resolve()
+    root = Path(config.rootpath).resolve()
+    folders = [root / "exercises", root / "solutions"]
+    if config.args_source != pytest.Config.ArgsSource.INVOCATION_DIR:
+        return
+    if any(here == folder or folder in here.parents for folder in folders):
+        config.args[:] = [str(root / path) for path in config.getini("testpaths")]
+
+
 def _limit(config, option: str, ini: str, default: float) -> float:
     value = config.getoption(option)
     if value is None:
@@ -192,6 +204,7 @@ def configure(config) -> None:
             " copy). Run plain pytest."
         )
     subject.use_impl(impl)
+    _from_a_code_folder(config)
     contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
     contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
     register_markers(config)
@@ -233,6 +246,11 @@ def configure(config) -> None:
 
         print(console.fit(sys.stdout, "\n".join(upgrade.upgrade(impl=impl))))
         pytest.exit("upgrade done, no tests run", returncode=0)
+    if config.getoption("--hint-reset") and not config.getoption("--hint"):
+        raise pytest.UsageError(
+            "--hint-reset starts one function's hints over, so it goes with --hint:"
+            " pytest --hint ex02.backward --hint-reset"
+        )
     if config.getoption("--hint"):
         hints.show(
             config,

@@ -113,6 +113,15 @@ def test_untouched_kata_is_not_started_and_runs_only_the_exercises(kata):
     assert "test_benchmark" not in collected.stdout.str()
 
 
+def test_pytest_typed_inside_exercises_runs_the_kata(kata, monkeypatch):
+    """pytest alone would look for tests in exercises/ and find none (exit 5)."""
+    monkeypatch.chdir(kata.path / "exercises")
+    result = kata.run()
+    assert result.ret == 0, result.outlines
+    assert table(result.outlines)[1].startswith(" ex01_logistic_regression")
+    result.stdout.fnmatch_lines(["* skipped, * deselected in *"])
+
+
 def test_solved_exercise_is_complete_and_a_partial_run_is_not(kata):
     kata.solve("ex02")
     document = registry.BY_MARKER["ex02"].document
