@@ -68,6 +68,7 @@ def test_plot_without_matplotlib_explains_how_to_install(draw, monkeypatch, caps
     assert stop.value.code == 1
 
 
+@pytest.mark.slow
 def test_plot_with_matplotlib_writes_a_png(draw, tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "x.png"
@@ -86,6 +87,7 @@ def test_an_unwritten_exercise_gets_a_sentence_not_a_traceback(draw, capsys):
     assert "not written yet" in err and "pytest -m" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["root", "its folder", "elsewhere"])
 def test_a_module_runs_as_a_file_from_any_folder(where, tmp_path):
     """`python solutions/ex03_tanh_xor.py`, an IDE's Run button, does what `python -m` does."""
