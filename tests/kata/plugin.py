@@ -57,7 +57,7 @@ def addoption(parser) -> None:
         action="store_true",
         dest="slow",
         help="with --solutions: also run the kata's slow self-checks (the catalogue of student"
-        " answers, the plugin end to end, a toy sixth network; about two minutes)",
+        " answers, the plugin end to end, a toy sixth network; about three minutes)",
     )
     group.addoption(
         "--hint",
