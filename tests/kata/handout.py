@@ -133,6 +133,7 @@ def readme(exercises: list[registry.Exercise]) -> str:
     rows = "\n".join(f"| `{e.module}` | {e.title} |" for e in exercises)
     files = ", ".join(f"`exercises/{e.module}.py`" for e in exercises)
     first = exercises[0]
+    last = first.writes[-1]
     return f"""# backprop-kata
 
 Write tiny neural networks by hand in numpy (forward pass, loss and
@@ -164,10 +165,14 @@ each `raise NotImplementedError` under `# --- yours ---` with your code.
 ## Your loop
 
 ```bash
-pytest -m {first.marker}            # one exercise
-pytest -m {first.marker} --sw       # stop at the first failure; the next run starts there
-pytest --hint {first.marker}        # the next of three hints: a nudge, the key equation, the shapes
+pytest -m {first.marker}                 # one exercise
+pytest --watch -m {first.marker}         # run it again at every save; Ctrl-C to stop
+pytest -m {first.marker} --sw            # stop at the first failure; the next run starts there
+pytest --hint {first.marker}             # a hint for the first function that does not pass yet
+pytest --hint {first.marker}.{last}    # ... or for one: a nudge, the equation, the shapes
+pytest --reset {first.marker}.{last}   # start one function over (your file is kept as a backup)
 python -m exercises.{first.module}   # once it passes: train it and see it learn
+pytest --benchmark-only -m {first.marker}   # time your gradient: batched against row by row
 ```
 
 A test of a function you have not written yet is *not started*; a test that
@@ -175,6 +180,13 @@ would fail for the same reason as an earlier one is *blocked*. Each failure
 says what was expected, what came, and where. Your code runs inside time
 limits (10 s a call, 60 s a test), and `exit()`, a stray `main()` at import or
 `np.seterr` cannot take the run down.
+
+## A new version of the kata
+
+Copy the new version's `tests/` folder over yours (you never edit it), then run
+`pytest --upgrade`: it keeps the functions you have started, your helpers and
+imports, takes everything else from the new version, and keeps each file it
+changes beside it as a `.bak-<date>-<time>` copy.
 
 ## Handing in
 
