@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import console, contain, hints, registry, report, stubcheck, subject, table
+from tests.kata.faults import Fault
 from tests.kata.guard import Guard
 from tests.kata.outcomes import Outcomes
 from tests.kata.selection import Selection, register_markers, stage_of
@@ -294,8 +295,13 @@ class Kata:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        """A failure's message in plain ASCII where the console cannot print it as it is."""
+        """A failure's one-line summary in the kata's words, not "tests.kata.faults.Fault: ...";
+        its message in plain ASCII where the console cannot print it as it is."""
         report = (yield).get_result()
+        crash = getattr(report.longrepr, "reprcrash", None)
+        fault = call.excinfo.value if call.excinfo is not None else None
+        if report.failed and crash is not None and isinstance(fault, Fault):
+            crash.message = str(fault).strip()
         if report.failed and report.longrepr is not None:
             text = str(report.longrepr)
             if not console.can_encode(self.console, text):

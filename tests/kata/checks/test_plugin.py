@@ -474,7 +474,8 @@ def test_hint_for_no_function_is_a_usage_error(kata):
     result.stderr.fnmatch_lines(
         [
             "ERROR: --hint 'ex02.backwards': ex02 has no function 'backwards' for you to write."
-            " Its functions: sigmoid, sigmoid_prime, forward, loss, backward."
+            " Its functions: sigmoid, sigmoid_prime, forward, loss, backward. Did you mean"
+            " ex02.backward?"
         ]
     )
 
