@@ -85,7 +85,7 @@ def _still_stubs(record: registry.Exercise) -> set[str]:
     """The functions of the student's file that are still the pristine stub, read from the
     syntax tree (empty when the file does not parse)."""
     try:
-        mine = _functions(subject.student_path(record.module).read_text(encoding="utf-8"))
+        mine = _functions(subject.student_path(record.module).read_text(encoding="utf-8-sig"))
         pristine = _functions((subject.PRISTINE / f"{record.module}.py").read_text("utf-8"))
     except (OSError, SyntaxError, ValueError):
         return set()
@@ -99,22 +99,25 @@ def _functions(source: str) -> dict[str, str]:
 
 # --- --hint -------------------------------------------------------------------------------------
 def target(word: str) -> tuple[registry.Exercise, str | None]:
-    """'ex02' or 'ex02.backward' (any name registry.resolve knows, then a function)."""
-    name, _, function = word.strip().partition(".")
-    record = registry.resolve(name)
+    """'ex02' or 'ex02.backward' (as registry.parse_target reads them)."""
+    record, function = registry.parse_target(word)
     if record is None:
         raise pytest.UsageError(
             f"--hint {word!r} names no exercise. The exercises: {registry.valid()}."
         )
-    function = function.lower()
-    if function and function not in record.writes:
+    if function is not None and function not in record.writes:
         close = difflib.get_close_matches(function, record.writes, n=1)
         meant = f" Did you mean {record.marker}.{close[0]}?" if close else ""
+        if not function:
+            raise pytest.UsageError(
+                f"--hint {word!r}: name one of {record.marker}'s functions after the dot:"
+                f" {', '.join(record.writes)}."
+            )
         raise pytest.UsageError(
             f"--hint {word!r}: {record.marker} has no function {function!r} for you to write."
             f" Its functions: {', '.join(record.writes)}.{meant}"
         )
-    return record, function or None
+    return record, function
 
 
 def show(config, word: str, reset: bool = False, write=print) -> None:

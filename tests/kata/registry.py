@@ -10,6 +10,7 @@ missing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -333,6 +334,19 @@ def resolve(word: str) -> Exercise | None:
         word = f"ex{int(word):02d}"
     matches = [e for e in EXERCISES if e.module.startswith(word)] if word else []
     return matches[0] if len(matches) == 1 else None
+
+
+def parse_target(word: str) -> tuple[Exercise | None, str | None]:
+    """An exercise and maybe one of its functions, as a student names them on the command line:
+    'ex02', 'ex2', '2', 'ex02_sigmoid_mse', './exercises/ex02_sigmoid_mse.py', each with an
+    optional '.function' (any case). The function is None without a dot, '' with nothing after
+    it; the record None for no exercise."""
+    text = word.strip().replace("\\", "/").removeprefix("./").removeprefix("exercises/")
+    text = text.removesuffix(".py")
+    exercise, dot, function = text.partition(".")
+    number = re.fullmatch(r"ex(\d)", exercise.strip().lower())
+    record = resolve(f"ex0{number[1]}" if number else exercise)  # ex2 for ex02
+    return record, function.strip().lower() if dot else None
 
 
 def of_test_file(filename: str) -> Exercise | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -41,15 +40,16 @@ PRISTINE = Path(__file__).resolve().parent / "pristine"
 
 def target(word: str, pristine: Path = PRISTINE) -> tuple[registry.Exercise, str | None]:
     """'ex02' -> (ex02's record, None); 'ex02.backward' -> (ex02's record, 'backward')."""
-    word = word.strip().replace("\\", "/").removeprefix("exercises/").removesuffix(".py")
-    exercise, _, function = word.partition(".")
-    number = re.fullmatch(r"ex(\d)", exercise.strip().lower())
-    record = registry.resolve(f"ex0{number[1]}" if number else exercise)  # ex2 for ex02
+    record, function = registry.parse_target(word)
     if record is None:
         raise pytest.UsageError(
-            f"--reset {word}: {exercise!r} names no exercise. The exercises: {registry.valid()}."
+            f"--reset {word!r} names no exercise. The exercises: {registry.valid()}."
         )
-    function = function.strip() or None
+    if function == "":
+        raise pytest.UsageError(
+            f"--reset {word!r}: name one of {record.marker}'s functions after the dot:"
+            f" {', '.join(record.writes)}. To reset the whole file: pytest --reset {record.marker}"
+        )
     if function is not None and function not in record.writes:
         given = ""
         if _pristine_has(pristine / f"{record.module}.py", function):
@@ -57,7 +57,7 @@ def target(word: str, pristine: Path = PRISTINE) -> tuple[registry.Exercise, str
         close = difflib.get_close_matches(function, record.writes, n=1)
         meant = f" Did you mean {record.marker}.{close[0]}?" if close and not given else ""
         raise pytest.UsageError(
-            f"--reset {word}: {function} is not one of the functions you write in"
+            f"--reset {word!r}: {function} is not one of the functions you write in"
             f" {record.module}.{given}{meant} Yours: {', '.join(record.writes)}. To reset the"
             f" whole file: pytest --reset {record.marker}"
         )

@@ -68,9 +68,14 @@ def write(path: Path, source: Source, text: str) -> None:
     student's file whole.
     """
     data = ((BOM if source.bom else "") + text).encode("utf-8")
+    path = path.resolve()  # a link's target, not the link
     partial = path.with_name(f"{path.name}.kata-partial")
     partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        os.replace(partial, path)
+    except OSError:  # the file is locked (an editor on Windows): leave no partial behind
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def backup(path: Path, now: datetime | None = None) -> Path:
@@ -115,16 +120,21 @@ def first_line(node: ast.stmt) -> int:
 
 
 def last_line(lines: list[str], node: ast.stmt) -> int:
-    """A statement's last line (1-based), with the indented comments that close its body:
-    a `# TODO` after a function's last statement is the function's, not the file's."""
+    """A statement's last line (1-based), with the comments that close its body: indented
+    ones, and ones at the margin right below it (an editor's commented-out last lines). A
+    `# TODO` after a function's last statement is the function's, not the file's."""
     end = number = node.end_lineno
+    touching = True  # no blank line yet between the statement and this line
     while number < len(lines):
-        line = lines[number]
-        if line.strip() and not (line[:1] in " \t" and line.lstrip().startswith("#")):
-            break
+        line, stripped = lines[number], lines[number].strip()
         number += 1
-        if line.strip():
-            end = number
+        if not stripped:
+            touching = False
+            continue
+        comment = stripped.startswith("#") and not stripped.startswith("# ---")
+        if not comment or not (touching or line[:1] in " \t"):
+            break
+        end = number
     return end
 
 

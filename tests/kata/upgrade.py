@@ -51,6 +51,7 @@ class Merge:
     own: list[str] = field(default_factory=list)  # their own definitions and statements
     imports: list[str] = field(default_factory=list)  # their extra imports, as written
     missing: list[str] = field(default_factory=list)  # functions to write absent: stub added
+    dropped: list[str] = field(default_factory=list)  # theirs, not kept: in the backup only
     given: list[str] = field(default_factory=list)  # given code of theirs unlike the new
 
 
@@ -66,7 +67,7 @@ def merge(mine: str, new: str, writes: tuple[str, ...]) -> Merge:
         for name in bound_names(node):
             theirs[name] = node
     new_names = set().union(*(bound_names(n) for n in new_tree.body))
-    result = Merge(text="")
+    result = Merge(text="", dropped=_dropped(tree, new_tree, writes))
     replace: dict[int, tuple[int, str]] = {}  # first line -> (last line, the text instead)
     insert: dict[int, list[str]] = {}  # line -> texts before it (len + 1: at the end)
     ours: dict[str, ast.stmt] = {}  # the functions they write, in the new version
@@ -78,7 +79,8 @@ def merge(mine: str, new: str, writes: tuple[str, ...]) -> Merge:
             if found is None:
                 result.missing.append(node.name)
             elif not is_stub(found, lines):
-                replace[first_line(node)] = (last_line(new_lines, node), segment(lines, found))
+                theirs_whole = _with_comments(lines, found)  # and the comments above it
+                replace[first_line(node)] = (last_line(new_lines, node), theirs_whole)
                 result.kept.append(node.name)
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -114,6 +116,21 @@ def merge(mine: str, new: str, writes: tuple[str, ...]) -> Merge:
         number = last + 1
     result.text = "".join(out)
     return result
+
+
+def _dropped(tree: ast.Module, new_tree: ast.Module, writes: tuple[str, ...]) -> list[str]:
+    """What of theirs the merge leaves out: a function they write defined again (Python uses
+    the last), and their changes to the `if __name__ == "__main__":` block."""
+    dropped, seen = [], set()
+    for node in reversed(tree.body):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in writes:
+            if node.name in seen:
+                dropped.append(f"an earlier {node.name} (line {first_line(node)})")
+            seen.add(node.name)
+    guards = [code_of(n) for n in new_tree.body if _is_main_guard(n)]
+    if any(_is_main_guard(n) and code_of(n) not in guards for n in tree.body):
+        dropped.append('your changes to the `if __name__ == "__main__":` block')
+    return sorted(dropped)
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -277,6 +294,8 @@ def _one(path: Path, pristine: Path, writes, root: Path, now: datetime) -> list[
     lines = ["upgraded: " + ("; ".join(done) if done else "nothing of yours started yet")]
     if merged.missing:
         lines.append(f"not in your file, so their stubs were added: {', '.join(merged.missing)}")
+    if merged.dropped:
+        lines.append(f"not kept (your backup has it): {'; '.join(merged.dropped)}")
     if merged.given:
         lines.append(
             f"given code now the new version's: {', '.join(merged.given)} (if you had changed"

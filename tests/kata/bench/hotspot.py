@@ -129,7 +129,7 @@ def profile(gradient, args: tuple, path: str, calls: int = CALLS, budget: float 
 def hottest(seconds: dict[tuple, float], total: float, path: str) -> Hotspot | None:
     """The line, or the loop (all its lines), with the most time."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             source = f.read()
         loops = [
             node

@@ -36,6 +36,8 @@ import textwrap
 import numpy as np
 import pytest
 
+from tests.kata import console
+
 # pytest-benchmark's options that ask for benchmarks to run.
 ASKING = (
     "benchmark_only",
@@ -135,7 +137,7 @@ class BenchmarkPlugin:
         if not rows:
             return
         tr = terminalreporter
-        fancy = can_encode(sys.stdout, "─µ÷×")
+        fancy = console.can_encode(sys.stdout, "─µ÷×")
         title = "vectorization: speedup = loop median ÷ vectorized median"
         if all(row[0] == "your gradient" for row in rows):
             title = "your code: speedup = per-row median ÷ batched median"
@@ -193,15 +195,6 @@ def user_arguments(config) -> list[str]:
     except (ValueError, TypeError):
         pass
     return args
-
-
-def can_encode(stream, text: str) -> bool:
-    """Whether `stream` can print `text`: tried, not guessed from the encoding's name."""
-    try:
-        text.encode(getattr(stream, "encoding", None) or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
 
 
 def width() -> int:
@@ -399,7 +392,7 @@ def hotspot_lines(results: list[dict], rows, fancy: bool = True) -> list[str]:
         if len(code) > 60:
             code = code[:57] + "..."
         if not fancy:
-            code = code.encode("ascii", "backslashreplace").decode("ascii")
+            code = console.plain(code)
         code = code.replace(" ", "\N{NO-BREAK SPACE}")  # kept on one line by wrap()
         where = f"the loop at {place}" if spot.get("loop") else place
         sentence = f"{ex}: most of the time in yours goes to {where}: `{code}` ({share})."

@@ -188,14 +188,16 @@ def test_a_function_not_yours_is_an_error_naming_yours(kata):
     with pytest.raises(pytest.UsageError) as error:
         kata.reset("ex02.backwards")
     assert str(error.value) == (
-        "--reset ex02.backwards: backwards is not one of the functions you write in"
+        "--reset 'ex02.backwards': backwards is not one of the functions you write in"
         " ex02_sigmoid_mse. Did you mean ex02.backward? Yours: sigmoid, sigmoid_prime, forward,"
         " loss, backward. To reset the whole file: pytest --reset ex02"
     )
     with pytest.raises(pytest.UsageError, match="train is given code: the tests use the kata's"):
         kata.reset("ex02.train")
-    with pytest.raises(pytest.UsageError, match=r"'ex9' names no exercise\. The exercises: ex01"):
+    with pytest.raises(pytest.UsageError, match=r"'ex9.forward' names no exercise\. The exer"):
         kata.reset("ex9.forward")
+    with pytest.raises(pytest.UsageError, match=r"'ex02\.': name one of ex02's functions after"):
+        kata.reset("ex02.")  # a slip of the finger never resets the whole file
 
 
 def test_a_function_missing_from_the_file_is_named_with_its_stub(kata):

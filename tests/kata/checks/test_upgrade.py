@@ -235,3 +235,20 @@ def test_comments_that_close_a_function_stay_with_it():
     merged = upgrade.merge(mine, old_version(new), WRITES)
     assert "backward" in merged.kept
     assert "    return {}\n" + notes in merged.text
+
+
+def test_comments_around_a_started_function_stay_and_what_is_left_out_is_named():
+    stub = "\n".join(generate.stub_line(EX02, "backward", "    "))
+    new = (upgrade.PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
+    above = "# derived on paper, notes p. 3\n"
+    mine = new.replace(stub, "    return {}\n#    return old(cache)", 1)
+    mine = mine.replace("def backward(", above + "def backward(", 1)
+    mine = mine.replace("def loss(", "def loss(out, Y):\n    return 1.0\n\n\ndef loss(", 1)
+    mine = mine.replace('if __name__ == "__main__":\n', 'if __name__ == "__main__":\n    pass\n')
+    merged = upgrade.merge(mine, old_version(new), WRITES)
+    assert above + "def backward(" in merged.text
+    assert "    return {}\n#    return old(cache)\n" in merged.text
+    assert merged.dropped == [
+        "an earlier loss (line 68)",
+        'your changes to the `if __name__ == "__main__":` block',
+    ], merged.dropped
