@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.kata import generate, registry
+from tests.kata.subject import PRISTINE
 
 ROOT = Path(__file__).resolve().parents[2]
 KATA = ROOT / "tests" / "kata"
-PRISTINE = KATA / "pristine"
 LEFT_OUT = ("checks", "bench/tiers.py", "handout.json")  # under tests/kata/: instructors' only
 MAINTAINERS = ("tool.mutmut", "tool.ruff")  # pyproject tables a student has no use for
 MIN_LINE = 25  # a line of an answer this long (whitespace normalised) must appear nowhere

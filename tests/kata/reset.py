@@ -33,9 +33,7 @@ from tests.kata.sourcefile import (
     split_lines,
     write,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-PRISTINE = Path(__file__).resolve().parent / "pristine"
+from tests.kata.subject import PRISTINE, ROOT
 
 
 def target(word: str, pristine: Path = PRISTINE) -> tuple[registry.Exercise, str | None]:

@@ -35,9 +35,8 @@ from tests.kata.sourcefile import (
     split_lines,
     write,
 )
+from tests.kata.subject import PRISTINE, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-PRISTINE = Path(__file__).resolve().parent / "pristine"
 GIVEN_MODULES = ("_draw.py",)  # given modules, replaced as a whole
 MAIN_GUARD = ast.dump(ast.parse('__name__ == "__main__"', mode="eval").body)
 

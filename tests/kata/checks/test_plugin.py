@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.kata import registry
-from tests.kata.checks.fakekata import FakeKata, copy_kata, table
+from tests.kata.checks.fakekata import FakeKata, table
 
 pytest_plugins = ("pytester",)
 pytestmark = [pytest.mark.slow, pytest.mark.given]
@@ -62,17 +61,6 @@ def skip_lines(lines: list[str]) -> list[tuple[int, str, int, str]]:
         if match:
             found.append((int(match[1]), match[2], int(match[3]), match[4]))
     return found
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """One copy of the kata per module; each test copies it on into pytester's folder."""
-    return copy_kata(tmp_path_factory.mktemp("kata"))
-
-
-@pytest.fixture
-def kata(pytester, template, monkeypatch) -> FakeKata:
-    return FakeKata(pytester, template, monkeypatch)
 
 
 # --- a student's first run, a solved exercise, partial runs ---------------------------------------

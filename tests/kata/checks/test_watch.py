@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import watch
-from tests.kata.checks.fakekata import QUIET, TIMEOUT, FakeKata, copy_kata
+from tests.kata.checks.fakekata import QUIET, TIMEOUT, FakeKata
 
 pytest_plugins = ("pytester",)
 pytestmark = pytest.mark.given
@@ -230,14 +230,6 @@ def test_a_run_with_no_failure_shows_the_table_alone():
 
 
 # --- end to end: a student's watch, in a copy of the kata ----------------------------------------
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return copy_kata(tmp_path_factory.mktemp("kata"))
-
-
-@pytest.fixture
-def kata(pytester, template, monkeypatch) -> FakeKata:
-    return FakeKata(pytester, template, monkeypatch)
 
 
 class Watcher:

@@ -23,7 +23,6 @@ from tests.kata import registry
 from tests.kata.bench import hotspot
 from tests.kata.bench import plugin as bench
 from tests.kata.bench.test_yours import where_time_goes
-from tests.kata.checks.fakekata import FakeKata, copy_kata
 
 pytest_plugins = ("pytester",)
 pytestmark = pytest.mark.given
@@ -187,16 +186,6 @@ def backward(params, cache, Y):
         grads["W2"] += A[i : i + 1].T @ dout
     return grads
 '''
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return copy_kata(tmp_path_factory.mktemp("kata"))
-
-
-@pytest.fixture
-def kata(pytester, template, monkeypatch) -> FakeKata:
-    return FakeKata(pytester, template, monkeypatch)
 
 
 def speedup(report: dict, n: int = 500) -> float:
