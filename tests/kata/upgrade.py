@@ -171,17 +171,17 @@ def _insert_imports(new_tree, lines, imports, insert) -> None:
 
 def _insert_own(tree, lines, new_lines, own, ours, insert) -> None:
     """Each of their own statements where it was: before the function of theirs it preceded
-    (in its new version), or after the last one."""
-    if not ours:
-        return
+    (in its new version), or after the last one (at the end, in a file with none)."""
     following: dict[int, str | None] = {}  # own statement -> the next function they write
     upcoming = None
     for node in reversed(tree.body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in ours:
             upcoming = node.name
         following[id(node)] = upcoming
-    last = max(ours.values(), key=lambda n: n.end_lineno)
-    after_last = last_line(new_lines, last) + 1
+    after_last = len(new_lines) + 1
+    if ours:
+        last = max(ours.values(), key=lambda n: n.end_lineno)
+        after_last = last_line(new_lines, last) + 1
     for node in own:
         text = _with_comments(lines, node).rstrip("\n") + "\n"
         before = following[id(node)]

@@ -252,3 +252,9 @@ def test_comments_around_a_started_function_stay_and_what_is_left_out_is_named()
         "an earlier loss (line 68)",
         'your changes to the `if __name__ == "__main__":` block',
     ], merged.dropped
+
+
+def test_a_file_with_no_function_to_write_keeps_the_students_own_code():
+    new = '"""A given module."""\n\nX = 1\n'
+    merged = upgrade.merge(new + "\n\ndef mine():\n    return 2\n", new, ())
+    assert merged.own == ["mine"] and merged.text.rstrip().endswith("return 2")
