@@ -1,8 +1,7 @@
 """ex05 · a 5-10-5 sigmoid net learns bit complements by online SGD (document 004)."""
 
 import ast
-import inspect
-import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from tests.kata.harness import (
     run_loss,
     snapshot,
 )
+from tests.kata.subject import probing
 from tests.kata.suites import (
     ContractSuite,
     ProbabilitySuite,
@@ -241,25 +241,33 @@ def test_backward_per_sample_is_the_batched_gradient(m, sizes, n, bits):
 LOOPS = (ast.For, ast.While, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
 
 
-def has_a_loop(fn) -> bool:
-    """A loop in fn's syntax tree, or in a function of its own module that it calls (or map)."""
-    module, seen, todo = fn.__globals__, set(), [fn]
+def has_a_loop(path, name: str) -> bool:
+    """A loop in the function `name` of the file, or in a function of that file it calls (or map).
+
+    Read from the file's syntax tree: the student's module is never imported here.
+    """
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    module = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+    seen, todo = set(), [name]
     while todo:
-        f = todo.pop()
-        if f in seen or not inspect.isfunction(f):
+        node = module.get(todo.pop())
+        if node is None or node.name in seen:
             continue
-        seen.add(f)
-        try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
-        except (OSError, TypeError, SyntaxError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, LOOPS):
+        seen.add(node.name)
+        for inner in ast.walk(node):
+            if isinstance(inner, LOOPS):
                 return True
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "map":
+            if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) == "map":
                 return True
-            if isinstance(node, ast.Name) and node.id in module:
-                todo.append(module[node.id])
+            if isinstance(inner, ast.Name) and inner.id in module:
+                todo.append(inner.id)
     return False
 
 
@@ -271,33 +279,14 @@ def test_backward_per_sample_loops_over_every_row_itself(m):
     X, Y = rng.normal(size=(50, 3)), rng.integers(0, 2, size=(50, 3)).astype(float)
     # The module's forward and backward taken away for the call: the loop does its own work.
     # Its sigmoids are watched: one row at a time, they see 1-D vectors (or single rows).
-    fn = m.kata_student.backward_per_sample
-    module = fn.__globals__
-    shapes: list[tuple] = []
-
-    def watched(f):
-        def call(z, *args, **kwargs):
-            shapes.append(np.shape(z))
-            return f(z, *args, **kwargs)
-
-        return call
-
-    names = ("forward", "backward", "sigmoid", "sigmoid_prime")
-    saved = {name: module[name] for name in names if name in module}
-    for name in ("forward", "backward"):
-        module.pop(name, None)
-    for name in ("sigmoid", "sigmoid_prime"):
-        if callable(saved.get(name)):
-            module[name] = watched(saved[name])
     calls = None
     try:
-        grads = run_backward_per_sample(m, params, X, Y)
+        with probing(m, hide=("forward", "backward"), watch=("sigmoid", "sigmoid_prime")) as shapes:
+            grads = run_backward_per_sample(m, params, X, Y)
     except Fault as fault:
         if fault.kind != "NameError":
             raise
         calls = fault.msg.split("'")[1] if "'" in fault.msg else "forward or backward"
-    finally:
-        module.update(saved)
     if calls is not None:  # outside the except block: one message, no chained traceback
         fail(
             f"backward_per_sample calls {calls}: it must compute each row's gradient itself, one"
@@ -312,7 +301,7 @@ def test_backward_per_sample_loops_over_every_row_itself(m):
             f" {batched[0]}. Go through the rows one at a time, each a 1-D vector (z1 = x @ W1).",
             "backward_per_sample",
         )
-    if not has_a_loop(fn):
+    if not has_a_loop(m.kata_student.__file__, "backward_per_sample"):
         fail(
             "backward_per_sample has no loop: it must go through the rows one at a time (for"
             " x, y in zip(X, Y): ...), with 1-D vectors, and add up each row's gradient.",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import traceback
 
 import numpy as np
 
@@ -27,8 +26,8 @@ from tests.kata.subject import (
     IMPLS,
     ROOT,
     Lazy,
+    frames_of,
     impl_root,
-    is_student_file,
     load,
     loaded,
     pristine_code,
@@ -97,7 +96,6 @@ def call(m, fname: str, *args):
             fail(swapped, fname, "contract")
     names = _argument_names(target, args)
     before = [state.snapshot(a) for a in args] if target is not fn else None
-    subject._direct[0] = fname  # the caller checks this result itself, with more to say
     try:
         with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
             result = fn(*args)
@@ -110,10 +108,13 @@ def call(m, fname: str, *args):
                 if changed:
                     fail(_changed_in_place(fname, changed, len(args)), fname, "contract")
         return result
-    finally:
-        subject._direct[0] = None
     # Outside the except block, so the report shows this message and no chained traceback.
-    function = getattr(problem, "kata_function", fname)
+    raised(problem, fname)
+
+
+def raised(problem: BaseException, fname: str):
+    """Fail with what the student's exception says: which function, its lines, a hint."""
+    function = getattr(problem, "kata_function", None) or fname
     caller = f" (called by the kata's {fname})" if function != fname else ""
     hint = _hint(problem)
     fail(
@@ -209,8 +210,8 @@ def _reordered(m, fname: str, fn) -> str:
 def _hint(exc: BaseException) -> str:
     """What a numpy warning or a shape error usually means, read off the student's line."""
     text = str(exc)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_student_file(f.filename)]
-    func, line = (frames[-1].name, frames[-1].line or "") if frames else ("", "")
+    frames = frames_of(exc)
+    func, line = (frames[-1][1], frames[-1][2] or "") if frames else ("", "")
     code = line.replace(" ", "")
     softmax = "softmax" in func or "sum(" in code
     if "overflow" in text and ("exp" in text or "cosh" in text):

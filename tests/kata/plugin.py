@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import console, contain, hints, registry, report, stubcheck, subject, table
+from tests.kata.child import sandbox
 from tests.kata.faults import Fault
 from tests.kata.guard import Guard
 from tests.kata.outcomes import Outcomes
@@ -306,6 +307,15 @@ class Kata:
             text = str(report.longrepr)
             if not console.can_encode(self.console, text):
                 report.longrepr = console.plain(text)
+
+    def pytest_report_header(self, config):
+        """Where the student's code runs, and which of its limits are off on this machine."""
+        off = sandbox.limits_off()
+        line = f"kata: each exercise's code runs in a subject process ({sandbox.mode()})"
+        return [line + (f"; off here: {'; '.join(off)}" if off else "")]
+
+    def pytest_unconfigure(self, config):
+        subject.RUN.close()  # every subject process ends with the run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):

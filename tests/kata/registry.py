@@ -68,7 +68,9 @@ class Exercise:
     hints: dict[str, tuple[str, str, str]] = field(hash=False)
     # main()'s training cut short, for a run that asks only what main() does, not what it
     # prints: (the given function main calls, a stand-in built from the kata's own copy).
-    quick: tuple[str, Callable[[Callable], Callable]]
+    # main()'s short run: (a given function, the source of a function that wraps it), run in
+    # the subject process.
+    quick: tuple[str, str]
     # The benchmark: n rows of the task, as float64 (X, Y), drawn with rng; and the
     # document's batch size, for one timed training step.
     data: Callable[[object, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -122,7 +124,7 @@ ALL: tuple[Exercise, ...] = (
                 " add dL/dZ up over its N rows and keep the result a row.",
             ),
         },
-        quick=("document_run", lambda run: lambda Y: run(Y, epochs=10)),
+        quick=("document_run", "lambda run: lambda Y: run(Y, epochs=10)"),
         data=_bits(np.bitwise_and),
         train_n=4,
         reference_speedup=481.0,
@@ -161,7 +163,7 @@ ALL: tuple[Exercise, ...] = (
                 " wrong.",
             ),
         },
-        quick=("document_run", lambda run: lambda: run(steps=1)),
+        quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
         train_n=4,
         reference_speedup=283.0,
@@ -199,7 +201,7 @@ ALL: tuple[Exercise, ...] = (
                 " Each bias gradient is one row, never (N, ·).",
             ),
         },
-        quick=("document_run", lambda run: lambda: run(steps=1)),
+        quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
         train_n=4,
         reference_speedup=200.0,
@@ -262,7 +264,7 @@ ALL: tuple[Exercise, ...] = (
             ),
         },
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
-        quick=("train", lambda train: lambda *a: train(*a[:4], 1) * a[4]),
+        quick=("train", "lambda train: lambda *a: train(*a[:4], 1) * a[4]"),
         data=lambda m, rng, n: m.make_blobs(rng, n),
         train_n=20,
         reference_speedup=114.0,
@@ -303,7 +305,7 @@ ALL: tuple[Exercise, ...] = (
                 " like W2; of x and an (H,) vector, (D, H) like W1. Only the totals are 2-D.",
             ),
         },
-        quick=("document_run", lambda run: lambda: run(epochs=1)),
+        quick=("document_run", "lambda run: lambda: run(epochs=1)"),
         data=lambda m, rng, n: tuple(a.astype(np.float64) for a in m.make_complements(rng, n)),
         train_n=500,
         reference_speedup=123.0,

@@ -24,7 +24,7 @@ class Frozen:
     type_: type
 
 
-def _attributes(value) -> dict | None:
+def attributes(value) -> dict | None:
     """An object's own attributes, from __dict__ and __slots__; None for an atomic value."""
     if isinstance(value, type | types.ModuleType | types.FunctionType | types.MethodType):
         return None
@@ -52,11 +52,11 @@ def snapshot(value, depth: int = DEPTH, seen: frozenset = frozenset()) -> Frozen
         return Frozen("sequence", [snapshot(v, depth - 1, seen) for v in value], type(value))
     if isinstance(value, int | float | complex | str | bytes | bool | np.generic | type(None)):
         return Frozen("value", value, type(value))
-    attributes = _attributes(value)
-    if attributes is None:
+    found = attributes(value)
+    if found is None:
         return Frozen("value", id(value), type(value))
     return Frozen(
-        "object", {k: snapshot(v, depth - 1, seen) for k, v in attributes.items()}, type(value)
+        "object", {k: snapshot(v, depth - 1, seen) for k, v in found.items()}, type(value)
     )
 
 

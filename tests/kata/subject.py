@@ -1,64 +1,99 @@
-"""The module under test: the student's functions, run beside the kata's own given code.
+"""The module under test: the student's functions, run in a process of their own.
 
-`load(exercise)` imports the student's file once per run (contained: an exit, a hang or an
-exception at import is one message), then builds the *subject*: a fresh copy of the
-pristine stub module (tests/kata/pristine/, generated from solutions/) whose functions the
-student writes are replaced by the student's, each wrapped so that every call, also one
-made by given code such as `train` or `main`, is guarded. The tests therefore run the
-kata's own `train`, `document_run` and data, never the student's copies, and a local run
+`load(exercise)` gives the *subject*: the kata's pristine given code (tests/kata/pristine/,
+generated from solutions/) with the functions the student writes taken from the student's
+file. The given code and the student's functions run in a subject process (child/): this
+process never imports a student file. A call of the subject's functions crosses to that
+process as arrays and plain containers; what comes back is checked here. What the student
+keeps opaque (a cache of its own class) stays there behind a handle. The tests therefore run
+the kata's own `train`, `document_run` and data, never the student's copies, and a local run
 and a grade agree. What the student changed of the given code is reported, not used.
+
+Constants of the given code (X_XOR, ...) are read from the pristine module in this process.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import contextlib
 import functools
-import importlib
-import importlib.util
 import inspect
+import re
 import sys
+import time
 import traceback
 import types
 from pathlib import Path
 
 import numpy as np
 
-from tests.kata import contain, registry
+from tests.kata import contain, registry, state
+from tests.kata.child import codec, sandbox
+from tests.kata.child.process import Child, Ended
 from tests.kata.faults import Blocked, Fault, NotStarted
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISTINE = Path(__file__).resolve().parent / "pristine"
 IMPLS = ("exercises", "solutions")
+STUCK = re.compile(r'File "[^"]*?([^"/\\]+\.py)", line (\d+) in (\S+)')
 
-# Which tree the tests run against; the root conftest sets it from --solutions / KATA_IMPL.
-_impl = {"package": "exercises", "root": ROOT / "exercises"}
-_subjects: dict[str, types.ModuleType] = {}
-_students: dict[str, types.ModuleType | Fault] = {}
-_hung: set[tuple[str, str]] = set()  # (exercise, function) that did not return: not called again
-_depth = [0]
-# The contract's checks of a function's result, by function name; harness.py fills it. A call
-# that given code makes (train calling forward, say) is held to the contract on return, so a
-# broken forward is named once, as forward's fault, and not as a puzzle inside train.
-RESULT_CHECKS: dict = {}
-_direct = [None]  # the function a test is calling itself, whose result the test checks
-# What the student's own functions printed while main() ran: {exercise: {function: [lines,
-# first line number]}}; the table names it once. Filled by transcript.run_main.
-printed: dict[str, dict[str, list[int]]] = {}
+
+class Run:
+    """This run's subjects: which tree, one subject process per exercise, what they printed.
+
+    The one holder of the run's state (the root conftest chooses the tree).
+    """
+
+    def __init__(self):
+        self.package, self.root = "exercises", ROOT / "exercises"
+        self.children: dict[str, Child] = {}
+        self.subjects: dict[str, Subject] = {}
+        self.imports: dict[str, dict | Fault] = {}  # exercise -> the open answer, or its fault
+        self.hung: set[tuple[str, str]] = set()  # (exercise, function) not called again
+        self.limits = sandbox.Limits()
+        # What the student's own functions printed while main() ran: {exercise: {function:
+        # [lines, first line number]}}; the table names it once.
+        self.printed: dict[str, dict[str, list[int]]] = {}
+
+    def use(self, impl: str) -> None:
+        self.close()
+        if impl in IMPLS:
+            self.package, self.root = impl, ROOT / impl
+        else:
+            self.package, self.root = "other", Path(impl).resolve()
+
+    def close(self) -> None:
+        for child in self.children.values():
+            child.stop()
+        self.children.clear()
+        self.subjects.clear()
+        self.imports.clear()
+        self.hung.clear()
+
+    def child(self, exercise: str) -> Child:
+        if exercise not in self.children:
+            files = {
+                f"{exercise}.py": self.root / f"{exercise}.py",
+                "_draw.py": PRISTINE / "_draw.py",
+                f"given/{exercise}.py": PRISTINE / f"{exercise}.py",
+            }
+            self.children[exercise] = Child(exercise, files, self.limits)
+        return self.children[exercise]
+
+
+RUN = Run()
+printed = RUN.printed
+RESULT_CHECKS: dict = {}  # harness.py: the contract's checks of a result, by function name
 
 
 def use_impl(impl: str) -> None:
     """Point the kata at exercises/, solutions/ or any folder of network modules."""
-    if impl in IMPLS:
-        _impl["package"], _impl["root"] = impl, ROOT / impl
-    else:
-        _impl["package"], _impl["root"] = "other", Path(impl).resolve()
-    _subjects.clear()
-    _students.clear()
-    _hung.clear()
+    RUN.use(impl)
 
 
 def impl_root() -> Path:
-    return _impl["root"]
+    return RUN.root
 
 
 def where(path: str | Path) -> str:
@@ -82,204 +117,610 @@ def is_student_file(filename: str) -> bool:
     return True
 
 
+# --- the student's exceptions, as facts from the subject process --------------------------------
+class RemoteError(Exception):
+    """An exception the student's code raised in the subject process: its type, message, lines."""
+
+    frames: list = []
+    exercise = ""
+    kata_function: str | None = None
+
+
+@functools.cache
+def _remote_class(name: str, builtin: str | None) -> type:
+    base = getattr(builtins, builtin, None) if builtin else None
+    bases = (RemoteError,)
+    if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
+        bases = (RemoteError, base)
+    try:
+        return type(name, bases, {"__str__": lambda self: self.args[0] if self.args else ""})
+    except TypeError:  # a layout conflict between two builtin bases
+        return type(name, (RemoteError,), {})
+
+
+def remote_error(exercise: str, facts: dict) -> RemoteError:
+    mro = [n for n in facts.get("mro", []) if n not in ("BaseException", "object")]
+    name, message = str(facts.get("type", "Exception")), str(facts.get("message", ""))
+    try:
+        error = _remote_class(name, mro[0] if mro else None)(message)
+    except Exception:  # a builtin base that takes other arguments
+        error = _remote_class(name, None)(message)
+    error.frames = [tuple(f) for f in facts.get("frames", [])]
+    error.exercise = exercise
+    error.kata_function = facts.get("function")
+    return error
+
+
+def frames_of(exc: BaseException) -> list[tuple[int, str, str]]:
+    """(line, function, text) of the student's file the exception went through."""
+    return list(getattr(exc, "frames", []))
+
+
 def student_frames(exc: BaseException, limit: int = 3) -> str:
     """The last few lines of the student's file the exception went through."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_student_file(f.filename)]
-    if isinstance(exc, SyntaxError) and exc.filename and is_student_file(exc.filename):
-        return f"  {where(exc.filename)}:{exc.lineno}: {(exc.text or '').strip()}"
+    shown = where(student_path(getattr(exc, "exercise", "") or "?"))
     return "\n".join(
-        f"  {where(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
-        for f in frames[-limit:]
+        f"  {shown}:{line}{f' in {name}' if name else ''}: {text}"
+        for line, name, text in frames_of(exc)[-limit:]
     )
 
 
-def is_stub_error(exc: BaseException) -> bool:
-    """True for the NotImplementedError of a function the student has not written yet."""
-    if not isinstance(exc, NotImplementedError):
-        return False
-    frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and is_student_file(frames[-1].filename)
-
-
-contain.WATCHDOG.locate = lambda frames: contain.where_stuck(frames, is_student_file, where)
-
-
-# --- guarding ----------------------------------------------------------------------------------
-def _stopped(stuck: contain.Stuck | None, what: str) -> str:
-    limit = stuck.limit if stuck else contain.LIMITS.call
-    place = f"\n  stuck at {stuck.where}" if stuck and stuck.where else ""
+# --- messages -----------------------------------------------------------------------------------
+def _stopped(what: str, limit: float, place: str) -> str:
+    place = f"\n  stuck at {place}" if place else ""
     return (
         f"{what} did not finish within {limit:g} s, so the kata stopped it.{place}\n"
         "  Is a loop's condition never false, or a loop counter never changed? (The limit is"
-        " --call-limit; a debugger suspends it.)"
+        " --call-limit.)"
     )
 
 
-def _exit_message(exc: BaseException, what: str) -> str:
-    how = exc.how if isinstance(exc, contain.Exited) else "SystemExit"
-    code = exc.code if hasattr(exc, "code") else None
-    frames = student_frames(exc)
+def _exit_message(what: str, how: str, code: str, frames: str) -> str:
     return (
-        f"{what} called {how}({'' if code is None else code!r}), which would end the whole"
-        " test run; the kata stopped it. Return a value, or raise an exception, instead."
-        + (f"\n{frames}" if frames else "")
+        f"{what} called {how}({code}), which would end the whole test run; the kata stopped"
+        " it. Return a value, or raise an exception, instead." + (f"\n{frames}" if frames else "")
     )
-
-
-def guarded(fn, exercise: str, name: str):
-    """fn wrapped: the call limit, and one message for a hang, an exit or an interrupt.
-
-    numpy's state and the interception of exits are set around the whole test (guard.py)
-    and around the import, not per call: given code calls these thousands of times.
-    """
-    watchdog = contain.WATCHDOG
-
-    @functools.wraps(fn)
-    def student_call(*args, **kwargs):
-        if _depth[0]:  # already inside a guarded call: the outer guard holds
-            return fn(*args, **kwargs)
-        if (exercise, name) in _hung:
-            raise Blocked(name)
-        _depth[0] = 1
-        watchdog.arm("call", name, contain.LIMITS.call)
-        try:
-            result = fn(*args, **kwargs)
-        except TypeError as exc:
-            if exc.__traceback__.tb_next is None and not _binds(fn, args, kwargs):
-                # The call itself failed, not code inside it: a changed signature.
-                raise Fault(signature_message(fn, name, args), name, "contract") from None
-            exc.kata_function = getattr(exc, "kata_function", name)
-            raise
-        except contain.TimeLimit:
-            stuck = watchdog.take(name)
-            if stuck is None:  # the test's own limit ran out: the plugin reports it
-                raise
-            _hung.add((exercise, name))
-            raise Fault(_stopped(stuck, name), name, "hang") from None
-        except NotImplementedError as exc:
-            if is_stub_error(exc):
-                raise NotStarted(name) from None
-            exc.kata_function = getattr(exc, "kata_function", name)
-            raise
-        except (SystemExit, contain.Exited) as exc:
-            raise Fault(_exit_message(exc, name), name, "exit") from None
-        except KeyboardInterrupt as exc:
-            if contain.INTERRUPTS.real:
-                raise
-            frames = student_frames(exc)
-            raise Fault(
-                f"{name} raised KeyboardInterrupt itself; only Ctrl-C should. Raise another"
-                " exception (or return) instead." + (f"\n{frames}" if frames else ""),
-                name,
-                "interrupt",
-            ) from None
-        except Exception as exc:
-            exc.kata_function = getattr(exc, "kata_function", name)
-            raise
-        finally:
-            watchdog.deadlines.pop("call", None)
-            if watchdog.fired is not None:
-                watchdog.take(name)
-            _depth[0] = 0
-        check = RESULT_CHECKS.get(name)
-        if check is not None and _direct[0] != name:
-            check(args, result)
-        return result
-
-    student_call.kata_student = fn
-    return student_call
-
-
-def _binds(fn, args: tuple, kwargs: dict) -> bool:
-    """Whether fn's signature takes these arguments (True when it has none to read: a C
-    wrapper such as functools.lru_cache's raises its own TypeErrors, from inside)."""
-    try:
-        inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError:
-        return False
-    except ValueError:  # no signature to read
-        return True
-    return True
 
 
 def signature_message(fn, name: str, args: tuple) -> str:
     try:
-        signature, source = inspect.signature(fn), inspect.getsourcefile(fn)
+        signature = inspect.signature(fn)
     except (TypeError, ValueError):  # a callable object, not a function
-        signature, source = "(...)", None
+        signature = "(...)"
+    source = getattr(fn, "kata_file", None)
     return (
         f"{name}{signature} in {where(source or '?')} cannot be"
         f" called with {len(args)} arguments: keep the signature the exercise gives."
     )
 
 
+class Identities:
+    """Which objects here are copies of objects the subject process still holds, by its ids.
+
+    forward's output and cache, passed back to loss and backward, are then the same objects
+    there as they were when forward made them (as in one process): a student's memo keyed by
+    `id(cache)`, or a loss that writes into forward's output, behaves as it would in one
+    process. A copy changed here since it came is sent by value instead.
+    """
+
+    SIZE = 256  # the newest; the subject process holds more (server.KEPT)
+
+    def __init__(self):
+        self.known: dict[int, tuple[object, int, object]] = {}
+        self.starts = -1
+
+    def reset_if(self, starts: int) -> None:
+        if starts != self.starts:
+            self.known.clear()
+            self.starts = starts
+
+    def add(self, obj, child_id: int) -> None:
+        self.known.pop(id(obj), None)
+        self.known[id(obj)] = (obj, child_id, state.snapshot(obj))
+        while len(self.known) > self.SIZE:
+            self.known.pop(next(iter(self.known)))
+
+    def refer(self, obj) -> int | None:
+        found = self.known.get(id(obj))
+        if found is None or found[0] is not obj or state.changes(found[2], obj, "x"):
+            return None
+        return found[1]
+
+
+class StudentFunction:
+    """What this process knows of a function in the student's file: its signature, its place."""
+
+    def __init__(self, name: str, info: dict, path: Path):
+        self.__name__ = self.__qualname__ = name
+        self.kata_file = str(path)
+        self.kata_line = info.get("line", 0)
+        params = info.get("params")
+        if params is not None:
+            self.__signature__ = inspect.Signature(
+                [
+                    inspect.Parameter(
+                        n,
+                        getattr(inspect.Parameter, kind),
+                        default=None if has_default else inspect.Parameter.empty,
+                    )
+                    for n, kind, has_default in params
+                ],
+                __validate_parameters__=False,
+            )
+
+    def __call__(self, *args, **kwargs):  # pragma: no cover - never called: a description
+        raise TypeError("call it through the subject")
+
+
+class StudentFile:
+    """The student's module as this process sees it: its path and its functions' descriptions."""
+
+    def __init__(self, path: Path, functions: dict):
+        self.__file__ = str(path)
+        for name, info in functions.items():
+            if info is not None:
+                setattr(self, name, StudentFunction(name, info, path))
+
+
+# --- the subject --------------------------------------------------------------------------------
+class Subject:
+    """The given code calling the student's functions, in the subject process, seen from here.
+
+    Its functions are called there; its constants are the pristine module's, read here.
+    """
+
+    def __init__(self, exercise: str, child: Child, ns: int, opened: dict):
+        record = registry.BY_MODULE[exercise]
+        self.kata_exercise = exercise
+        self.kata_child = child
+        self.kata_ns = ns
+        self.kata_writes = tuple(record.writes)
+        self.kata_given = set(opened["given"])
+        self.kata_student = StudentFile(student_path(exercise), opened["functions"])
+        self.__name__ = f"tests.kata.pristine.{exercise}"
+        self.kata_probe: tuple[dict, list] | None = None  # see probing()
+        self.kata_identities = Identities()
+        self._pristine = pristine_module(exercise)
+        for name in self.kata_given:
+            self.__dict__[name] = Function(self, name)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._pristine, name)
+
+    # calls
+    def call(self, name: str, args: tuple, kwargs: dict, **options):
+        exercise = self.kata_exercise
+        student = name in self.kata_writes
+        if student and (exercise, name) in RUN.hung:
+            raise Blocked(name)
+        identities = self.kata_identities
+        identities.reset_if(self.kata_child.starts if self.kata_child.alive else -2)
+        encoder = codec.Encoder(refer=identities.refer)
+        if self.kata_probe is not None:
+            options = {**options, **self.kata_probe[0]}
+        try:
+            header = {
+                "op": "call",
+                "ns": self.kata_ns,
+                "fn": name,
+                "args": encoder.encode(list(args)),
+                "kwargs": encoder.encode(dict(kwargs)),
+                **options,
+            }
+        except TypeError as exc:
+            raise Fault(f"the kata cannot pass {name} its arguments: {exc}", name, "kata") from None
+        backstop = contain.LIMITS.call + 5.0 if student else None
+        header["test_left"] = _test_left()
+        reply, blobs = self._ask(name, header, encoder.blobs, backstop)
+        if "error" in reply:
+            raise self.fault(name, reply["error"], blobs)
+        ok = reply["ok"]
+        decoder = codec.Decoder(blobs)
+        try:
+            for i, tree in ok.get("after", {}).items():
+                apply(args[int(i)], decoder.decode(tree))
+            result = decoder.decode(ok["result"])
+            ids = ok.get("ids", {})
+            if "self" in ids:
+                identities.add(result, int(ids["self"]))
+            for i, part in enumerate(result if isinstance(result, tuple | list) else ()):
+                if str(i) in ids:
+                    identities.add(part, int(ids[str(i)]))
+        except codec.Unreadable as exc:
+            raise Fault(
+                f"{name} returned something the kata cannot read: {exc}", name, "contract"
+            ) from None
+        if "shapes" in ok and self.kata_probe is not None:
+            self.kata_probe[1].extend(tuple(s) for s in ok["shapes"])
+        return result
+
+    def ask(self, header: dict, what: str, backstop: float | None = None):
+        """Any other request: its answer, or the fault it ended in."""
+        reply, blobs = self._ask(what, {"ns": self.kata_ns, **header}, [], backstop)
+        if "error" in reply:
+            raise self.fault(what, reply["error"], blobs)
+        return reply["ok"], blobs
+
+    def ask_with(self, header: dict, blobs: list, backstop: float | None = None):
+        """A request carrying arrays (encoded by the caller): its answer's value."""
+        reply, answer_blobs = self._ask(
+            header["op"], {"ns": self.kata_ns, **header}, blobs, backstop
+        )
+        if "error" in reply:
+            raise self.fault(header["op"], reply["error"], answer_blobs)
+        return codec.Decoder(answer_blobs).decode(reply["ok"])
+
+    def _ask(self, name: str, header: dict, blobs: list, backstop):
+        try:
+            return self.kata_child.request(header, blobs, backstop)
+        except Ended as end:
+            raise self.ended(name, end) from None
+        finally:
+            _emit(self.kata_child.printed())
+
+    def ended(self, name: str, end: Ended) -> Fault:
+        """The subject process ended during a call of `name`: one message, and the next test
+        gets a fresh process."""
+        _emit(end.output)
+        exercise = self.kata_exercise
+        stuck = end.stuck or {}
+        if stuck.get("slot") == "request":
+            _test_limit(self._place(stuck.get("where", "")))
+        function = stuck.get("function") or _crashed_in(end.output) or name
+        if end.why == "hang" or stuck:
+            if function in self.kata_writes:
+                RUN.hung.add((exercise, function))
+            limit = float(stuck.get("limit") or contain.LIMITS.call)
+            return Fault(
+                _stopped(function, limit, self._place(stuck.get("where", ""))), function, "hang"
+            )
+        if end.why == "memory":
+            return Fault(
+                f"{function} used more than {RUN.limits.memory / 1024**3:g} GiB of memory, so"
+                " the kata ended it. Is an array far larger than the data (an (N, N) matrix, a"
+                " list that grows in a loop)?",
+                function,
+                "memory",
+            )
+        place = _crash_place(end.output, where(student_path(exercise)))
+        return Fault(
+            f"the process running {function} ended ({end.why.removeprefix('died: ')}) before it"
+            " returned: the student's code crashed it, or ended it in a way the kata could not"
+            " stop. The next test starts a new one." + (f"\n  last at {place}" if place else ""),
+            function,
+            "crash",
+        )
+
+    def _place(self, raw: str) -> str:
+        if not raw:
+            return ""
+        line, name, text = [*raw.split("\t"), "", ""][:3]
+        return f"{where(student_path(self.kata_exercise))}:{line} in {name}: {text.strip()}"
+
+    def fault(self, name: str, facts: dict, blobs: list) -> BaseException:
+        """The exception for a call that ended in a fact the subject process reported."""
+        kind = facts.get("kind")
+        function = facts.get("function") or name
+        exercise = self.kata_exercise
+        shown = where(student_path(exercise))
+        frames = student_frames(remote_error(exercise, facts))
+        if kind == "stub":
+            return NotStarted(function)
+        if kind == "blocked":
+            return Blocked(function)
+        stuck = self.kata_child.last_stuck or {}
+        if kind == "test-limit":
+            _test_limit(self._place(stuck.get("where", "")))
+        if kind == "hang":
+            if function in self.kata_writes:
+                RUN.hung.add((exercise, function))
+            limit = float(facts.get("limit") or contain.LIMITS.call)
+            return Fault(
+                _stopped(function, limit, self._place(stuck.get("where", ""))), function, "hang"
+            )
+        if kind == "signature":
+            fn = getattr(self.kata_student, function, None)
+            args = (None,) * int(facts.get("args", 0))
+            return Fault(signature_message(fn, function, args), function, "contract")
+        if kind == "exit":
+            return Fault(
+                _exit_message(function, facts.get("how", "exit"), facts.get("code", ""), frames),
+                function,
+                "exit",
+            )
+        if kind == "interrupt":
+            return Fault(
+                f"{function} raised KeyboardInterrupt itself; only Ctrl-C should. Raise another"
+                " exception (or return) instead." + (f"\n{frames}" if frames else ""),
+                function,
+                "interrupt",
+            )
+        if kind == "missing":
+            return Fault(
+                f"{shown} has no function `{function}`: the kata's tests call it. Restore it"
+                " (pytest --reset can bring back its stub).",
+                function,
+                "contract",
+            )
+        if kind == "result":
+            facts = codec.Decoder(blobs).decode(facts["facts"])
+            check = RESULT_CHECKS.get(function)
+            if check is not None:
+                check(facts["args"], facts["result"])  # raises the contract's message
+            return Fault(
+                f"{function} returned something given code cannot use.", function, "contract"
+            )
+        if kind == "stale":
+            return Fault(
+                f"a {facts.get('type')} that {name} got was made before the subject process"
+                " restarted; the test cannot go on.",
+                name,
+                "kata",
+            )
+        if kind == "exception":
+            return remote_error(exercise, facts)
+        return Fault(f"{name}: {facts.get('message', kind)}", name, "kata")
+
+
+class Function:
+    """A function of the subject, called in the subject process."""
+
+    def __init__(self, subject: Subject, name: str):
+        self.subject, self.name = subject, name
+        self.__name__ = name
+        student = getattr(subject.kata_student, name, None)
+        if name in subject.kata_writes:
+            if student is None:
+                self.kata_missing = True
+            else:
+                self.kata_student = student
+
+    def __call__(self, *args, **kwargs):
+        return self.subject.call(self.name, args, kwargs)
+
+
+def _test_left() -> float | None:
+    """Seconds left of the test's own limit, a little less: the subject process says where it
+    was stuck before this process's watchdog ends the test."""
+    armed = contain.WATCHDOG.deadlines.get("test")
+    if armed is None:
+        return None
+    return max(armed[0] - time.monotonic() - 0.3, 0.05)
+
+
+def _test_limit(place: str):
+    """End the test as its own limit does (outcomes.py words it), with where it was stuck."""
+    contain.WATCHDOG.deadlines.pop("test", None)
+    contain.WATCHDOG.fired = contain.Stuck("the test", contain.LIMITS.test, place)
+    raise contain.TimeLimit
+
+
+def _emit(text: str) -> None:
+    if text:
+        sys.stdout.write(text)
+
+
+def _crashed_in(output: str) -> str | None:
+    found = STUCK.findall(output or "")
+    return found[0][2] if found else None
+
+
+def _crash_place(output: str, shown: str) -> str:
+    found = STUCK.findall(output or "")
+    if not found:
+        return ""
+    _, line, name = found[0]
+    return f"{shown}:{line} in {name}"
+
+
+def apply(target, value) -> None:
+    """Give `target` (an argument of a call) the state its copy had after the call."""
+    if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
+        if target.shape == value.shape and target.flags.writeable:
+            np.copyto(target, value, casting="unsafe")
+        return
+    if isinstance(target, dict) and isinstance(value, dict):
+        for key in [k for k in target if k not in value]:
+            del target[key]
+        for key, new in value.items():
+            old = target.get(key)
+            if _same_kind(old, new):
+                apply(old, new)
+            else:
+                target[key] = new
+        return
+    if isinstance(target, list) and isinstance(value, list):
+        if len(target) == len(value):
+            for i, (old, new) in enumerate(zip(target, value, strict=True)):
+                if _same_kind(old, new):
+                    apply(old, new)
+                else:
+                    target[i] = new
+        else:
+            target[:] = value
+        return
+    if isinstance(target, tuple) and isinstance(value, tuple) and len(target) == len(value):
+        for old, new in zip(target, value, strict=True):
+            apply(old, new)
+        return
+    if isinstance(target, codec.Handle) and isinstance(value, codec.Handle):
+        target.__dict__.clear()
+        target.__dict__.update(value.__dict__)
+        return
+    if isinstance(target, np.random.Generator | np.random.RandomState) and type(target) is type(
+        value
+    ):
+        codec.set_state(target, value)
+
+
+def _same_kind(old, new) -> bool:
+    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
+        return old.shape == new.shape and old.dtype == new.dtype
+    return type(old) is type(new) and isinstance(old, dict | list | tuple | codec.Handle)
+
+
 # --- loading -----------------------------------------------------------------------------------
-def _import_student(exercise: str) -> types.ModuleType:
-    path = student_path(exercise)
-    if _impl["package"] in IMPLS:
-        name = f"{_impl['package']}.{exercise}"
-        if name in sys.modules:
-            return sys.modules[name]
-        if not path.is_file():
-            raise FileNotFoundError(f"no {path.name} in {where(path.parent)}/")
-        return importlib.import_module(name)
-    return _import_file(exercise, path)
+def _open(exercise: str) -> dict:
+    """Start the exercise's subject process and import the student's file there, once per run.
 
-
-def _import_file(exercise: str, path: Path) -> types.ModuleType:
-    """Import exercise from a folder of its own (another implementation, e.g. a wrong answer)."""
-    name = f"_kata_impl.{exercise}"
-    package = sys.modules.get("_kata_impl")
-    if package is None or package.__path__[0] != str(path.parent):
-        package = types.ModuleType("_kata_impl")  # so `from ._draw import ...` stays legal
-        package.__path__ = [str(path.parent)]
-        sys.modules["_kata_impl"] = package
-    if not path.is_file():
-        raise FileNotFoundError(f"no {path.name} in {where(path.parent)}/")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
-
-
-def student_module(exercise: str) -> types.ModuleType:
-    """The student's module, imported once per run; a failed import fails every time alike."""
-    if exercise not in _students:
-        _students[exercise] = _contained_import(exercise)
-    found = _students[exercise]
+    A failed import fails every time alike, with one message.
+    """
+    if exercise not in RUN.imports:
+        RUN.imports[exercise] = _opened(exercise)
+    found = RUN.imports[exercise]
     if isinstance(found, Fault):
         raise Fault(str(found.msg), found.function, found.kind)
     return found
 
 
-def _contained_import(exercise: str) -> types.ModuleType | Fault:
-    shown = where(student_path(exercise))
-    contain.WATCHDOG.arm("call", "import", contain.LIMITS.call)
+def _opened(exercise: str) -> dict | Fault:
+    record = registry.BY_MODULE.get(exercise)
+    if record is None:
+        raise ValueError(f"unknown exercise {exercise!r}; valid: {registry.valid()}")
+    path = student_path(exercise)
+    shown = where(path)
+    if not path.is_file() and not path.is_symlink():
+        return Fault(
+            f"{shown} does not import: FileNotFoundError: no {path.name} in {where(path.parent)}/",
+            "import",
+            "import",
+        )
+    child = RUN.child(exercise)
+    header = {
+        "op": "open",
+        "exercise": exercise,
+        "writes": list(record.writes),
+        "call_limit": contain.LIMITS.call,
+    }
     try:
-        with contain.numpy_state(), contain.warnings_are_errors(), contain.exits_intercepted():
-            return _import_student(exercise)
-    except contain.TimeLimit:
-        message = _stopped(contain.WATCHDOG.take("import"), f"importing {shown}")
-    except (SystemExit, contain.Exited) as exc:
-        message = _exit_message(exc, f"importing {shown}") + (
+        reply, _ = child.request(header, [], contain.LIMITS.call + 5.0)
+    except OSError as exc:  # the file could not be copied: a link, a special file
+        return Fault(f"{shown} cannot be read: {exc}", "import", "import")
+    except Ended as end:
+        _emit(end.output)
+        return Fault(
+            f"importing {shown} ended the process that ran it ({end.why}).", "import", "import"
+        )
+    finally:
+        _emit(child.printed())
+    if "ok" in reply:
+        return reply["ok"]
+    facts = reply["error"]
+    kind = facts.get("kind")
+    error = remote_error(exercise, facts)
+    if kind == "hang":
+        stuck = child.last_stuck or {}
+        line, name, text = [*stuck.get("where", "").split("\t"), "", "", ""][:3]
+        place = f"{shown}:{line} in {name}: {text.strip()}" if line else ""
+        message = _stopped(f"importing {shown}", contain.LIMITS.call, place)
+    elif kind == "exit":
+        message = _exit_message(
+            f"importing {shown}",
+            facts.get("how", "exit"),
+            facts.get("code", ""),
+            student_frames(error),
+        ) + (
             "\n  The usual cause: a call at the bottom of the file, such as main(), that is not"
             ' under  if __name__ == "__main__":'
         )
-    except KeyboardInterrupt:
-        if contain.INTERRUPTS.real:
-            raise
+    elif kind == "interrupt":
         message = f"importing {shown} raised KeyboardInterrupt."
-    except BaseException as exc:  # a student's syntax error must not end the run
-        message = f"{shown} does not import: {type(exc).__name__}: {exc}\n{student_frames(exc)}"
-    finally:
-        contain.WATCHDOG.disarm("call")
-        contain.WATCHDOG.take("import")
+    else:
+        message = (
+            f"{shown} does not import: {type(error).__name__}: {error}\n{student_frames(error)}"
+        )
     return Fault(message.rstrip(), "import", "import")
+
+
+class Untouched:
+    """The subject of an exercise whose file is still the kata's own stub file: no process.
+
+    Every function the student writes is a stub, so a call of one is "not started"; given
+    code runs here, on the pristine module (the kata's own code), until it reaches a stub.
+    """
+
+    def __init__(self, exercise: str):
+        record = registry.BY_MODULE[exercise]
+        self.kata_exercise = exercise
+        self.kata_writes = tuple(record.writes)
+        self.kata_student = StudentFile(student_path(exercise), {})
+        self.kata_probe = None
+        self.__name__ = f"tests.kata.pristine.{exercise}"
+        self._pristine = pristine_module(exercise)
+        for name, value in vars(self._pristine).items():
+            if callable(value) and not isinstance(value, type) and not name.startswith("__"):
+                self.__dict__[name] = Function(self, name)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._pristine, name)
+
+    def call(self, name: str, args: tuple, kwargs: dict, **options):
+        if name in self.kata_writes:
+            raise NotStarted(name)
+        try:
+            return getattr(self._pristine, name)(*args, **kwargs)
+        except NotImplementedError as exc:
+            raise NotStarted(_stub_of(exc, self.kata_writes) or name) from None
+
+    def ask(self, header: dict, what: str, backstop: float | None = None):
+        if header.get("op") == "run_main":
+            self.call("main", (list(header.get("argv", [])),), {})
+            return {"ours": "", "theirs": {}}, []
+        raise NotStarted(self.kata_writes[0])
+
+    def ask_with(self, header: dict, blobs: list, backstop: float | None = None):
+        raise NotStarted(self.kata_writes[0])
+
+
+def _stub_of(exc: BaseException, writes: tuple) -> str | None:
+    """The function whose stub raised: the innermost frame named like one the student writes."""
+    frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
+    return next((name for name in reversed(frames) if name in writes), None)
+
+
+def untouched(exercise: str) -> bool:
+    """The student's file is the kata's stub file, unchanged (BOM and line endings aside)."""
+    try:
+        mine = student_path(exercise).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    pristine = (PRISTINE / f"{exercise}.py").read_text(encoding="utf-8")
+    return mine.replace("\r\n", "\n") == pristine
+
+
+def load(exercise: str) -> Subject | Untouched:
+    """The subject for `exercise`: the kata's given code calling the student's functions."""
+    if exercise not in RUN.subjects and RUN.package != "solutions" and untouched(exercise):
+        RUN.subjects[exercise] = Untouched(exercise)
+    if exercise not in RUN.subjects:
+        opened = _open(exercise)
+        RUN.subjects[exercise] = Subject(exercise, RUN.child(exercise), 0, opened)
+    subject = RUN.subjects[exercise]
+    if isinstance(subject, Untouched):
+        return subject
+    if not subject.kata_child.alive and subject.kata_child.starts:
+        # A restart after a kill: import the file again (its import already succeeded once).
+        opened = _opened(exercise)
+        if isinstance(opened, Fault):
+            raise opened
+        RUN.subjects[exercise] = subject = Subject(exercise, RUN.child(exercise), 0, opened)
+    return subject
+
+
+def fresh(exercise: str) -> Subject:
+    """A subject around a fresh import of the student's file: no state from earlier calls."""
+    subject = load(exercise)
+    answer, _ = subject.ask({"op": "fresh"}, "import")
+    opened = {"given": sorted(subject.kata_given), "functions": {}}
+    clean = Subject(exercise, subject.kata_child, int(answer["ns"]), opened)
+    clean.kata_student = subject.kata_student
+    for name in clean.kata_given:
+        clean.__dict__[name] = Function(clean, name)
+    return clean
 
 
 @functools.cache
@@ -288,56 +729,26 @@ def pristine_code(exercise: str):
     return compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
 
-def _missing(exercise: str, name: str):
-    def missing(*args, **kwargs):
-        raise Fault(
-            f"{where(student_path(exercise))} has no function `{name}`: the kata's tests call"
-            " it. Restore it (pytest --reset can bring back its stub).",
-            name,
-            "contract",
-        )
-
-    missing.kata_missing = True
-    return missing
+@functools.cache
+def pristine_module(exercise: str) -> types.ModuleType:
+    module = types.ModuleType(f"tests.kata.pristine.{exercise}")
+    module.__file__ = str(PRISTINE / f"{exercise}.py")
+    module.__package__ = "tests.kata.pristine"
+    exec(pristine_code(exercise), module.__dict__)
+    return module
 
 
-def load(exercise: str) -> types.ModuleType:
-    """The subject for `exercise`: the kata's given code calling the student's functions."""
-    if exercise in _subjects:
-        return _subjects[exercise]
-    _subjects[exercise] = _subject(exercise, student_module(exercise))
-    return _subjects[exercise]
-
-
-def fresh(exercise: str) -> types.ModuleType:
-    """A subject around a fresh import of the student's file: no state from earlier calls."""
-    load(exercise)  # the file imports at all (else that fault, once)
-    path = student_path(exercise)
-    module = types.ModuleType(f"_kata_fresh.{exercise}")
-    module.__file__ = str(path)
-    module.__package__ = _impl["package"] if _impl["package"] in IMPLS else "_kata_impl"
-    code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    with contain.numpy_state(), contain.warnings_are_errors(), contain.exits_intercepted():
-        exec(code, module.__dict__)
-    return _subject(exercise, module)
-
-
-def _subject(exercise: str, student: types.ModuleType) -> types.ModuleType:
-    record = registry.BY_MODULE.get(exercise)
-    if record is None:
-        raise ValueError(f"unknown exercise {exercise!r}; valid: {registry.valid()}")
-    subject = types.ModuleType(f"tests.kata.pristine.{exercise}")
-    subject.__file__ = str(PRISTINE / f"{exercise}.py")
-    subject.__package__ = "tests.kata.pristine"
-    exec(pristine_code(exercise), subject.__dict__)
-    for name in record.writes:
-        fn = getattr(student, name, None)
-        subject.__dict__[name] = (
-            guarded(fn, exercise, name) if callable(fn) else _missing(exercise, name)
-        )
-    subject.kata_student = student
-    subject.kata_exercise = exercise
-    return subject
+@contextlib.contextmanager
+def probing(m, hide=(), watch=()):
+    """Calls inside run with the student's module lacking `hide` and with the functions in
+    `watch` recording the shape of their first argument; yields the list of those shapes."""
+    subject = resolve(m)
+    seen: list[tuple] = []
+    subject.kata_probe = ({"hide": list(hide), "watch": list(watch)}, seen)
+    try:
+        yield seen
+    finally:
+        subject.kata_probe = None
 
 
 class Lazy:
@@ -350,15 +761,30 @@ class Lazy:
         return getattr(load(self._exercise), name)
 
 
-def resolve(m) -> types.ModuleType:
+def resolve(m) -> Subject:
     """The subject behind a Lazy (or m itself)."""
     return load(m._exercise) if isinstance(m, Lazy) else m
 
 
-def loaded(exercise: str) -> types.ModuleType | None:
-    """The student's module if it has been imported, else None."""
-    found = _students.get(exercise)
-    return found if isinstance(found, types.ModuleType) else None
+def loaded(exercise: str) -> StudentFile | None:
+    """The student's module as seen from here, if it imported; else None."""
+    found = RUN.imports.get(exercise)
+    if not isinstance(found, dict):
+        return None
+    return StudentFile(student_path(exercise), found["functions"])
+
+
+def constants(exercise: str) -> dict:
+    """The student's module's upper-case constants, as values."""
+    subject = RUN.subjects.get(exercise)
+    if subject is None:
+        return {}
+    try:
+        answer, blobs = subject.ask({"op": "constants"}, "constants", 30.0)
+    except (Fault, Blocked, NotStarted):
+        return {}
+    decoder = codec.Decoder(blobs)
+    return {name: decoder.decode(tree) for name, tree in answer.items()}
 
 
 # --- what the student changed of the given code -------------------------------------------------
@@ -392,7 +818,7 @@ def edited_given(exercise: str) -> list[str]:
     if student is None or record is None:
         return []
     try:
-        theirs = _definitions(Path(student.__file__).read_text(encoding="utf-8"))
+        theirs = _definitions(Path(student.__file__).read_text(encoding="utf-8-sig"))
     except (OSError, SyntaxError, TypeError):
         return []
     pristine_source = (PRISTINE / f"{exercise}.py").read_text(encoding="utf-8")
@@ -402,13 +828,12 @@ def edited_given(exercise: str) -> list[str]:
         for name, shape in ours.items()
         if name not in record.writes and theirs.get(name) != shape
     ]
-    reference = types.ModuleType("pristine")
-    reference.__package__ = "tests.kata.pristine"
-    exec(pristine_code(exercise), reference.__dict__)
+    reference = pristine_module(exercise)
+    theirs_constants = constants(exercise)
     for name, value in vars(reference).items():
         if not name.isupper() or not isinstance(value, np.ndarray | int | float | str | tuple):
             continue
-        mine = getattr(student, name, None)
+        mine = theirs_constants.get(name)
         try:
             same = mine is not None and np.array_equal(np.asarray(mine), np.asarray(value))
         except Exception:

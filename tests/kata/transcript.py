@@ -21,14 +21,9 @@ After a deliberate change to a main() or to _draw, rewrite the transcripts from 
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import io
 import re
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from tests.kata import harness, registry, subject
 
@@ -45,101 +40,25 @@ NOISE = {
 }
 
 
-def _describe(values) -> str:
-    values = np.asarray(values)
-    if values.dtype.kind in "iub":
-        return str(values.ravel().tolist())
-    return "[" + ", ".join(f"{v:.6f}" for v in values.ravel()) + "]"
-
-
-class _Recorder:
-    """Stands in for _draw's options, save_plot and finish; prints what each receives."""
-
-    def __init__(self, draw):
-        self.options = draw.options
-
-    def record_options(self, description: str, argv=None):
-        print(f"» options: {description}")
-        return self.options(description, argv)
-
-    @staticmethod
-    def record_save_plot(path, trace, predict=None, X=None, labels=None, title=""):
-        trace = np.asarray(trace, dtype=float)
-        print(f"» save_plot: path {path}, title {title!r}")
-        print(f"»   trace: {trace.size} values, {_describe(trace[[0, -1]])} first and last")
-        if predict is not None:
-            X = np.asarray(X, dtype=float)
-            print(f"»   X: {X.shape}, sum {X.sum():.6f}; labels {_describe(labels)}")
-            print(f"»   predict(X): {_describe(predict(X))}")
-        return True
-
-    @staticmethod
-    def record_finish(saved):
-        print(f"» finish({saved!r})")
-
-
-@contextlib.contextmanager
-def _swapped(module, swaps: dict):
-    """Set module's attributes to `swaps` for a with-block, then restore them."""
-    saved = {name: getattr(module, name) for name in swaps}
-    try:
-        for name, stand_in in swaps.items():
-            setattr(module, name, stand_in)
-        yield
-    finally:
-        for name, original in saved.items():
-            setattr(module, name, original)
-
-
 def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
-    """Everything main(argv) prints, with _draw's side effects recorded.
+    """Everything main(argv) prints, with _draw's side effects recorded (in the subject process).
 
     quick: with the training cut short (the registry's `quick`), when the numbers do not matter.
+    What the student's own functions print is counted apart, never compared.
     """
     m = subject.resolve(m)
-    draw = importlib.import_module(f"{m.__name__.rpartition('.')[0]}._draw")
-    recorder = _Recorder(draw)
-    swaps = {
-        "options": recorder.record_options,
-        "save_plot": recorder.record_save_plot,
-        "finish": recorder.record_finish,
-    }
-    shortcut = {}
+    header = {"op": "run_main", "argv": list(argv)}
     if quick:
-        name, make = registry.BY_MODULE[m.kata_exercise].quick
-        shortcut[name] = make(getattr(m, name))
-    out = _Sorting()
-    with _swapped(draw, swaps), _swapped(m, shortcut), contextlib.redirect_stdout(out):
-        harness.call(m, "main", list(argv))
-    if out.theirs:
-        subject.printed[m.kata_exercise] = out.theirs
-    return out.ours.getvalue()
-
-
-class _Sorting(io.TextIOBase):
-    """stdout for main(): what the kata's code prints, and apart from it what the student's does.
-
-    A debugging print left in a student's function is legal; it is counted for the table
-    ({function: (lines, first line number)}), never compared with the transcript.
-    """
-
-    def __init__(self):
-        self.ours = io.StringIO()
-        self.theirs: dict[str, list[int]] = {}
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename == __file__:
-            frame = frame.f_back
-        if frame is not None and subject.is_student_file(frame.f_code.co_filename):
-            seen = self.theirs.setdefault(frame.f_code.co_name, [0, frame.f_lineno])
-            seen[0] += text.count("\n")
-        else:
-            self.ours.write(text)
-        return len(text)
+        header["quick"] = list(registry.BY_MODULE[m.kata_exercise].quick)
+    try:
+        answer, _ = m.ask(header, "main")
+    except harness.Fault:
+        raise
+    except Exception as exc:  # the student's exception: in the contract's words
+        harness.raised(exc, "main")
+    if answer["theirs"]:
+        subject.printed[m.kata_exercise] = answer["theirs"]
+    return answer["ours"]
 
 
 def _tolerance(token: str) -> float:

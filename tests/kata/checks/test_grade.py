@@ -132,11 +132,13 @@ def test_what_does_not_import_scores_nothing_and_says_why(graded):
     assert "ignored" in report and "notes.txt" in report
 
 
-def test_patching_pytest_is_tampering_and_scores_zero(graded):
+def test_patching_pytest_changes_nothing_the_tests_judge(graded):
+    """The student's code runs in a process without pytest: a patched pytest.fail there is
+    just a wrong answer, graded as one, never a pass."""
     _, out, _ = graded
     book = gradebook(out)
-    assert book["patched-fail"]["ex01"] == "0" and book["patched-fail"]["ex01 status"] == "tampered"
-    assert "pytest.fail" in graded_tests(out, "patched-fail", "ex01")[0]["output"]
+    assert book["patched-fail"]["ex01 status"] == "graded", book["patched-fail"]
+    assert float(book["patched-fail"]["ex01"]) < 20, book["patched-fail"]
 
 
 def test_results_are_gradescopes_format(graded):

@@ -151,13 +151,21 @@ def test_solved_exercise_is_complete_and_a_partial_run_is_not(kata):
 
 
 # --- Ctrl-C ---------------------------------------------------------------------------------------
-WAIT_HERE = 'import pathlib, time\npathlib.Path("started").touch()\nwhile True: time.sleep(0.05)'
+def wait_here(kata: FakeKata) -> str:
+    """Code that tells the test it has started, then waits: the test then sends Ctrl-C.
+
+    The student's code writes the flag into the kata's folder, so it runs without the sandbox
+    (which would keep it out of that folder).
+    """
+    kata.monkeypatch.setenv("KATA_SANDBOX", "off")
+    flag = (kata.path / "started").as_posix()
+    return f"import pathlib, time\npathlib.Path({flag!r}).touch()\nwhile True: time.sleep(0.05)"
 
 
 @POSIX_ONLY
 def test_ctrl_c_ends_the_run_and_the_table_says_so(kata):
     kata.solve("ex02")
-    kata.insert_before("ex02", FORWARD, WAIT_HERE)
+    kata.insert_before("ex02", FORWARD, wait_here(kata))
     code, lines = kata.run_interrupted("-m", "ex02", started="started")
     assert code == 2  # pytest's INTERRUPTED
     shown = table(lines)
@@ -171,7 +179,7 @@ def test_ctrl_c_ends_the_run_and_the_table_says_so(kata):
 @POSIX_ONLY
 def test_ctrl_c_after_a_whole_exercise_says_done_nowhere(kata):
     kata.solve("ex02", "ex03")
-    kata.insert_before("ex03", '    Z1 = X @ params["W1"] + params["b1"]', WAIT_HERE)
+    kata.insert_before("ex03", '    Z1 = X @ params["W1"] + params["b1"]', wait_here(kata))
     code, lines = kata.run_interrupted("-m", "ex02 or ex03", started="started")
     assert code == 2
     shown = table(lines)
@@ -284,9 +292,11 @@ def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata):
 
 @POSIX_ONLY
 def test_a_run_that_dies_is_named_by_the_next_run(kata):
-    """A crash the kata cannot intercept (here SIGKILL) ends the run; the next run says where."""
+    """A run killed from outside (here, without the sandbox, by the student's code killing the
+    kata's own process) ends; the next run says where."""
+    kata.monkeypatch.setenv("KATA_SANDBOX", "off")
     kata.solve("ex02")
-    kata.insert_before("ex02", BACKWARD, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    kata.insert_before("ex02", BACKWARD, "import os, signal; os.kill(os.getppid(), signal.SIGKILL)")
     died = kata.run("-m", "ex02", cache=True)
     assert died.ret != 0
     again = kata.run("-m", "ex02", "-k", "forward_known", cache=True)

@@ -310,10 +310,13 @@ def test_watch_runs_again_after_each_save_and_stops_on_ctrl_c(kata):
 @POSIX_ONLY
 def test_ctrl_c_during_a_run_stops_the_run_cleanly(kata):
     kata.solve("ex01")
+    # The student's code writes into the kata's folder: no sandbox, which would keep it out.
+    kata.monkeypatch.setenv("KATA_SANDBOX", "off")
+    flag = (kata.path / "started").as_posix()
     kata.insert_before(
         "ex01",
         BACKWARD,
-        'import os, pathlib, time\npathlib.Path("started").write_text(str(os.getpid()))\n'
+        f"import os, pathlib, time\npathlib.Path({flag!r}).write_text(str(os.getpid()))\n"
         "time.sleep(600)",
     )
     watcher = Watcher(kata, "-m", "ex01", cache=True)

@@ -1,0 +1,320 @@
+"""The kata's side of a subject process: start it walled in, ask it, end it whole.
+
+`Child(exercise, source)` is one process running server.py for one exercise, started on
+first use. `request` sends one message and waits for the answer, reading only frames in the
+codec's format; while it waits, the limits hold here, outside the student's reach:
+
+- a call the child says is stuck past its limit, and a request with no answer past its
+  backstop, end the child;
+- a child that dies (a crash, an exit the server could not stop) is a fact, with the last
+  lines it wrote;
+- after every end the child's whole process group (its PID namespace under bubblewrap) is
+  killed before anything else happens, so nothing it started lives on.
+
+What the student's code prints is read by a thread of its own, kept up to a bound, and handed
+to the caller after each request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.kata.child import codec, sandbox
+
+HERE = Path(__file__).resolve().parent
+KATA = HERE.parent
+OUTPUT_LIMIT = 64 * 1024  # characters of the student's printing kept per request
+GRACE = 2.0  # seconds after the child says a call is stuck before it is ended
+
+
+class Ended(Exception):  # noqa: N818
+    """The child is gone: `why` says how (a crash, a kill after a hang, an exit)."""
+
+    def __init__(self, why: str, stuck: dict | None = None, output: str = ""):
+        super().__init__(why)
+        self.why, self.stuck, self.output = why, stuck, output
+
+
+# --- the runtime: the server's own files, written once per run ----------------------------------
+_runtime: dict[str, Path] = {}
+
+
+def runtime() -> Path:
+    """A folder holding the package kata_runtime: the server and the modules it needs."""
+    if "path" not in _runtime:
+        root = Path(tempfile.mkdtemp(prefix="kata-runtime-"))
+        package = root / "kata_runtime"
+        package.mkdir()
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        for source in (
+            HERE / "server.py",
+            HERE / "codec.py",
+            KATA / "state.py",
+            KATA / "bench" / "hotspot.py",
+        ):
+            shutil.copyfile(source, package / source.name)
+        _runtime["path"] = root
+    return _runtime["path"]
+
+
+def _remove_runtime() -> None:
+    path = _runtime.pop("path", None)
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+import atexit  # noqa: E402
+
+atexit.register(_remove_runtime)
+
+
+# --- one child ----------------------------------------------------------------------------------
+@dataclass
+class Output:
+    """What the child wrote on its output pipe, kept up to OUTPUT_LIMIT characters."""
+
+    parts: list[str] = field(default_factory=list)
+    kept: int = 0
+    dropped: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, text: str) -> None:
+        with self.lock:
+            room = OUTPUT_LIMIT - self.kept
+            if room > 0:
+                self.parts.append(text[:room])
+                self.kept += min(room, len(text))
+            self.dropped += max(0, len(text) - max(room, 0))
+
+    def take(self) -> str:
+        with self.lock:
+            text = "".join(self.parts)
+            if self.dropped:
+                text += f"\n[... {self.dropped} more characters printed, not shown]\n"
+            self.parts, self.kept, self.dropped = [], 0, 0
+            return text
+
+
+class Child:
+    """One subject process for one exercise; started lazily, restarted after it ends."""
+
+    def __init__(self, exercise: str, files: dict[str, Path], limits: sandbox.Limits):
+        self.exercise = exercise
+        self.files = files  # name in the child's package -> source file to copy
+        self.limits = limits
+        self.process: subprocess.Popen | None = None
+        self.folder: Path | None = None
+        self.frames: queue.Queue = queue.Queue()
+        self.output = Output()
+        self.starts = 0
+        self._next_look = 0.0
+        self.last_stuck: dict | None = None  # the child's note of a call past its limit
+        self.opener: dict | None = None  # the request that imported the student's file
+
+    # starting and ending
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self.stop()
+        self.folder = Path(tempfile.mkdtemp(prefix="kata-subject-"))
+        package = self.folder / "exercises"
+        given = self.folder / "given"
+        package.mkdir()
+        given.mkdir()
+        (package / "__init__.py").write_text("", encoding="utf-8")
+        for name, source in self.files.items():
+            target = (given if name.startswith("given/") else package) / name.split("/")[-1]
+            target.write_bytes(sandbox.read_regular(source))
+        command, options = sandbox.command(runtime(), self.folder, self.limits)
+        self.frames = queue.Queue()
+        self.output = Output()
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=sandbox.environment(self.folder),
+            cwd=self.folder,
+            **options,
+        )
+        self.starts += 1
+        threading.Thread(target=self._read_frames, args=(self.process,), daemon=True).start()
+        threading.Thread(target=self._read_output, args=(self.process,), daemon=True).start()
+        header, _ = self._next(self.limits.start, backstop=self.limits.start)
+        if "ready" not in header:
+            self.stop()
+            raise Ended("the subject process did not start")
+
+    def stop(self) -> None:
+        """End the process and everything it started, then remove its folder."""
+        process, self.process = self.process, None
+        if process is not None:
+            if process.poll() is None:
+                with contextlib.suppress(Exception):
+                    process.stdin.write(codec.pack({"op": "exit"}, []))
+                    process.stdin.flush()
+            sandbox.kill_group(process)
+            with contextlib.suppress(Exception):
+                process.wait(timeout=5)
+            for stream in (process.stdin, process.stdout, process.stderr):
+                with contextlib.suppress(Exception):
+                    stream.close()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def kill(self) -> None:
+        process = self.process
+        if process is not None:
+            sandbox.kill_group(process)
+        self.stop()
+
+    # reading
+    def _read_frames(self, process: subprocess.Popen) -> None:
+        stream = process.stdout
+
+        def read(n: int) -> bytes:
+            data = stream.read(n)
+            if len(data) != n:
+                raise EOFError
+            return data
+
+        while True:
+            try:
+                self.frames.put(codec.unpack(read))
+            except EOFError:
+                self.frames.put(None)
+                return
+            except codec.Unreadable as exc:
+                self.frames.put(exc)
+                return
+            except Exception as exc:  # the stream closed under us
+                self.frames.put(codec.Unreadable(str(exc)))
+                return
+
+    def _read_output(self, process: subprocess.Popen) -> None:
+        stream = process.stderr
+        while True:
+            try:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            except Exception:
+                return
+            if not chunk:
+                return
+            self.output.add(chunk.decode("utf-8", errors="replace"))
+
+    def _next(self, limit: float | None, backstop: float | None) -> tuple[dict, list[bytes]]:
+        """The next answer; notes of a stuck call are acted on; an end is raised as Ended."""
+        start = time.monotonic()
+        stuck: dict | None = None
+        deadline = start + backstop if backstop else None
+        while True:
+            now = time.monotonic()
+            if deadline is not None and now > deadline:
+                self.kill()
+                raise Ended("hang", stuck, self.output.take())
+            if self._over_memory(now):
+                self.kill()
+                raise Ended("memory", stuck, self.output.take())
+            try:
+                item = self.frames.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if item is None or isinstance(item, Exception):
+                code = self._exit_code()
+                output = self.output_after_end()
+                self.stop()
+                if isinstance(item, Exception):
+                    raise Ended(f"unreadable: {item}", stuck, output)
+                raise Ended(f"died: {code}", stuck, output)
+            header, blobs = item
+            if header.get("note") == "stuck":
+                stuck = self.last_stuck = header
+                deadline = time.monotonic() + GRACE
+                continue
+            return header, blobs
+
+    def _over_memory(self, now: float) -> bool:
+        """Where the kernel does not enforce the memory limit, look at the child twice a second."""
+        if not (self.limits.memory and sandbox.POLL_MEMORY and self.alive):
+            return False
+        if now < self._next_look:
+            return False
+        self._next_look = now + 0.5
+        return sandbox.resident(self.process.pid) > self.limits.memory
+
+    def _exit_code(self) -> str:
+        process = self.process
+        if process is None:
+            return "?"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=2)
+        code = process.poll()
+        if code is None:
+            return "still running"
+        if code > 128 and sandbox.bubblewrap():  # bubblewrap passes a signal on as 128 + it
+            code = 128 - code
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return signal.Signals(-code).name
+        return f"exit code {code}"
+
+    def output_after_end(self) -> str:
+        time.sleep(0.05)  # the output thread reads what was written last
+        return self.output.take()
+
+    # asking
+    def request(self, header: dict, blobs: list[bytes] = (), backstop: float | None = None):
+        """Send one request, return (answer header, blobs). Raises Ended if the child ends."""
+        if not self.alive:
+            self.start()
+            if self.opener is not None and header.get("op") != "open":
+                self._reopen()
+        self.last_stuck = None
+        data = codec.pack(header, list(blobs))
+        try:
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            output = self.output_after_end()
+            code = self._exit_code()
+            self.stop()
+            raise Ended(f"died: {code}", None, output) from None
+        try:
+            answer = self._next(None, backstop)
+            if header.get("op") == "open" and "ok" in answer[0]:
+                self.opener = header
+            return answer
+        except BaseException:
+            # An interrupt or the test's own limit while the child works: its state is unknown.
+            if self.alive:
+                self.kill()
+            raise
+
+    def _reopen(self) -> None:
+        """After a restart, import the student's file again as the first start did."""
+        self.process.stdin.write(codec.pack(self.opener, []))
+        self.process.stdin.flush()
+        header, _ = self._next(None, self.limits.start)
+        if "ok" not in header:
+            self.stop()
+            raise Ended("the student's file no longer imports")
+
+    def printed(self) -> str:
+        return self.output.take()
+
+
+def python() -> str:
+    return sys.executable

@@ -1,0 +1,225 @@
+"""The walls around a subject process: bubblewrap where it is installed, else what the OS gives.
+
+With bubblewrap (Linux; `bwrap`, Flatpak's sandbox) the child sees a read-only view of the
+interpreter and its packages, its own exercise folder (read-only), a private empty /tmp, no
+network, its own PID namespace (killed whole with it) and dies with the kata. Without it:
+on Linux and macOS a process group of its own with RLIMIT_AS (memory; macOS ignores it, so
+the kata polls the child's resident memory instead) and RLIMIT_NPROC (processes); on Windows
+a separate process, ended on time-out. `limits_off()` names what is missing, for the run's
+header.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+POSIX = os.name == "posix"
+POLL_MEMORY = sys.platform == "darwin"  # the kernel does not enforce RLIMIT_AS there
+PROCESSES = 64  # processes (and threads) the child may start beyond those the user has
+# Environment variables the child keeps: the locale, and numpy's BLAS settings (some machines
+# need OPENBLAS_CORETYPE to compute right at all).
+KEEP = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "OPENBLAS_", "OMP_", "MKL_", "KMP_")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a subject process may use. The one home of the memory default."""
+
+    memory: int = 2 * 1024**3  # bytes of address space (RLIMIT_AS), 0 for none
+    start: float = 60.0  # seconds to start (import numpy) before the kata gives up
+    user: int | None = None  # as root: the uid the child runs as
+
+
+def read_regular(path: Path) -> bytes:
+    """A file's bytes, refusing a link or anything but a regular file."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(f"{path.name} is a symbolic link; the kata reads only regular files")
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{path.name} is not a regular file")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@functools.cache
+def bubblewrap() -> str | None:
+    """bwrap's path, if it is installed and can make a sandbox here (else None)."""
+    if os.environ.get("KATA_SANDBOX", "").lower() == "off" or not sys.platform.startswith("linux"):
+        return None
+    found = shutil.which("bwrap")
+    if found is None:
+        return None
+    try:
+        subprocess.run(
+            [found, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+            check=True,
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found
+
+
+def mode() -> str:
+    return "bubblewrap" if bubblewrap() else "process"
+
+
+def limits_off() -> list[str]:
+    """What a student's code is not kept from here, in words, for the run's header."""
+    off = []
+    if bubblewrap() is None:
+        off.append(
+            "no sandbox (bubblewrap not found): files, network and other processes are reachable"
+        )
+    if not POSIX:
+        off.append("no memory limit")
+        off.append("no process limit")
+    elif sys.platform == "darwin":
+        off.append("no process limit")
+    elif os.geteuid() == 0 and bubblewrap() is None:
+        off.append("no process limit (root)")
+    return off
+
+
+def _python_paths() -> list[str]:
+    """What the interpreter needs to run: its prefixes and every folder on its import path."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.update(p for p in sys.path if p and os.path.isdir(p))
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    paths.add(os.path.dirname(sys.executable))
+    real = {os.path.realpath(p) for p in paths} | paths
+    kept = sorted(p for p in real if os.path.isdir(p))
+    # A folder inside another is bound with it.
+    return [p for p in kept if not any(p != q and p.startswith(q + os.sep) for q in kept)]
+
+
+SYSTEM = (
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/bin",
+    "/sbin",
+    "/etc/ld.so.cache",
+    "/etc/alternatives",
+    "/etc/localtime",
+)
+
+
+def _bwrap_command(bwrap: str, runtime: Path, folder: Path) -> list[str]:
+    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
+    for path in SYSTEM:
+        if os.path.exists(path):
+            command += ["--ro-bind", path, path]
+    for path in _python_paths():
+        if path.startswith(str(folder)) or path in ("/",):
+            continue
+        command += ["--ro-bind", path, path]
+    command += [
+        "--ro-bind",
+        str(runtime),
+        "/kata/runtime",
+        "--ro-bind",
+        str(folder),
+        "/kata/subject",
+    ]
+    command += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+    if os.geteuid() == 0:
+        command += ["--cap-drop", "ALL"]
+    return command
+
+
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from kata_runtime.server import main; "
+    "sys.argv[1:2] = []; main()"
+)
+
+
+def command(runtime: Path, folder: Path, limits: Limits) -> tuple[list[str], dict]:
+    """The command that starts a subject process, and Popen's options for it."""
+    bwrap = bubblewrap()
+    if bwrap is not None:
+        prefix = _bwrap_command(bwrap, runtime, folder)
+        args = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, "/kata/runtime", "/kata/subject"]
+        cmd = prefix + args
+    else:
+        cmd = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, str(runtime), str(folder)]
+    options: dict = {}
+    if POSIX:
+        options["start_new_session"] = True
+        options["preexec_fn"] = functools.partial(_in_child, limits.memory, limits.user)
+    else:
+        options["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    return cmd, options
+
+
+try:
+    import resource
+except ImportError:  # Windows, or a Python built without it
+    resource = None
+
+
+def _in_child(memory: int, user: int | None) -> None:  # pragma: no cover - runs after fork
+    if resource is None:
+        return
+    if memory and sys.platform.startswith("linux"):
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if sys.platform.startswith("linux") and os.geteuid() != 0:
+        with contextlib.suppress(ValueError, OSError):
+            mine = sum(1 for p in os.listdir("/proc") if p.isdigit())
+            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+            cap = mine + PROCESSES
+            if hard == resource.RLIM_INFINITY or cap < hard:
+                resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap if hard != -1 else hard))
+    if user is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(user)
+        os.setuid(user)
+
+
+def environment(folder: Path) -> dict[str, str]:
+    """The child's environment: a clean one, with the locale and BLAS settings kept."""
+    env = {k: v for k, v in os.environ.items() if k.startswith(KEEP) or k in KEEP}
+    env["PATH"] = os.defpath if POSIX else os.environ.get("PATH", "")
+    env["HOME"] = str(folder)
+    env["TMPDIR"] = env["TEMP"] = env["TMP"] = str(folder)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """End the child and its process group (with bubblewrap, its whole PID namespace)."""
+    if process.poll() is not None and not POSIX:
+        return
+    if POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        process.kill()
+
+
+def resident(pid: int) -> int:
+    """Resident memory of a process in bytes, from ps (macOS has no /proc)."""
+    try:
+        out = subprocess.run(
+            ["ps", "-o", "rss=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+        return int(out) * 1024 if out else 0
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
