@@ -3,12 +3,13 @@
 The zip holds, at its root, `setup.sh`, `run_autograder` and `kata/`, a handout. Gradescope
 unpacks it into /autograder/source and runs each submission in a container of its own:
 
-- setup.sh (once, when the image is built) installs the handout into a virtual
-  environment (system pip is refused on current Ubuntu) and creates an unprivileged
-  user for the students' code;
+- setup.sh (once, when the image is built) installs bubblewrap where apt can, the handout
+  into a virtual environment (system pip is refused on current Ubuntu), and creates an
+  unprivileged user for the students' code;
 - run_autograder (once per submission) grades /autograder/submission with
-  `pytest --grade`, the students' code running as that user, which cannot write the
-  results or the source, and always leaves /autograder/results/results.json.
+  `pytest --grade`: the grader runs as root, the student's code in subject processes as
+  that user, which can reach neither the grader's working folder nor the results, and it
+  always leaves /autograder/results/results.json.
 
 Both scripts take their paths from AUTOGRADER (default /autograder), so they can be run
 against a simulated layout; AUTOGRADER_USER names the user ("" to run as the caller) and
@@ -34,6 +35,10 @@ AUTOGRADER="${AUTOGRADER:-/autograder}"
 USER_NAME="${AUTOGRADER_USER-kata-student}"
 if ! python3 -m venv --help >/dev/null 2>&1 && command -v apt-get >/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
+fi
+# bubblewrap: the sandbox of the subject process (used where the container lets it work).
+if ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) || true
 fi
 # A virtual environment: current Ubuntu refuses pip on the system Python.
 python3 -m venv ${VENV_OPTIONS:-} "$AUTOGRADER/venv"

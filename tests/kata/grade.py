@@ -1,19 +1,23 @@
 """pytest --grade SUBMISSIONS --grade-out OUT: grade a class, each student and exercise apart.
 
 SUBMISSIONS holds one folder per student. Only its exNN_*.py files are taken (from the
-folder, or from an exercises/ inside it); everything else is listed as ignored. Each
-student's exercise runs in a child pytest:
+folder, or from an exercises/ inside it), read as regular files (a link or a special file
+is refused); everything else is listed as ignored. Each student's exercise is judged by a
+child pytest, which runs the student's code in subject processes of its own (child/):
 
 - in a fresh temporary copy of a handout built once per grading run (no solutions/),
   with the kata's own given code and data;
 - with PYTEST_ADDOPTS cleared, plugins not autoloaded (a fixed set), BLAS on one thread;
 - in its own process group, killed whole at the exercise's limit;
-- under a memory limit: RLIMIT_AS on Linux; on macOS the grader polls the child's
-  resident memory and kills it above the limit; on Windows grading is refused;
-- with gradechild.py streaming each test's outcome, and watching for tampering.
+- the subject processes under the memory limit, sandboxed where bubblewrap works, and,
+  as root, as an unprivileged uid of their own per worker (sandbox.SUBJECT_UID + slot, or
+  --grade-user's uid + slot);
+- with gradechild.py streaming each test's outcome. The child pytest runs no student code,
+  so what it streams is the kata's verdict.
 
 The grader alone writes OUT (under a temporary name, renamed at the end): gradebook.csv,
 and per student results.json (Gradescope's format) and report.txt (the progress table).
+Grading some students into an OUT that exists keeps the other students' rows and folders.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import csv
 import io
 import json
 import os
+import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -36,13 +42,11 @@ from pathlib import Path
 import pytest
 
 from tests.kata import handout, registry
+from tests.kata.child import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
-MEMORY = 2 * 1024**3  # bytes a child may use
 EXERCISE_LIMIT = 300.0  # seconds for one student's exercise, all its tests
 DEFAULT_WEIGHT = 20.0
-# Where the kernel cannot limit a child's memory (macOS ignores RLIMIT_AS), the grader polls it.
-POLL_MEMORY = sys.platform == "darwin"
 THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 
@@ -52,7 +56,7 @@ class Result:
 
     exercise: registry.Exercise
     weight: float
-    status: str = "graded"  # graded, not handed in, killed, timed out, tampered, no record
+    status: str = "graded"  # graded, not handed in, unreadable, timed out, no record
     cause: str = ""
     tests: list[dict] = field(default_factory=list)  # name, score, max_score, status, output
     table: str = ""
@@ -77,19 +81,26 @@ def weights(exercises: list[registry.Exercise], path: Path = ROOT / "pyproject.t
 
 
 def files_of(folder: Path, exercises: list[registry.Exercise]) -> tuple[dict[str, Path], list[str]]:
-    """The student's exercise files (folder or folder/exercises) and the names ignored."""
+    """The student's exercise files (folder or folder/exercises) and the names ignored.
+
+    Links are not followed: a link, or anything but a regular file, is ignored and named so.
+    """
     wanted = {f"{e.module}.py" for e in exercises}
     found: dict[str, Path] = {}
     ignored: list[str] = []
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(folder)
-        inside = relative.parts[:-1] in ((), ("exercises",))
-        if inside and path.name in wanted and path.name[:-3] not in found:
-            found[path.name[:-3]] = path
-        else:
-            ignored.append(relative.as_posix())
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(top, d))]):
+            path = Path(top) / name
+            relative = path.relative_to(folder)
+            if path.is_symlink() or not path.is_file():
+                ignored.append(f"{relative.as_posix()} (a link or special file, not read)")
+                continue
+            inside = relative.parts[:-1] in ((), ("exercises",))
+            if inside and path.name in wanted and path.name[:-3] not in found:
+                found[path.name[:-3]] = path
+            else:
+                ignored.append(relative.as_posix())
     return found, ignored
 
 
@@ -100,54 +111,9 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def _child_setup(limit: int | None, user: str | None):
-    """In the child, before it runs: its own session, the memory limit, the unprivileged user."""
-    ids = None
-    if user:
-        import pwd
-
-        entry = pwd.getpwnam(user)
-        ids = (entry.pw_uid, entry.pw_gid)
-
-    def apply():
-        os.setsid()
-        if limit is not None:
-            try:
-                import resource
-
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            except (ImportError, ValueError, OSError):
-                pass
-        if ids is not None:
-            os.setgroups([])
-            os.setgid(ids[1])
-            os.setuid(ids[0])
-
-    return apply
-
-
-def _give(folder: Path, user: str | None) -> None:
-    """Hand a child's working copy to the user it runs as (it writes only there)."""
-    if not user:
-        return
-    import pwd
-
-    entry = pwd.getpwnam(user)
-    for path in [folder, *folder.rglob("*")]:
-        os.chown(path, entry.pw_uid, entry.pw_gid)
-    for parent in folder.parents:  # the way there: enter, not list or write
-        if parent == Path(tempfile.gettempdir()):
-            break
-        parent.chmod(parent.stat().st_mode | 0o111)
-
-
-def _rss(pid: int) -> int:
-    """Resident memory of a process in bytes, from ps (macOS has no /proc)."""
-    try:
-        out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
-        return int(out.stdout.strip() or 0) * 1024
-    except (OSError, ValueError):
-        return 0
+def _child_setup() -> None:
+    """In the child pytest, before it runs: a session of its own (killed whole)."""
+    os.setsid()
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -157,14 +123,22 @@ def _kill(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def subject_uid(base: int | None, slot: int) -> int | None:
+    """As root: the uid the student's code runs as in worker `slot`, if that uid can run this
+    Python (None: it cannot, and the code runs as root, which the run's header says)."""
+    if os.geteuid() != 0 or base is None:
+        return None
+    uid = base + slot
+    return uid if sandbox.usable(uid) else None
+
+
 def run_exercise(
     base: Path, work: Path, exercise: registry.Exercise, file: Path, options: dict
 ) -> tuple[str, str, list[dict], str]:
     """Run one student's exercise in a child: (status, cause, streamed records, its output)."""
     shutil.copytree(base, work)
-    shutil.copyfile(file, work / "exercises" / f"{exercise.module}.py")
+    (work / "exercises" / f"{exercise.module}.py").write_bytes(sandbox.read_regular(file))
     stream = work / "grade-stream.jsonl"
-    _give(work, options.get("user"))
     command = [
         sys.executable,
         "-m",
@@ -177,6 +151,8 @@ def run_exercise(
         f"--kata-grade-stream={stream}",
         f"--call-limit={options['call_limit']}",
         f"--test-limit={options['test_limit']}",
+        f"--kata-subject-memory={options['memory']}",
+        *([f"--kata-subject-user={options['uid']}"] if options.get("uid") is not None else []),
         f"tests/{exercise.test_file}",
     ]
     process = subprocess.Popen(
@@ -185,9 +161,7 @@ def run_exercise(
         env=child_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        preexec_fn=_child_setup(
-            options["memory"] if sys.platform == "linux" else None, options.get("user")
-        ),
+        preexec_fn=_child_setup,
     )
     output: list[bytes] = []
     reader = threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True)
@@ -198,10 +172,8 @@ def run_exercise(
             _kill(process)
             status = "timed out"
             cause = f"the run did not finish within {options['exercise_limit']:g} s; killed"
-        elif POLL_MEMORY and _rss(process.pid) > options["memory"]:
-            _kill(process)
-            status, cause = "killed", f"used more than {options['memory'] / 1024**3:g} GiB; killed"
         time.sleep(0.1)
+    _kill(process)  # whatever it left behind, before anything is read
     reader.join(timeout=5)
     process.stdout.close()
     text = b"".join(output).decode("utf-8", "replace")
@@ -217,14 +189,10 @@ def run_exercise(
 
 def score(result: Result, status: str, cause: str, records: list[dict], output: str) -> Result:
     end = next((r for r in records if r.get("end")), None)
-    tampered = next((r["tampered"] for r in records if r.get("tampered")), None)
     tests = [r for r in records if "status" in r]
     result.table = _table(output)
     if status != "graded":
         result.status, result.cause = status, cause
-    elif tampered:
-        result.status = "tampered"
-        result.cause = f"changed {', '.join(tampered)} while it ran"
     elif end is None:
         result.status = "no record"
         result.cause = "the run ended without its end-of-run record (the process died)"
@@ -261,17 +229,29 @@ def points(value: float) -> str:
     return f"{round(value, 3):g}"
 
 
+SUMMARY = re.compile(r"^=*\s*(\d+ \w+(, \d+ \w+)*|no tests ran) in [\d.]+s")
+
+
 def _table(output: str) -> str:
+    """The progress table from the child's output, without pytest's summary (its timing)."""
     lines = output.splitlines()
     start = next((i for i, line in enumerate(lines) if "kata progress" in line), None)
     if start is None:
         return ""
-    end = next((i for i in range(start, len(lines)) if lines[i].startswith("=")), len(lines))
-    return "\n".join(lines[start:end])
+    end = next(
+        (
+            i
+            for i in range(start, len(lines))
+            if lines[i].startswith("=") or SUMMARY.match(lines[i])
+        ),
+        len(lines),
+    )
+    return "\n".join(lines[start:end]).rstrip()
 
 
-def results_json(results: list[Result]) -> dict:
-    """Gradescope's results.json: per test name, score, max_score, status, output."""
+def results_json(results: list[Result], report: str = "") -> dict:
+    """Gradescope's results.json: per test name, score, max_score, status, output; the
+    student's report (the table, ignored files, given code changed) as the top-level output."""
     tests = []
     for r in results:
         if r.status != "graded" or not r.tests:
@@ -287,7 +267,15 @@ def results_json(results: list[Result]) -> dict:
             continue
         for t in r.tests:
             tests.append({**t, "name": f"{r.exercise.module}: {t['name']}"})
-    return {"score": round(sum(t["score"] for t in tests), 3), "tests": tests}
+    for t in tests:
+        t.update(output_format="text", visibility="visible")
+    return {
+        "score": round(sum(t["score"] for t in tests), 3),
+        "output": report,
+        "output_format": "text",
+        "visibility": "visible",
+        "tests": tests,
+    }
 
 
 def grade(config) -> int:
@@ -314,12 +302,29 @@ def grade(config) -> int:
         "test_limit": float(config.getoption("--test-limit") or 60),
         "exercise_limit": float(config.getoption("--grade-limit") or EXERCISE_LIMIT),
         "memory": int(float(config.getoption("--grade-memory") or 2) * 1024**3),
-        "user": config.getoption("--grade-user"),
     }
-    if options["user"] and os.geteuid() != 0:
-        raise pytest.UsageError("--grade-user runs each child as that user: it needs root.")
+    user = config.getoption("--grade-user")
+    if user and os.geteuid() != 0:
+        raise pytest.UsageError("--grade-user runs the students' code as that user: it needs root.")
+    base_uid = sandbox.SUBJECT_UID
+    if user:
+        import pwd
+
+        try:
+            base_uid = pwd.getpwnam(user).pw_uid
+        except KeyError:
+            raise pytest.UsageError(f"--grade-user {user}: no such user.") from None
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
     workers = config.getoption("--grade-workers") or default_workers(options["memory"])
+    slots: queue.SimpleQueue = queue.SimpleQueue()
+    for slot in range(workers):
+        slots.put(slot)
+    if os.geteuid() == 0 and subject_uid(base_uid, 0) is None:
+        sys.stderr.write(
+            f"grading as root: uid {base_uid} cannot run {sys.executable}, so the students'"
+            " code runs as root. Install the kata's Python where every user can read it (a"
+            " virtual environment made from the system's python3, outside /root).\n"
+        )
     points = weights(exercises)
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as tmp:
         base = Path(tmp) / "handout"
@@ -335,9 +340,16 @@ def grade(config) -> int:
                 result.status, result.cause = "not handed in", f"no {exercise.module}.py"
             else:
                 work = Path(tmp) / "work" / student.name / exercise.module
-                result = score(
-                    result, *run_exercise(base, work, exercise, found[exercise.module], options)
-                )
+                slot = slots.get()
+                try:
+                    mine = {**options, "uid": subject_uid(base_uid, slot)}
+                    result = score(
+                        result, *run_exercise(base, work, exercise, found[exercise.module], mine)
+                    )
+                except OSError as exc:  # the file could not be read as a regular file
+                    result.status, result.cause = "unreadable", str(exc)
+                finally:
+                    slots.put(slot)
                 shutil.rmtree(work, ignore_errors=True)
             with lock:
                 done[0] += 1
@@ -365,24 +377,27 @@ def default_workers(memory: int) -> int:
 
 
 def write_out(out: Path, students: list[Path], exercises, graded: dict) -> None:
-    """gradebook.csv and, per student, results.json and report.txt; renamed into place."""
+    """gradebook.csv and, per student, results.json and report.txt; renamed into place.
+
+    Students already in OUT and not graded now keep their rows and folders.
+    """
     staging = out.with_name(out.name + ".writing")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    table = io.StringIO()
-    writer = csv.writer(table, lineterminator="\n")
     markers = [e.marker for e in exercises]
-    writer.writerow(["student", *markers, "total", *(f"{m} status" for m in markers)])
+    header = ["student", *markers, "total", *(f"{m} status" for m in markers)]
+    rows = _earlier_rows(out, header, {s.name for s in students})
     for student in students:
         results = [graded[student.name, e.module] for e in exercises]
-        scores = [points(r.score) for r in results]
         total = points(sum(r.score for r in results))
-        writer.writerow([student.name, *scores, total, *(r.status for r in results)])
+        rows[student.name] = [
+            student.name,
+            *(points(r.score) for r in results),
+            total,
+            *(r.status for r in results),
+        ]
         folder = staging / student.name
         folder.mkdir()
-        (folder / "results.json").write_text(
-            json.dumps(results_json(results), indent=1) + "\n", encoding="utf-8"
-        )
         _, ignored = files_of(student, exercises)
         report = [f"{student.name}: {total} points"]
         for r in results:
@@ -397,8 +412,36 @@ def write_out(out: Path, students: list[Path], exercises, graded: dict) -> None:
             report.append(
                 "\nignored (only exercises/exNN_*.py files are graded): " + ", ".join(ignored)
             )
-        (folder / "report.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+        text = "\n".join(report) + "\n"
+        (folder / "report.txt").write_text(text, encoding="utf-8")
+        (folder / "results.json").write_text(
+            json.dumps(results_json(results, text), indent=1) + "\n", encoding="utf-8"
+        )
+    for name in rows:
+        kept = out / name
+        if not (staging / name).exists() and kept.is_dir():
+            shutil.copytree(kept, staging / name)
+    table = io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow(header)
+    for name in sorted(rows):
+        writer.writerow(rows[name])
     (staging / "gradebook.csv").write_text(table.getvalue(), encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
+
+
+def _earlier_rows(out: Path, header: list[str], now: set[str]) -> dict[str, list[str]]:
+    """The rows of OUT's gradebook for students not graded now (same columns only)."""
+    path = out / "gradebook.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        found = list(csv.reader(f))
+    if not found or found[0] != header:
+        raise pytest.UsageError(
+            f"--grade-out {out}: its gradebook has other exercises ({', '.join(found[0][1:])});"
+            " grade into a new folder, or grade the same exercises."
+        )
+    return {row[0]: row for row in found[1:] if row and row[0] not in now}

@@ -53,6 +53,8 @@ def addoption(parser) -> None:
     )
     group.addoption("--kata-report", metavar="PATH", help=argparse.SUPPRESS)
     group.addoption("--kata-grade-stream", metavar="PATH", help=argparse.SUPPRESS)
+    group.addoption("--kata-subject-user", type=int, metavar="UID", help=argparse.SUPPRESS)
+    group.addoption("--kata-subject-memory", type=int, metavar="BYTES", help=argparse.SUPPRESS)
     group.addoption(
         "--slow",
         "--catalogue",
@@ -206,6 +208,10 @@ def configure(config) -> None:
             " copy). Run plain pytest."
         )
     subject.use_impl(impl)
+    subject.RUN.limits = sandbox.Limits(
+        memory=config.getoption("--kata-subject-memory") or sandbox.MEMORY,
+        user=config.getoption("--kata-subject-user"),
+    )
     _from_a_code_folder(config)
     contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
     contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
@@ -310,8 +316,10 @@ class Kata:
 
     def pytest_report_header(self, config):
         """Where the student's code runs, and which of its limits are off on this machine."""
-        off = sandbox.limits_off()
-        line = f"kata: each exercise's code runs in a subject process ({sandbox.mode()})"
+        off = sandbox.limits_off(subject.RUN.limits.user)
+        user = subject.RUN.limits.user
+        where = sandbox.mode(user) + (f", uid {user}" if user is not None else "")
+        line = f"kata: each exercise's code runs in a subject process ({where})"
         return [line + (f"; off here: {'; '.join(off)}" if off else "")]
 
     def pytest_unconfigure(self, config):

@@ -79,7 +79,9 @@ class Run:
                 f"given/{exercise}.py": PRISTINE / f"{exercise}.py",
             }
             self.children[exercise] = Child(exercise, files, self.limits)
-        return self.children[exercise]
+        child = self.children[exercise]
+        child.call_limit = contain.LIMITS.call
+        return child
 
 
 RUN = Run()

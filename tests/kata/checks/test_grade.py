@@ -158,6 +158,9 @@ def test_grading_twice_gives_the_same_grades(graded, tmp_path):
     assert (again / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()
     for student in CLASS:
         assert results(again, student) == results(out, student)
+        assert (again / student / "report.txt").read_text() == (
+            out / student / "report.txt"
+        ).read_text()
 
 
 def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
@@ -167,17 +170,58 @@ def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
         assert done.returncode == 4 and words in done.stderr, done.stderr
 
 
-def test_a_child_over_its_memory_is_killed_where_the_grader_polls(tmp_path, monkeypatch):
-    """macOS's way (the kernel does not limit it): the grader polls and kills the group."""
-    from tests.kata import grade, handout
+def test_a_subject_over_its_memory_is_ended_where_the_kata_polls(monkeypatch):
+    """macOS's way (the kernel does not limit it): the kata polls the subject process and
+    ends it past the limit; the test gets one message."""
+    from tests.kata.child import process, sandbox
 
-    base = tmp_path / "handout"
-    chosen = handout.choose("ex01")
-    handout.build(base, chosen)
-    monkeypatch.setattr(grade, "POLL_MEMORY", True)
-    monkeypatch.setattr(grade, "_rss", lambda pid: 3 * 1024**3)  # as ps would report it
-    file = tmp_path / "ex01_logistic_regression.py"
-    file.write_text(solution(EX01), encoding="utf-8")
-    options = {"call_limit": 10, "test_limit": 60, "exercise_limit": 60, "memory": 2 * 1024**3}
-    status, cause, _, _ = grade.run_exercise(base, tmp_path / "work", chosen[0], file, options)
-    assert status == "killed" and "more than 2 GiB" in cause
+    monkeypatch.setattr(sandbox, "POLL_MEMORY", True)
+    monkeypatch.setattr(sandbox, "resident", lambda pid: 3 * 1024**3)  # as ps would report it
+    child = process.Child(
+        "ex01_logistic_regression",
+        {
+            "ex01_logistic_regression.py": SOLUTIONS / EX01,
+            "_draw.py": ROOT / "tests" / "kata" / "pristine" / "_draw.py",
+            "given/ex01_logistic_regression.py": ROOT
+            / "tests"
+            / "kata"
+            / "pristine"
+            / "ex01_logistic_regression.py",
+        },
+        sandbox.Limits(memory=2 * 1024**3, start=60.0),
+    )
+    try:
+        with pytest.raises(process.Ended) as ended:
+            child.request({"op": "open", "exercise": "ex01_logistic_regression", "writes": []})
+        assert ended.value.why == "memory"
+        assert not child.alive
+    finally:
+        child.stop()
+
+
+def test_grading_one_student_into_the_class_keeps_the_others(graded, tmp_path):
+    _, out, _ = graded
+    import shutil
+
+    merged = tmp_path / "merged"
+    shutil.copytree(out, merged)
+    one = tmp_path / "one"
+    (one / "correct").mkdir(parents=True)
+    for name, text in CLASS["correct"].items():
+        (one / "correct" / name).write_text(text, encoding="utf-8")
+    assert grade(one, merged).returncode == 0
+    assert gradebook(merged) == gradebook(out)
+    for student in CLASS:
+        assert (merged / student / "report.txt").read_text() == (
+            out / student / "report.txt"
+        ).read_text()
+
+
+def test_the_student_sees_what_the_instructor_sees(graded):
+    """results.json's output is report.txt: the table, the ignored files, given code edited."""
+    _, out, _ = graded
+    for student in CLASS:
+        data = results(out, student)
+        assert data["output"] == (out / student / "report.txt").read_text(encoding="utf-8")
+        assert data["visibility"] == "visible" and data["output_format"] == "text"
+    assert "notes.txt" in results(out, "imports-the-answers")["output"]

@@ -18,9 +18,12 @@ to the caller after each request.
 from __future__ import annotations
 
 import contextlib
+import mmap
+import os
 import queue
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,6 +56,7 @@ def runtime() -> Path:
     """A folder holding the package kata_runtime: the server and the modules it needs."""
     if "path" not in _runtime:
         root = Path(tempfile.mkdtemp(prefix="kata-runtime-"))
+        root.chmod(0o755)  # read by the subject process, also when it runs as another user
         package = root / "kata_runtime"
         package.mkdir()
         (package / "__init__.py").write_text("", encoding="utf-8")
@@ -105,6 +109,36 @@ class Output:
             return text
 
 
+class Beacon:
+    """The kata's end of server.Beacon: a small shared file, mapped in both processes."""
+
+    LAYOUT = struct.Struct("<dI")
+
+    def __init__(self):
+        self.file = None
+        self.memory = None
+        self.fd: int | None = None
+        if os.name != "posix":  # no descriptors to pass: the test's own limit is the backstop
+            return
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
+        self.file.write(b"\0" * self.LAYOUT.size)
+        self.file.flush()
+        self.fd = self.file.fileno()
+        self.memory = mmap.mmap(self.fd, self.LAYOUT.size)
+
+    def read(self) -> tuple[float, int] | None:
+        """(when the running call started, its function's index), or None: no call runs."""
+        if self.memory is None:
+            return None
+        started, index = self.LAYOUT.unpack(self.memory[: self.LAYOUT.size])
+        return (started, index - 1) if index else None
+
+    def close(self) -> None:
+        for thing in (self.memory, self.file):
+            with contextlib.suppress(Exception):
+                thing.close()
+
+
 class Child:
     """One subject process for one exercise; started lazily, restarted after it ends."""
 
@@ -120,6 +154,9 @@ class Child:
         self._next_look = 0.0
         self.last_stuck: dict | None = None  # the child's note of a call past its limit
         self.opener: dict | None = None  # the request that imported the student's file
+        self.beacon: Beacon | None = None
+        self.call_limit = 10.0  # seconds; the subject sets it from the run's --call-limit
+        self.writes: list[str] = []  # the student's functions, in the beacon's order
 
     # starting and ending
     @property
@@ -129,6 +166,7 @@ class Child:
     def start(self) -> None:
         self.stop()
         self.folder = Path(tempfile.mkdtemp(prefix="kata-subject-"))
+        self.folder.chmod(0o755)  # readable by the subject's user; written by nobody but us
         package = self.folder / "exercises"
         given = self.folder / "given"
         package.mkdir()
@@ -137,7 +175,8 @@ class Child:
         for name, source in self.files.items():
             target = (given if name.startswith("given/") else package) / name.split("/")[-1]
             target.write_bytes(sandbox.read_regular(source))
-        command, options = sandbox.command(runtime(), self.folder, self.limits)
+        self.beacon = Beacon()
+        command, options = sandbox.command(runtime(), self.folder, self.limits, self.beacon.fd)
         self.frames = queue.Queue()
         self.output = Output()
         self.process = subprocess.Popen(
@@ -174,6 +213,9 @@ class Child:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+        if self.beacon is not None:
+            self.beacon.close()
+            self.beacon = None
 
     def kill(self) -> None:
         process = self.process
@@ -228,6 +270,10 @@ class Child:
             if self._over_memory(now):
                 self.kill()
                 raise Ended("memory", stuck, self.output.take())
+            late = self._late(now)
+            if late is not None:
+                self.kill()
+                raise Ended("hang", stuck or late, self.output.take())
             try:
                 item = self.frames.get(timeout=0.05)
             except queue.Empty:
@@ -245,6 +291,19 @@ class Child:
                 deadline = time.monotonic() + GRACE
                 continue
             return header, blobs
+
+    def _late(self, now: float) -> dict | None:
+        """A call of a student's function past its limit and the grace, read from the beacon
+        (the subject process's own watchdog had its chance): what the note would have said."""
+        running = self.beacon.read() if self.beacon is not None else None
+        if running is None:
+            return None
+        started, index = running
+        if now - started <= self.call_limit + GRACE:
+            return None
+        names = [*self.writes, "import"]
+        name = names[index] if 0 <= index < len(names) else "a function"
+        return {"function": name, "limit": self.call_limit, "where": ""}
 
     def _over_memory(self, now: float) -> bool:
         """Where the kernel does not enforce the memory limit, look at the child twice a second."""
@@ -296,6 +355,7 @@ class Child:
             answer = self._next(None, backstop)
             if header.get("op") == "open" and "ok" in answer[0]:
                 self.opener = header
+                self.writes = list(header.get("writes", []))
             return answer
         except BaseException:
             # An interrupt or the test's own limit while the child works: its state is unknown.

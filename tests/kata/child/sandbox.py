@@ -30,11 +30,17 @@ PROCESSES = 64  # processes (and threads) the child may start beyond those the u
 KEEP = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "OPENBLAS_", "OMP_", "MKL_", "KMP_")
 
 
+MEMORY = 2 * 1024**3  # bytes of address space a subject process may use, by default
+# As root the student's code runs as an unprivileged uid: this one, plus the grading worker's
+# slot (systemd's range for dynamic users, which no account owns).
+SUBJECT_UID = 61184
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What a subject process may use. The one home of the memory default."""
+    """What a subject process may use."""
 
-    memory: int = 2 * 1024**3  # bytes of address space (RLIMIT_AS), 0 for none
+    memory: int = MEMORY  # bytes of address space (RLIMIT_AS), 0 for none
     start: float = 60.0  # seconds to start (import numpy) before the kata gives up
     user: int | None = None  # as root: the uid the child runs as
 
@@ -51,8 +57,8 @@ def read_regular(path: Path) -> bytes:
 
 
 @functools.cache
-def bubblewrap() -> str | None:
-    """bwrap's path, if it is installed and can make a sandbox here (else None)."""
+def bubblewrap(user: int | None = None) -> str | None:
+    """bwrap's path, if it is installed and can make a sandbox here, as `user` (else None)."""
     if os.environ.get("KATA_SANDBOX", "").lower() == "off" or not sys.platform.startswith("linux"):
         return None
     found = shutil.which("bwrap")
@@ -64,20 +70,42 @@ def bubblewrap() -> str | None:
             check=True,
             capture_output=True,
             timeout=20,
+            cwd="/",
+            preexec_fn=functools.partial(_in_child, 0, user) if user is not None else None,
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return found
 
 
-def mode() -> str:
-    return "bubblewrap" if bubblewrap() else "process"
+def mode(user: int | None = None) -> str:
+    return "bubblewrap" if bubblewrap(user) else "process"
 
 
-def limits_off() -> list[str]:
+@functools.cache
+def usable(uid: int) -> bool:
+    """Whether a process of uid `uid` can run this interpreter with numpy (its files readable)."""
+    if not POSIX or os.geteuid() != 0:
+        return False
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", "import numpy"],
+            capture_output=True,
+            timeout=60,
+            cwd="/",
+            preexec_fn=functools.partial(_in_child, 0, uid),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def limits_off(user: int | None = None) -> list[str]:
     """What a student's code is not kept from here, in words, for the run's header."""
     off = []
-    if bubblewrap() is None:
+    if POSIX and os.geteuid() == 0 and user is None:
+        off.append("the student's code runs as root")
+    if bubblewrap(user) is None:
         off.append(
             "no sandbox (bubblewrap not found): files, network and other processes are reachable"
         )
@@ -86,7 +114,7 @@ def limits_off() -> list[str]:
         off.append("no process limit")
     elif sys.platform == "darwin":
         off.append("no process limit")
-    elif os.geteuid() == 0 and bubblewrap() is None:
+    elif os.geteuid() == 0 and bubblewrap(user) is None and user is None:
         off.append("no process limit (root)")
     return off
 
@@ -116,7 +144,7 @@ SYSTEM = (
 )
 
 
-def _bwrap_command(bwrap: str, runtime: Path, folder: Path) -> list[str]:
+def _bwrap_command(bwrap: str, runtime: Path, folder: Path, user: int | None) -> list[str]:
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for path in SYSTEM:
@@ -135,7 +163,7 @@ def _bwrap_command(bwrap: str, runtime: Path, folder: Path) -> list[str]:
         "/kata/subject",
     ]
     command += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and user is None:
         command += ["--cap-drop", "ALL"]
     return command
 
@@ -146,16 +174,22 @@ BOOT = (
 )
 
 
-def command(runtime: Path, folder: Path, limits: Limits) -> tuple[list[str], dict]:
-    """The command that starts a subject process, and Popen's options for it."""
-    bwrap = bubblewrap()
+def command(
+    runtime: Path, folder: Path, limits: Limits, beacon: int | None = None
+) -> tuple[list[str], dict]:
+    """The command that starts a subject process, and Popen's options for it.
+
+    beacon: a file descriptor the subject process shares with the kata (server.Beacon).
+    """
+    shared = "" if beacon is None else str(beacon)
+    bwrap = bubblewrap(limits.user)
     if bwrap is not None:
-        prefix = _bwrap_command(bwrap, runtime, folder)
+        prefix = _bwrap_command(bwrap, runtime, folder, limits.user)
         args = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, "/kata/runtime", "/kata/subject"]
-        cmd = prefix + args
+        cmd = [*prefix, *args, shared]
     else:
-        cmd = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, str(runtime), str(folder)]
-    options: dict = {}
+        cmd = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, str(runtime), str(folder), shared]
+    options: dict = {"pass_fds": (beacon,)} if beacon is not None else {}
     if POSIX:
         options["start_new_session"] = True
         options["preexec_fn"] = functools.partial(_in_child, limits.memory, limits.user)
@@ -175,17 +209,24 @@ def _in_child(memory: int, user: int | None) -> None:  # pragma: no cover - runs
         return
     if memory and sys.platform.startswith("linux"):
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    if sys.platform.startswith("linux") and os.geteuid() != 0:
-        with contextlib.suppress(ValueError, OSError):
-            mine = sum(1 for p in os.listdir("/proc") if p.isdigit())
-            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-            cap = mine + PROCESSES
-            if hard == resource.RLIM_INFINITY or cap < hard:
-                resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap if hard != -1 else hard))
     if user is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setgid(user)
         os.setuid(user)
+    if sys.platform.startswith("linux") and os.geteuid() != 0:
+        with contextlib.suppress(ValueError, OSError):
+            mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owned(p))
+            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+            cap = mine + PROCESSES
+            if hard == resource.RLIM_INFINITY or cap < hard:
+                resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap if hard != -1 else hard))
+
+
+def _owned(pid: str) -> bool:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid == os.geteuid()
+    except OSError:
+        return False
 
 
 def environment(folder: Path) -> dict[str, str]:
