@@ -174,6 +174,8 @@ def run_exercise(
             cause = f"the run did not finish within {options['exercise_limit']:g} s; killed"
         time.sleep(0.1)
     _kill(process)  # whatever it left behind, before anything is read
+    if options.get("uid") is not None:
+        sandbox.kill_user(options["uid"])
     reader.join(timeout=5)
     process.stdout.close()
     text = b"".join(output).decode("utf-8", "replace")

@@ -25,6 +25,12 @@ def _exercise_test(item) -> bool:
     return registry.of_test_file(item.path.name) is not None
 
 
+def _limit(item) -> float:
+    """The test's limit: --test-limit, or a slow self-check's own (@pytest.mark.test_limit)."""
+    marker = item.get_closest_marker("test_limit")
+    return float(marker.args[0]) if marker and marker.args else contain.LIMITS.test
+
+
 class Guard:
     def __init__(self, config):
         self.config = config
@@ -55,7 +61,7 @@ class Guard:
             self.marker.write_text(item.nodeid, encoding="utf-8")
         if self._stderr is not None and not contain.debugger_attached():
             faulthandler.dump_traceback_later(
-                contain.LIMITS.test + contain.LIMITS.grace, exit=True, file=self._stderr
+                _limit(item) + contain.LIMITS.grace, exit=True, file=self._stderr
             )
         exits = contain.exits_intercepted() if _exercise_test(item) else contextlib.nullcontext()
         try:
@@ -67,7 +73,7 @@ class Guard:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        contain.WATCHDOG.arm("test", "the test", contain.LIMITS.test)
+        contain.WATCHDOG.arm("test", "the test", _limit(item))
         try:
             yield
         finally:

@@ -27,6 +27,7 @@ MARKERS = (
     "slow: the kata's slow self-checks (the catalogue, the plugin end to end, a toy network);"
     " they run with --slow",
     "kata_no_stage: set by the kata on a test that declares no stage (it then fails)",
+    "test_limit(seconds): a self-check's own time limit, its fixtures' setup included",
 )
 KATA = Path(__file__).resolve().parent
 YOURS = KATA / "bench" / "test_yours.py"

@@ -210,6 +210,8 @@ class Child:
             for stream in (process.stdin, process.stdout, process.stderr):
                 with contextlib.suppress(Exception):
                     stream.close()
+            if self.limits.user is not None:  # what left the group, of the subject's own user
+                sandbox.kill_user(self.limits.user)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None

@@ -16,9 +16,11 @@ import functools
 import os
 import shutil
 import signal
+import site
 import stat
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,9 +122,17 @@ def limits_off(user: int | None = None) -> list[str]:
 
 
 def _python_paths() -> list[str]:
-    """What the interpreter needs to run: its prefixes and every folder on its import path."""
+    """What the interpreter needs to run: its prefixes, standard library and site-packages.
+
+    Not sys.path as a whole: pytest puts the kata's own folder there, which the student's
+    code must not see.
+    """
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.update(p for p in sys.path if p and os.path.isdir(p))
+    paths.update(
+        sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    )
+    with contextlib.suppress(AttributeError):
+        paths.update(site.getsitepackages())
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     paths.add(os.path.dirname(sys.executable))
     real = {os.path.realpath(p) for p in paths} | paths
@@ -249,6 +259,20 @@ def kill_group(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(Exception):
         process.kill()
+
+
+def kill_user(uid: int) -> None:
+    """As root: end every process of uid `uid`, the subject's own user (what escaped its group)."""
+    if not POSIX or os.geteuid() != 0:
+        return
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
+            [sys.executable, "-I", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"],
+            preexec_fn=functools.partial(_in_child, 0, uid),
+            cwd="/",
+            capture_output=True,
+            timeout=30,
+        )
 
 
 def resident(pid: int) -> int:
