@@ -38,9 +38,10 @@ class Attack:
     files: dict[str, str] = field(default_factory=dict)  # handed in beside it
     links: dict[str, str] = field(default_factory=dict)  # name -> target ({canary} allowed)
     exercise_file: bool = True  # False: the exercise itself is not handed in as a file
+    bom: bool = False  # saved with a UTF-8 byte order mark, as some editors do
 
     def source(self, canary: str = "") -> str:
-        base = WRONG if self.wrong else RIGHT
+        base = ("\ufeff" if self.bom else "") + (WRONG if self.wrong else RIGHT)
         code = self.code.replace("{canary}", canary)
         if not self.in_forward:
             return f"{base}\n\n{code}\n"
@@ -120,6 +121,14 @@ ATTACKS = [
     Attack(
         "swap-code-at-first-call",
         "_real = backward\n\ndef backward(params, cache, Y):\n    return _real(params, cache, Y)",
+        "wrong",
+        wrong=True,
+    ),
+    Attack(
+        "swap-code-objects",
+        "def _right(params, cache, Y):\n    return {}\n\nbackward.__code__, _right.__code__ ="
+        " _right.__code__, backward.__code__\nbackward.__code__, _right.__code__ ="
+        " _right.__code__, backward.__code__",
         "wrong",
         wrong=True,
     ),
@@ -257,6 +266,18 @@ ATTACKS = [
         in_forward=True,
     ),
     Attack("chdir-at-import", "import os\nos.chdir('/')", "right"),
+    Attack(
+        "hang-in-compiled-code",
+        "import ctypes\nctypes.CDLL(None).sleep(1000)",
+        "at most right",
+        in_forward=True,
+    ),
+    Attack(
+        "forked-sleeper-holds-the-output",
+        "import os, time\nif os.fork() == 0:\n    time.sleep(300)",
+        "at most right",
+    ),
+    Attack("saved-with-a-byte-order-mark", "", "right", bom=True),
     Attack(
         "segfault-in-forward",
         "import ctypes\nctypes.string_at(0)",
