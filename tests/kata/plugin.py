@@ -319,8 +319,8 @@ class Kata:
         off = sandbox.limits_off(subject.RUN.limits.user)
         user = subject.RUN.limits.user
         where = sandbox.mode(user) + (f", uid {user}" if user is not None else "")
-        line = f"kata: each exercise's code runs in a subject process ({where})"
-        return [line + (f"; off here: {'; '.join(off)}" if off else "")]
+        lines = [f"kata: your code runs in a subject process ({where})"]
+        return lines + ([f"kata: off here: {'; '.join(off)}"] if off else [])
 
     def pytest_unconfigure(self, config):
         subject.RUN.close()  # every subject process ends with the run

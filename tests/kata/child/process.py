@@ -155,6 +155,7 @@ class Child:
         self.last_stuck: dict | None = None  # the child's note of a call past its limit
         self.opener: dict | None = None  # the request that imported the student's file
         self.beacon: Beacon | None = None
+        self._late_seen: tuple[float, int] | None = None
         self.call_limit = 10.0  # seconds; the subject sets it from the run's --call-limit
         self.writes: list[str] = []  # the student's functions, in the beacon's order
 
@@ -298,10 +299,16 @@ class Child:
         """A call of a student's function past its limit and the grace, read from the beacon
         (the subject process's own watchdog had its chance): what the note would have said."""
         running = self.beacon.read() if self.beacon is not None else None
-        if running is None:
+        if running is None or running[0] <= 0:
+            self._late_seen = None
             return None
         started, index = running
         if now - started <= self.call_limit + GRACE:
+            self._late_seen = None
+            return None
+        # Late twice in a row, the same call: not a reading taken while the beacon changed.
+        seen, self._late_seen = self._late_seen, running
+        if seen != running:
             return None
         names = [*self.writes, "import"]
         name = names[index] if 0 <= index < len(names) else "a function"

@@ -106,11 +106,9 @@ def limits_off(user: int | None = None) -> list[str]:
     """What a student's code is not kept from here, in words, for the run's header."""
     off = []
     if POSIX and os.geteuid() == 0 and user is None:
-        off.append("the student's code runs as root")
+        off.append("runs as root")
     if bubblewrap(user) is None:
-        off.append(
-            "no sandbox (bubblewrap not found): files, network and other processes are reachable"
-        )
+        off.append("no sandbox (no usable bubblewrap)")
     if not POSIX:
         off.append("no memory limit")
         off.append("no process limit")

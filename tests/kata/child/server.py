@@ -93,13 +93,17 @@ class Beacon:
             with contextlib.suppress(OSError, ValueError):
                 self.memory = mmap.mmap(fd, self.LAYOUT.size)
 
+    # The start is written before the function, and the function cleared before the start:
+    # a reading taken halfway never pairs a running function with a start of 0.
     def enter(self, index: int) -> None:
         if self.memory is not None:
-            self.memory[: self.LAYOUT.size] = self.LAYOUT.pack(time.monotonic(), index + 1)
+            self.memory[0:8] = struct.pack("<d", time.monotonic())
+            self.memory[8:12] = struct.pack("<I", index + 1)
 
     def leave(self) -> None:
         if self.memory is not None:
-            self.memory[: self.LAYOUT.size] = self.LAYOUT.pack(0.0, 0)
+            self.memory[8:12] = b"\0\0\0\0"
+            self.memory[0:8] = b"\0" * 8
 
 
 class TimeLimit(BaseException):
@@ -553,6 +557,23 @@ class Server:
                 if isinstance(part, np.ndarray | tuple | list | dict):
                     found[str(i)] = self.keep(part)
         return found
+
+    def op_losses(self, header, blobs):
+        """loss(forward(params ± h in one entry, X), Y) for every entry of params[name]: the
+        evaluations of a numeric gradient in one request. The kata takes the differences."""
+        subject = self.spaces[int(header.get("ns", 0))]
+        params, X, Y = self.decode(header["args"], blobs)
+        p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
+        x, h = p[header["name"]], float(header["h"])
+        values = np.empty((*x.shape, 2))
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            for side, step in enumerate((h, -h)):
+                x[idx] = old + step
+                values[(*idx, side)] = float(subject.loss(subject.forward(p, X)[0], Y))
+            x[idx] = old
+        encoder = self.encoder()
+        return {"ok": encoder.encode(values)}, encoder.blobs
 
     def op_constants(self, header, blobs):
         student = self.spaces[0].kata_student
