@@ -52,6 +52,8 @@ class Run:
         self.imports: dict[str, dict | Fault] = {}  # exercise -> the open answer, or its fault
         self.hung: set[tuple[str, str]] = set()  # (exercise, function) not called again
         self.limits = sandbox.Limits()
+        self.test = 0  # which test runs (guard.py counts them): a subject process resets numpy's
+        # print options and legacy random state when it changes
         # What the student's own functions printed while main() ran: {exercise: {function:
         # [lines, first line number]}}; the table names it once.
         self.printed: dict[str, dict[str, list[int]]] = {}
@@ -355,6 +357,7 @@ class Subject:
         return codec.Decoder(answer_blobs).decode(reply["ok"])
 
     def _ask(self, name: str, header: dict, blobs: list, backstop):
+        header["test"] = RUN.test
         try:
             return self.kata_child.request(header, blobs, backstop)
         except Ended as end:
@@ -592,6 +595,7 @@ def _opened(exercise: str) -> dict | Fault:
     child = RUN.child(exercise)
     header = {
         "op": "open",
+        "test": RUN.test,
         "exercise": exercise,
         "writes": list(record.writes),
         "call_limit": contain.LIMITS.call,

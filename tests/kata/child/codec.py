@@ -247,3 +247,35 @@ def unpack(read) -> tuple[dict, list[bytes]]:
             raise Unreadable(f"arrays of more than {MAX_FRAME} bytes")
         blobs.append(read(n))
     return header, blobs
+
+
+def try_unpack(buffer: bytearray) -> tuple[dict, list[bytes], int] | None:
+    """The message at the start of `buffer` and its length in bytes, or None if it is not all
+    there yet (for a reader that must never block on a half-written message)."""
+    if len(buffer) < HEAD.size:
+        return None
+    size, count = HEAD.unpack_from(buffer, 0)
+    if size > MAX_FRAME or count > 1 << 20:
+        raise Unreadable(f"a message of {size} bytes and {count} arrays")
+    position = HEAD.size + size
+    if len(buffer) < position:
+        return None
+    try:
+        header = _loads(bytes(buffer[HEAD.size : position]).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Unreadable(f"not the kata's format ({exc})") from None
+    if not isinstance(header, dict):
+        raise Unreadable("not the kata's format")
+    blobs = []
+    for _ in range(count):
+        if len(buffer) < position + SIZE.size:
+            return None
+        (n,) = SIZE.unpack_from(buffer, position)
+        position += SIZE.size
+        if n > MAX_FRAME:
+            raise Unreadable(f"an array of {n} bytes")
+        if len(buffer) < position + n:
+            return None
+        blobs.append(bytes(buffer[position : position + n]))
+        position += n
+    return header, blobs, position

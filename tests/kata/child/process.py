@@ -21,6 +21,7 @@ import contextlib
 import mmap
 import os
 import queue
+import select
 import shutil
 import signal
 import struct
@@ -37,6 +38,7 @@ from tests.kata.child import codec, sandbox
 HERE = Path(__file__).resolve().parent
 KATA = HERE.parent
 OUTPUT_LIMIT = 64 * 1024  # characters of the student's printing kept per request
+NOTHING = object()  # _receive: no message yet
 GRACE = 2.0  # seconds after the child says a call is stuck before it is ended
 
 
@@ -153,6 +155,8 @@ class Child:
         self.starts = 0
         self._next_look = 0.0
         self.last_stuck: dict | None = None  # the child's note of a call past its limit
+        self._buffer = bytearray()  # what the child wrote of its next answers
+        self._fd: int | None = None
         self.opener: dict | None = None  # the request that imported the student's file
         self.beacon: Beacon | None = None
         self._late_seen: tuple[float, int] | None = None
@@ -190,7 +194,10 @@ class Child:
             **options,
         )
         self.starts += 1
-        threading.Thread(target=self._read_frames, args=(self.process,), daemon=True).start()
+        self._buffer = bytearray()
+        self._fd = self.process.stdout.fileno() if sandbox.POSIX else None
+        if self._fd is None:  # no select() on Windows' pipes: a thread reads the answers
+            threading.Thread(target=self._read_frames, args=(self.process,), daemon=True).start()
         threading.Thread(target=self._read_output, args=(self.process,), daemon=True).start()
         header, _ = self._next(self.limits.start, backstop=self.limits.start)
         if "ready" not in header:
@@ -249,6 +256,36 @@ class Child:
                 self.frames.put(codec.Unreadable(str(exc)))
                 return
 
+    def _receive(self, timeout: float):
+        """The next message, None at the end of the stream, an Exception if unreadable, or
+        NOTHING when none came within `timeout`. Reads only what is there: a child that
+        writes half a message and stops cannot block the kata."""
+        if self._fd is None:
+            try:
+                return self.frames.get(timeout=timeout)
+            except queue.Empty:
+                return NOTHING
+        try:
+            found = codec.try_unpack(self._buffer)
+            if found is None:
+                ready, _, _ = select.select([self._fd], [], [], timeout)
+                if not ready:
+                    return NOTHING
+                data = os.read(self._fd, 1 << 20)
+                if not data:
+                    return None
+                self._buffer += data
+                found = codec.try_unpack(self._buffer)
+                if found is None:
+                    return NOTHING
+        except codec.Unreadable as exc:
+            return exc
+        except OSError as exc:
+            return codec.Unreadable(str(exc))
+        header, blobs, size = found
+        del self._buffer[:size]
+        return header, blobs
+
     def _read_output(self, process: subprocess.Popen) -> None:
         stream = process.stderr
         while True:
@@ -277,9 +314,8 @@ class Child:
             if late is not None:
                 self.kill()
                 raise Ended("hang", stuck or late, self.output.take())
-            try:
-                item = self.frames.get(timeout=0.05)
-            except queue.Empty:
+            item = self._receive(0.05)
+            if item is NOTHING:
                 continue
             if item is None or isinstance(item, Exception):
                 code = self._exit_code()
