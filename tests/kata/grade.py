@@ -123,12 +123,30 @@ def _kill(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def subject_uid(base: int | None, slot: int) -> int | None:
+def subject_uids(users: str | None) -> list[int]:
+    """As root, the uids the students' code runs as, one per worker: --grade-user's users
+    (NAME[,NAME...]), else sandbox.SUBJECT_UID and the uids after it, which no account owns."""
+    if not users:
+        return [sandbox.SUBJECT_UID + slot for slot in range(64)]
+    import pwd
+
+    found = []
+    for name in users.split(","):
+        try:
+            found.append(pwd.getpwnam(name.strip()).pw_uid)
+        except KeyError:
+            raise pytest.UsageError(f"--grade-user {name.strip()}: no such user.") from None
+    if len(set(found)) != len(found):
+        raise pytest.UsageError("--grade-user: each worker needs a user of its own.")
+    return found
+
+
+def subject_uid(uids: list[int], slot: int) -> int | None:
     """As root: the uid the student's code runs as in worker `slot`, if that uid can run this
     Python (None: it cannot, and the code runs as root, which the run's header says)."""
-    if os.geteuid() != 0 or base is None:
+    if os.name != "posix" or os.geteuid() != 0:
         return None
-    uid = base + slot
+    uid = uids[slot]
     return uid if sandbox.usable(uid) else None
 
 
@@ -308,22 +326,16 @@ def grade(config) -> int:
     user = config.getoption("--grade-user")
     if user and os.geteuid() != 0:
         raise pytest.UsageError("--grade-user runs the students' code as that user: it needs root.")
-    base_uid = sandbox.SUBJECT_UID
-    if user:
-        import pwd
-
-        try:
-            base_uid = pwd.getpwnam(user).pw_uid
-        except KeyError:
-            raise pytest.UsageError(f"--grade-user {user}: no such user.") from None
+    uids = subject_uids(user)
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
     workers = config.getoption("--grade-workers") or default_workers(options["memory"])
+    workers = max(1, min(workers, len(uids)))  # a uid of its own for each worker
     slots: queue.SimpleQueue = queue.SimpleQueue()
     for slot in range(workers):
         slots.put(slot)
-    if os.geteuid() == 0 and subject_uid(base_uid, 0) is None:
+    if os.geteuid() == 0 and subject_uid(uids, 0) is None:
         sys.stderr.write(
-            f"grading as root: uid {base_uid} cannot run {sys.executable}, so the students'"
+            f"grading as root: uid {uids[0]} cannot run {sys.executable}, so the students'"
             " code runs as root. Install the kata's Python where every user can read it (a"
             " virtual environment made from the system's python3, outside /root).\n"
         )
@@ -344,7 +356,7 @@ def grade(config) -> int:
                 work = Path(tmp) / "work" / student.name / exercise.module
                 slot = slots.get()
                 try:
-                    mine = {**options, "uid": subject_uid(base_uid, slot)}
+                    mine = {**options, "uid": subject_uid(uids, slot)}
                     result = score(
                         result, *run_exercise(base, work, exercise, found[exercise.module], mine)
                     )

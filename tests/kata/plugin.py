@@ -118,8 +118,9 @@ def addoption(parser) -> None:
     )
     group.addoption(
         "--grade-user",
-        metavar="NAME",
-        help="with --grade, as root: run each student's code as this unprivileged user",
+        metavar="NAME[,NAME...]",
+        help="with --grade, as root: run the students' code as these unprivileged users, one per"
+        " worker (default: uids from 61184, which no account owns)",
     )
     group.addoption(
         "--autograder-bundle",
