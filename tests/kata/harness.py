@@ -21,6 +21,7 @@ import numpy as np
 
 from tests.kata import diagnosis, registry, state, subject
 from tests.kata.child import codec
+from tests.kata.child.errors import RemoteError
 from tests.kata.contain import warnings_are_errors
 from tests.kata.faults import Fault, fail
 from tests.kata.subject import (
@@ -537,7 +538,7 @@ def _numeric_in_subject(m, params: dict, X, Y, name: str) -> np.ndarray | None:
     header = {"op": "losses", "name": name, "h": H, "args": encoder.encode([params, X, Y])}
     try:
         values = target.ask_with(header, encoder.blobs)
-    except (subject.RemoteError, codec.Unreadable):
+    except (RemoteError, codec.Unreadable):
         return None
     except Fault as fault:
         if fault.kind in ("hang", "crash", "memory", "exit", "interrupt"):

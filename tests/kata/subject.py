@@ -15,7 +15,6 @@ Constants of the given code (X_XOR, ...) are read from the pristine module in th
 from __future__ import annotations
 
 import ast
-import builtins
 import contextlib
 import functools
 import inspect
@@ -28,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.kata import contain, registry, state
+from tests.kata import contain, registry
 from tests.kata.child import codec, sandbox
+from tests.kata.child.crossing import Identities, apply
+from tests.kata.child.errors import frames_of, remote_error
 from tests.kata.child.process import Child, Ended
 from tests.kata.faults import Blocked, Fault, NotStarted
 
@@ -122,44 +123,6 @@ def is_student_file(filename: str) -> bool:
 
 
 # --- the student's exceptions, as facts from the subject process --------------------------------
-class RemoteError(Exception):
-    """An exception the student's code raised in the subject process: its type, message, lines."""
-
-    frames: list = []
-    exercise = ""
-    kata_function: str | None = None
-
-
-@functools.cache
-def _remote_class(name: str, builtin: str | None) -> type:
-    base = getattr(builtins, builtin, None) if builtin else None
-    bases = (RemoteError,)
-    if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
-        bases = (RemoteError, base)
-    try:
-        return type(name, bases, {"__str__": lambda self: self.args[0] if self.args else ""})
-    except TypeError:  # a layout conflict between two builtin bases
-        return type(name, (RemoteError,), {})
-
-
-def remote_error(exercise: str, facts: dict) -> RemoteError:
-    mro = [n for n in facts.get("mro", []) if n not in ("BaseException", "object")]
-    name, message = str(facts.get("type", "Exception")), str(facts.get("message", ""))
-    try:
-        error = _remote_class(name, mro[0] if mro else None)(message)
-    except Exception:  # a builtin base that takes other arguments
-        error = _remote_class(name, None)(message)
-    error.frames = [tuple(f) for f in facts.get("frames", [])]
-    error.exercise = exercise
-    error.kata_function = facts.get("function")
-    return error
-
-
-def frames_of(exc: BaseException) -> list[tuple[int, str, str]]:
-    """(line, function, text) of the student's file the exception went through."""
-    return list(getattr(exc, "frames", []))
-
-
 def student_frames(exc: BaseException, limit: int = 3) -> str:
     """The last few lines of the student's file the exception went through."""
     shown = where(student_path(getattr(exc, "exercise", "") or "?"))
@@ -196,39 +159,6 @@ def signature_message(fn, name: str, args: tuple) -> str:
         f"{name}{signature} in {where(source or '?')} cannot be"
         f" called with {len(args)} arguments: keep the signature the exercise gives."
     )
-
-
-class Identities:
-    """Which objects here are copies of objects the subject process still holds, by its ids.
-
-    forward's output and cache, passed back to loss and backward, are then the same objects
-    there as they were when forward made them (as in one process): a student's memo keyed by
-    `id(cache)`, or a loss that writes into forward's output, behaves as it would in one
-    process. A copy changed here since it came is sent by value instead.
-    """
-
-    SIZE = 256  # the newest; the subject process holds more (server.KEPT)
-
-    def __init__(self):
-        self.known: dict[int, tuple[object, int, object]] = {}
-        self.starts = -1
-
-    def reset_if(self, starts: int) -> None:
-        if starts != self.starts:
-            self.known.clear()
-            self.starts = starts
-
-    def add(self, obj, child_id: int) -> None:
-        self.known.pop(id(obj), None)
-        self.known[id(obj)] = (obj, child_id, state.snapshot(obj))
-        while len(self.known) > self.SIZE:
-            self.known.pop(next(iter(self.known)))
-
-    def refer(self, obj) -> int | None:
-        found = self.known.get(id(obj))
-        if found is None or found[0] is not obj or state.changes(found[2], obj, "x"):
-            return None
-        return found[1]
 
 
 class StudentFunction:
@@ -518,52 +448,6 @@ def _crash_place(output: str, shown: str) -> str:
         return ""
     _, line, name = found[0]
     return f"{shown}:{line} in {name}"
-
-
-def apply(target, value) -> None:
-    """Give `target` (an argument of a call) the state its copy had after the call."""
-    if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
-        if target.shape == value.shape and target.flags.writeable:
-            np.copyto(target, value, casting="unsafe")
-        return
-    if isinstance(target, dict) and isinstance(value, dict):
-        for key in [k for k in target if k not in value]:
-            del target[key]
-        for key, new in value.items():
-            old = target.get(key)
-            if _same_kind(old, new):
-                apply(old, new)
-            else:
-                target[key] = new
-        return
-    if isinstance(target, list) and isinstance(value, list):
-        if len(target) == len(value):
-            for i, (old, new) in enumerate(zip(target, value, strict=True)):
-                if _same_kind(old, new):
-                    apply(old, new)
-                else:
-                    target[i] = new
-        else:
-            target[:] = value
-        return
-    if isinstance(target, tuple) and isinstance(value, tuple) and len(target) == len(value):
-        for old, new in zip(target, value, strict=True):
-            apply(old, new)
-        return
-    if isinstance(target, codec.Handle) and isinstance(value, codec.Handle):
-        target.__dict__.clear()
-        target.__dict__.update(value.__dict__)
-        return
-    if isinstance(target, np.random.Generator | np.random.RandomState) and type(target) is type(
-        value
-    ):
-        codec.set_state(target, value)
-
-
-def _same_kind(old, new) -> bool:
-    if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
-        return old.shape == new.shape and old.dtype == new.dtype
-    return type(old) is type(new) and isinstance(old, dict | list | tuple | codec.Handle)
 
 
 # --- loading -----------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def runtime() -> Path:
         for source in (
             HERE / "server.py",
             HERE / "codec.py",
+            HERE / "mainrun.py",
             KATA / "state.py",
             KATA / "bench" / "hotspot.py",
         ):

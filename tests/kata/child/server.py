@@ -34,7 +34,7 @@ import types
 import warnings
 
 import numpy as np
-from kata_runtime import codec, hotspot, state
+from kata_runtime import codec, hotspot, mainrun, state
 
 KEPT = 4096  # objects held for the kata at most (it holds references to fewer: identity.py)
 ERRSTATE = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
@@ -594,7 +594,7 @@ class Server:
     def op_run_main(self, header, blobs):
         subject = self.spaces[int(header.get("ns", 0))]
         draw = importlib.import_module("exercises._draw")
-        recorder = _Recorder(draw)
+        recorder = mainrun.Recorder(draw)
         swaps = {
             "options": recorder.record_options,
             "save_plot": recorder.record_save_plot,
@@ -605,8 +605,12 @@ class Server:
         if quick:
             name, source = quick
             shortcut[name] = eval(source)(getattr(subject, name))  # the registry's own code
-        out = _Sorting(self.is_student_file)
-        with _swapped(draw, swaps), _swapped(subject, shortcut), contextlib.redirect_stdout(out):
+        out = mainrun.Sorting(self.is_student_file)
+        with (
+            mainrun.swapped(draw, swaps),
+            mainrun.swapped(subject, shortcut),
+            contextlib.redirect_stdout(out),
+        ):
             self.direct = None
             subject.main(list(header.get("argv", [])))
         return {"ok": {"ours": out.ours.getvalue(), "theirs": out.theirs}}, []
@@ -690,75 +694,6 @@ def _per_row(m):
         return {name: value / len(X) for name, value in total.items()}
 
     return gradient
-
-
-# --- main(): _draw's side effects recorded, the student's prints counted apart -----------------
-def _describe(values) -> str:
-    values = np.asarray(values)
-    if values.dtype.kind in "iub":
-        return str(values.ravel().tolist())
-    return "[" + ", ".join(f"{v:.6f}" for v in values.ravel()) + "]"
-
-
-class _Recorder:
-    """Stands in for _draw's options, save_plot and finish; prints what each receives."""
-
-    def __init__(self, draw):
-        self.options = draw.options
-
-    def record_options(self, description: str, argv=None):
-        print(f"» options: {description}")
-        return self.options(description, argv)
-
-    @staticmethod
-    def record_save_plot(path, trace, predict=None, X=None, labels=None, title=""):
-        trace = np.asarray(trace, dtype=float)
-        print(f"» save_plot: path {path}, title {title!r}")
-        print(f"»   trace: {trace.size} values, {_describe(trace[[0, -1]])} first and last")
-        if predict is not None:
-            X = np.asarray(X, dtype=float)
-            print(f"»   X: {X.shape}, sum {X.sum():.6f}; labels {_describe(labels)}")
-            print(f"»   predict(X): {_describe(predict(X))}")
-        return True
-
-    @staticmethod
-    def record_finish(saved):
-        print(f"» finish({saved!r})")
-
-
-@contextlib.contextmanager
-def _swapped(module, swaps: dict):
-    saved = {name: getattr(module, name) for name in swaps}
-    try:
-        for name, stand_in in swaps.items():
-            setattr(module, name, stand_in)
-        yield
-    finally:
-        for name, original in saved.items():
-            setattr(module, name, original)
-
-
-class _Sorting(io.TextIOBase):
-    """stdout for main(): what the kata's code prints, and apart from it what the student's does."""
-
-    def __init__(self, is_student_file):
-        self.ours = io.StringIO()
-        self.theirs: dict[str, list[int]] = {}
-        self.is_student_file = is_student_file
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename == __file__:
-            frame = frame.f_back
-        if frame is not None and self.is_student_file(frame.f_code.co_filename):
-            seen = self.theirs.setdefault(frame.f_code.co_name, [0, frame.f_lineno])
-            seen[0] += text.count("\n")
-        else:
-            self.ours.write(text)
-        return len(text)
 
 
 def main() -> None:
