@@ -303,10 +303,10 @@ class Subject:
         stuck = end.stuck or {}
         if stuck.get("slot") == "request":
             _test_limit(self._place(stuck.get("where", "")))
-        function = stuck.get("function") or _crashed_in(end.output) or name
+        function = stuck.get("function") or end.running or _crashed_in(end.output) or name
+        if function in self.kata_writes:  # it is not called again in this run
+            RUN.hung.add((exercise, function))
         if end.why == "hang" or stuck:
-            if function in self.kata_writes:
-                RUN.hung.add((exercise, function))
             limit = float(stuck.get("limit") or contain.LIMITS.call)
             return Fault(
                 _stopped(function, limit, self._place(stuck.get("where", ""))), function, "hang"

@@ -45,9 +45,12 @@ GRACE = 2.0  # seconds after the child says a call is stuck before it is ended
 class Ended(Exception):  # noqa: N818
     """The child is gone: `why` says how (a crash, a kill after a hang, an exit)."""
 
-    def __init__(self, why: str, stuck: dict | None = None, output: str = ""):
+    def __init__(
+        self, why: str, stuck: dict | None = None, output: str = "", running: str | None = None
+    ):
         super().__init__(why)
         self.why, self.stuck, self.output = why, stuck, output
+        self.running = running  # the student's function that was running, from the beacon
 
 
 # --- the runtime: the server's own files, written once per run ----------------------------------
@@ -321,16 +324,25 @@ class Child:
             if item is None or isinstance(item, Exception):
                 code = self._exit_code()
                 output = self.output_after_end()
+                running = self.running()
                 self.stop()
                 if isinstance(item, Exception):
-                    raise Ended(f"unreadable: {item}", stuck, output)
-                raise Ended(f"died: {code}", stuck, output)
+                    raise Ended(f"unreadable: {item}", stuck, output, running)
+                raise Ended(f"died: {code}", stuck, output, running)
             header, blobs = item
             if header.get("note") == "stuck":
                 stuck = self.last_stuck = header
                 deadline = time.monotonic() + GRACE
                 continue
             return header, blobs
+
+    def running(self) -> str | None:
+        """The student's function the beacon says is running, if any."""
+        found = self.beacon.read() if self.beacon is not None else None
+        if found is None or found[0] <= 0:
+            return None
+        names = [*self.writes, "import"]
+        return names[found[1]] if 0 <= found[1] < len(names) else None
 
     def _late(self, now: float) -> dict | None:
         """A call of a student's function past its limit and the grace, read from the beacon
