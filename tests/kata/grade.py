@@ -255,7 +255,9 @@ SUMMARY = re.compile(r"^=*\s*(\d+ \w+(, \d+ \w+)*|no tests ran) in [\d.]+s")
 def _table(output: str) -> str:
     """The progress table from the child's output, without pytest's summary (its timing)."""
     lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if "kata progress" in line), None)
+    # The last one: the kata prints its table after every captured output (a student's print
+    # of a fake table comes before it).
+    start = next((i for i in reversed(range(len(lines))) if "kata progress" in lines[i]), None)
     if start is None:
         return ""
     end = next(
@@ -327,6 +329,9 @@ def grade(config) -> int:
     if user and os.geteuid() != 0:
         raise pytest.UsageError("--grade-user runs the students' code as that user: it needs root.")
     uids = subject_uids(user)
+    markers = [e.marker for e in exercises]
+    columns = ["student", *markers, "total", *(f"{m} status" for m in markers)]
+    _earlier_rows(out, columns, set())  # an output of other exercises: refused before grading
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
     workers = config.getoption("--grade-workers") or default_workers(options["memory"])
     workers = max(1, min(workers, len(uids)))  # a uid of its own for each worker

@@ -19,7 +19,7 @@ import numpy as np
 # Bound now: in the subject process the student's code may replace json's functions later.
 _dumps, _loads = json.dumps, json.loads
 MAX_DEPTH = 32  # deeper nesting crosses as a handle
-MAX_FRAME = 1 << 31  # bytes in one message; more is refused with a message
+MAX_FRAME = 1 << 29  # bytes in one message (512 MiB); more is refused with a message
 PLAIN_KINDS = "biufc?"  # bool, integers, floats, complex: dtypes that cross by value
 
 
@@ -127,13 +127,22 @@ class Decoder:
     def __init__(self, blobs: list[bytes], handles=None):
         self.blobs, self.handles = blobs, handles
 
-    def decode(self, tree, depth: int = 0):
+    def decode(self, tree):
+        """The value of `tree`; anything malformed is Unreadable, never another error."""
+        try:
+            return self._decode(tree)
+        except Unreadable:
+            raise
+        except (KeyError, ValueError, TypeError, IndexError, RecursionError, OverflowError) as exc:
+            raise Unreadable(f"a malformed value ({type(exc).__name__}: {exc})") from None
+
+    def _decode(self, tree, depth: int = 0):
         if depth > MAX_DEPTH + 8:
             raise Unreadable("nested too deeply")
         if tree is None or isinstance(tree, bool | int | float | str):
             return tree
         if isinstance(tree, list):
-            return [self.decode(v, depth + 1) for v in tree]
+            return [self._decode(v, depth + 1) for v in tree]
         if not isinstance(tree, dict):
             raise Unreadable(f"a {type(tree).__name__} where a value was expected")
         tag = tree.get("$")
@@ -149,18 +158,18 @@ class Decoder:
         if tag == "bytes":
             return bytes(self._get(tree["b"]))
         if tag == "tuple":
-            return tuple(self.decode(v, depth + 1) for v in tree["v"])
+            return tuple(self._decode(v, depth + 1) for v in tree["v"])
         if tag == "dict":
-            keys = [self.decode(k, depth + 1) for k in tree["k"]]
+            keys = [self._decode(k, depth + 1) for k in tree["k"]]
             try:
-                return dict(zip(keys, (self.decode(v, depth + 1) for v in tree["v"]), strict=True))
+                return dict(zip(keys, (self._decode(v, depth + 1) for v in tree["v"]), strict=True))
             except TypeError as exc:  # an unhashable key
                 raise Unreadable(str(exc)) from None
         if tag == "rng":
-            return _generator(tree["bg"], self.decode(tree["st"], depth + 1))
+            return _generator(tree["bg"], self._decode(tree["st"], depth + 1))
         if tag == "rs":
             rs = np.random.RandomState()
-            rs.set_state(self.decode(tree["st"], depth + 1))
+            rs.set_state(self._decode(tree["st"], depth + 1))
             return rs
         if tag == "ref":
             if self.handles is None:
@@ -168,7 +177,7 @@ class Decoder:
             return self.handles(int(tree["id"]), "", None)
         if tag == "h":
             view = tree.get("v")
-            view = self.decode(view, depth + 1) if view is not None else None
+            view = self._decode(view, depth + 1) if view is not None else None
             if self.handles is None:
                 return Handle(
                     int(tree["id"]), str(tree["t"]), view if isinstance(view, dict) else {}
@@ -272,8 +281,8 @@ def try_unpack(buffer: bytearray) -> tuple[dict, list[bytes], int] | None:
             return None
         (n,) = SIZE.unpack_from(buffer, position)
         position += SIZE.size
-        if n > MAX_FRAME:
-            raise Unreadable(f"an array of {n} bytes")
+        if position + n > MAX_FRAME + HEAD.size + count * SIZE.size:
+            raise Unreadable(f"a message of more than {MAX_FRAME} bytes")
         if len(buffer) < position + n:
             return None
         blobs.append(bytes(buffer[position : position + n]))

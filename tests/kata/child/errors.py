@@ -36,6 +36,8 @@ def _remote_class(name: str, builtin: str | None) -> type:
 def remote_error(exercise: str, facts: dict) -> RemoteError:
     mro = [n for n in facts.get("mro", []) if n not in ("BaseException", "object")]
     name, message = str(facts.get("type", "Exception")), str(facts.get("message", ""))
+    if not name.isidentifier():
+        name = "Exception"
     try:
         error = _remote_class(name, mro[0] if mro else None)(message)
     except Exception:  # a builtin base that takes other arguments

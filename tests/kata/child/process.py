@@ -18,7 +18,6 @@ to the caller after each request.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import queue
 import select
@@ -122,7 +121,6 @@ class Beacon:
 
     def __init__(self):
         self.file = None
-        self.memory = None
         self.fd: int | None = None
         if os.name != "posix":  # no descriptors to pass: the test's own limit is the backstop
             return
@@ -130,19 +128,26 @@ class Beacon:
         self.file.write(b"\0" * self.LAYOUT.size)
         self.file.flush()
         self.fd = self.file.fileno()
-        self.memory = mmap.mmap(self.fd, self.LAYOUT.size)
 
     def read(self) -> tuple[float, int] | None:
-        """(when the running call started, its function's index), or None: no call runs."""
-        if self.memory is None:
+        """(when the running call started, its function's index), or None: no call runs.
+
+        Read with pread, not mapped: a child that truncates the file cannot fault the kata.
+        """
+        if self.fd is None:
             return None
-        started, index = self.LAYOUT.unpack(self.memory[: self.LAYOUT.size])
+        try:
+            data = os.pread(self.fd, self.LAYOUT.size, 0)
+        except OSError:
+            return None
+        if len(data) != self.LAYOUT.size:
+            return None
+        started, index = self.LAYOUT.unpack(data)
         return (started, index - 1) if index else None
 
     def close(self) -> None:
-        for thing in (self.memory, self.file):
-            with contextlib.suppress(Exception):
-                thing.close()
+        with contextlib.suppress(Exception):
+            self.file.close()
 
 
 class Child:
@@ -162,6 +167,7 @@ class Child:
         self._buffer = bytearray()  # what the child wrote of its next answers
         self._fd: int | None = None
         self.opener: dict | None = None  # the request that imported the student's file
+        self.serial = 0  # the id of the last request; answers carry it back
         self.beacon: Beacon | None = None
         self._late_seen: tuple[float, int] | None = None
         self.call_limit = 10.0  # seconds; the subject sets it from the run's --call-limit
@@ -175,7 +181,6 @@ class Child:
     def start(self) -> None:
         self.stop()
         self.folder = Path(tempfile.mkdtemp(prefix="kata-subject-"))
-        self.folder.chmod(0o755)  # readable by the subject's user; written by nobody but us
         package = self.folder / "exercises"
         given = self.folder / "given"
         package.mkdir()
@@ -185,7 +190,11 @@ class Child:
             target = (given if name.startswith("given/") else package) / name.split("/")[-1]
             target.write_bytes(sandbox.read_regular(source))
         self.beacon = Beacon()
-        command, options = sandbox.command(runtime(), self.folder, self.limits, self.beacon.fd)
+        sandbox.hand_over(self.folder, self.limits.user)
+        hidden = (KATA.parents[1], *(Path(p).resolve().parent for p in self.files.values()))
+        command, options = sandbox.command(
+            runtime(), self.folder, self.limits, self.beacon.fd, hidden
+        )
         self.frames = queue.Queue()
         self.output = Output()
         self.process = subprocess.Popen(
@@ -279,6 +288,8 @@ class Child:
                 if not data:
                     return None
                 self._buffer += data
+                if len(self._buffer) > codec.MAX_FRAME + 1024:
+                    return codec.Unreadable(f"an answer of more than {codec.MAX_FRAME} bytes")
                 found = codec.try_unpack(self._buffer)
                 if found is None:
                     return NOTHING
@@ -330,6 +341,8 @@ class Child:
                     raise Ended(f"unreadable: {item}", stuck, output, running)
                 raise Ended(f"died: {code}", stuck, output, running)
             header, blobs = item
+            if "ready" not in header and header.get("id") != self.serial:
+                continue  # an answer or a note of an earlier request: not this one's
             if header.get("note") == "stuck":
                 stuck = self.last_stuck = header
                 deadline = time.monotonic() + GRACE
@@ -381,7 +394,9 @@ class Child:
         code = process.poll()
         if code is None:
             return "still running"
-        if code > 128 and sandbox.bubblewrap():  # bubblewrap passes a signal on as 128 + it
+        if code > 128 and sandbox.bubblewrap(
+            self.limits.user
+        ):  # bubblewrap passes a signal on as 128 + it
             code = 128 - code
         if code < 0:
             with contextlib.suppress(ValueError):
@@ -395,24 +410,25 @@ class Child:
     # asking
     def request(self, header: dict, blobs: list[bytes] = (), backstop: float | None = None):
         """Send one request, return (answer header, blobs). Raises Ended if the child ends."""
-        if not self.alive:
-            self.start()
-            if self.opener is not None and header.get("op") != "open":
-                self._reopen()
-        self.last_stuck = None
-        data = codec.pack(header, list(blobs))
         try:
-            self.process.stdin.write(data)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            output = self.output_after_end()
-            code = self._exit_code()
-            self.stop()
-            raise Ended(f"died: {code}", None, output) from None
-        try:
+            if not self.alive:
+                self.start()
+                if self.opener is not None and header.get("op") != "open":
+                    self._reopen()
+            self.last_stuck = None
+            self.serial += 1
+            header = {**header, "id": self.serial}
+            try:
+                self.process.stdin.write(codec.pack(header, list(blobs)))
+                self.process.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                output = self.output_after_end()
+                code = self._exit_code()
+                self.stop()
+                raise Ended(f"died: {code}", None, output) from None
             answer = self._next(None, backstop)
             if header.get("op") == "open" and "ok" in answer[0]:
-                self.opener = header
+                self.opener = {k: v for k, v in header.items() if k != "id"}
                 self.writes = list(header.get("writes", []))
             return answer
         except BaseException:
@@ -423,7 +439,8 @@ class Child:
 
     def _reopen(self) -> None:
         """After a restart, import the student's file again as the first start did."""
-        self.process.stdin.write(codec.pack(self.opener, []))
+        self.serial += 1
+        self.process.stdin.write(codec.pack({**self.opener, "id": self.serial}, []))
         self.process.stdin.flush()
         header, _ = self._next(None, self.limits.start)
         if "ok" not in header:

@@ -26,7 +26,8 @@ from pathlib import Path
 
 POSIX = os.name == "posix"
 POLL_MEMORY = sys.platform == "darwin"  # the kernel does not enforce RLIMIT_AS there
-PROCESSES = 64  # processes (and threads) the child may start beyond those the user has
+PROCESSES = 256  # processes and threads (Linux counts both) of a subject's own uid
+FILE_SIZE = 256 * 1024**2  # bytes of any one file the subject process writes
 # Environment variables the child keeps: the locale, and numpy's BLAS settings (some machines
 # need OPENBLAS_CORETYPE to compute right at all).
 KEEP = ("LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT", "OPENBLAS_", "OMP_", "MKL_", "KMP_")
@@ -49,12 +50,13 @@ class Limits:
 
 def read_regular(path: Path) -> bytes:
     """A file's bytes, refusing a link or anything but a regular file."""
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
+    if os.path.islink(path):
         raise OSError(f"{path.name} is a symbolic link; the kata reads only regular files")
-    if not stat.S_ISREG(info.st_mode):
-        raise OSError(f"{path.name} is not a regular file")
-    with open(path, "rb") as f:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)  # not followed, not waited on (a fifo): then checked, as opened
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
         return f.read()
 
 
@@ -112,10 +114,8 @@ def limits_off(user: int | None = None) -> list[str]:
     if not POSIX:
         off.append("no memory limit")
         off.append("no process limit")
-    elif sys.platform == "darwin":
+    elif user is None and bubblewrap(user) is None:
         off.append("no process limit")
-    elif os.geteuid() == 0 and bubblewrap(user) is None and user is None:
-        off.append("no process limit (root)")
     return off
 
 
@@ -152,7 +152,9 @@ SYSTEM = (
 )
 
 
-def _bwrap_command(bwrap: str, runtime: Path, folder: Path, user: int | None) -> list[str]:
+def _bwrap_command(
+    bwrap: str, runtime: Path, folder: Path, user: int | None, hidden: tuple = ()
+) -> list[str]:
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
     for path in SYSTEM:
@@ -161,6 +163,8 @@ def _bwrap_command(bwrap: str, runtime: Path, folder: Path, user: int | None) ->
     for path in _python_paths():
         if path.startswith(str(folder)) or path in ("/",):
             continue
+        if any(os.path.commonpath([path, str(h)]) == path for h in hidden):
+            continue  # a folder that holds the kata or the student's file: never shown
         command += ["--ro-bind", path, path]
     command += [
         "--ro-bind",
@@ -183,16 +187,17 @@ BOOT = (
 
 
 def command(
-    runtime: Path, folder: Path, limits: Limits, beacon: int | None = None
+    runtime: Path, folder: Path, limits: Limits, beacon: int | None = None, hidden: tuple = ()
 ) -> tuple[list[str], dict]:
     """The command that starts a subject process, and Popen's options for it.
 
     beacon: a file descriptor the subject process shares with the kata (server.Beacon).
+    hidden: folders the sandbox must not show, nor any folder that holds one.
     """
     shared = "" if beacon is None else str(beacon)
     bwrap = bubblewrap(limits.user)
     if bwrap is not None:
-        prefix = _bwrap_command(bwrap, runtime, folder, limits.user)
+        prefix = _bwrap_command(bwrap, runtime, folder, limits.user, hidden)
         args = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, "/kata/runtime", "/kata/subject"]
         cmd = [*prefix, *args, shared]
     else:
@@ -213,28 +218,30 @@ except ImportError:  # Windows, or a Python built without it
 
 
 def _in_child(memory: int, user: int | None) -> None:  # pragma: no cover - runs after fork
-    if resource is None:
-        return
-    if memory and sys.platform.startswith("linux"):
+    """After fork, before the subject's program: its limits, then its user."""
+    if resource is not None and memory and sys.platform.startswith("linux"):
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     if user is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setgid(user)
         os.setuid(user)
-    if sys.platform.startswith("linux") and os.geteuid() != 0:
+    if resource is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE))
+    if user is not None and sys.platform.startswith("linux"):
+        # A uid of the subject's own: every process and thread of it is the subject's.
         with contextlib.suppress(ValueError, OSError):
-            mine = sum(1 for p in os.listdir("/proc") if p.isdigit() and _owned(p))
-            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-            cap = mine + PROCESSES
-            if hard == resource.RLIM_INFINITY or cap < hard:
-                resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap if hard != -1 else hard))
+            resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
 
 
-def _owned(pid: str) -> bool:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid == os.geteuid()
-    except OSError:
-        return False
+def hand_over(folder: Path, user: int | None) -> None:
+    """Let the subject's own uid, and no other user, read (not write) its folder; as root."""
+    if user is None or not POSIX or os.geteuid() != 0:
+        return
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, 0, user)
+        path.chmod(0o750 if path.is_dir() else 0o640)
 
 
 def environment(folder: Path) -> dict[str, str]:

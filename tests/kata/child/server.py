@@ -125,6 +125,7 @@ class Watchdog:
         self.main = threading.main_thread().ident
         self.deadlines: dict[str, tuple[float, str, float]] = {}
         self.fired: str | None = None
+        self.request: object = None  # the id of the request being answered
         threading.Thread(target=self._watch, name="kata-watchdog", daemon=True).start()
 
     def arm(self, slot: str, what: str, limit: float | None) -> None:
@@ -150,7 +151,7 @@ class Watchdog:
                 where = self.place(sys._current_frames().get(self.main))
                 if self.fired is None:
                     note = {"note": "stuck", "function": what, "where": where, "limit": limit}
-                    self.channel.send({**note, "slot": slot})
+                    self.channel.send({**note, "slot": slot, "id": self.request})
                 self.fired = what
                 self.deadlines[slot] = (now + 1.0, what, limit)  # again, if it was swallowed
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
@@ -416,6 +417,7 @@ class Server:
         method = getattr(self, f"op_{op}", None)
         if method is None:
             return {"error": {"kind": "protocol", "message": f"unknown request {op!r}"}}, []
+        self.watchdog.request = header.get("id")
         self.watchdog.arm("request", "the test", header.get("test_left"))
         if header.get("test") != self.test:
             self.test = header.get("test")
@@ -515,8 +517,15 @@ class Server:
             if callable(value) and not name.startswith("__") and not isinstance(value, type)
         )
 
+    def space(self, header) -> types.ModuleType:
+        """The subject a request names (a fresh import's is gone after a restart)."""
+        found = self.spaces.get(int(header.get("ns", 0)))
+        if found is None:
+            raise Report("stale", "", type="fresh import")
+        return found
+
     def op_call(self, header, blobs):
-        space = self.spaces[int(header.get("ns", 0))]
+        space = self.space(header)
         name = header["fn"]
         args = list(self.decode(header["args"], blobs))
         kwargs = self.decode(header.get("kwargs") or {"$": "dict", "k": [], "v": []}, blobs)
@@ -567,7 +576,7 @@ class Server:
     def op_losses(self, header, blobs):
         """loss(forward(params ± h in one entry, X), Y) for every entry of params[name]: the
         evaluations of a numeric gradient in one request. The kata takes the differences."""
-        subject = self.spaces[int(header.get("ns", 0))]
+        subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
         p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
         x, h = p[header["name"]], float(header["h"])
@@ -582,7 +591,7 @@ class Server:
         return {"ok": encoder.encode(values)}, encoder.blobs
 
     def op_constants(self, header, blobs):
-        student = self.spaces[0].kata_student
+        student = self.space(header).kata_student
         encoder = self.encoder()
         found = {}
         for name, value in vars(student).items():
@@ -592,7 +601,7 @@ class Server:
         return {"ok": found}, encoder.blobs
 
     def op_run_main(self, header, blobs):
-        subject = self.spaces[int(header.get("ns", 0))]
+        subject = self.space(header)
         draw = importlib.import_module("exercises._draw")
         recorder = mainrun.Recorder(draw)
         swaps = {
@@ -616,7 +625,7 @@ class Server:
         return {"ok": {"ours": out.ours.getvalue(), "theirs": out.theirs}}, []
 
     def op_profile(self, header, blobs):
-        subject = self.spaces[0]
+        subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
 
         def gradient(params, X, Y):
@@ -628,7 +637,7 @@ class Server:
 
     def op_gradient(self, header, blobs):
         """The student's gradient, batched or one row at a time, computed here in one request."""
-        subject = self.spaces[0]
+        subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
         gradient = _per_row(subject) if header["tier"] == "per_row" else _batched(subject)
         with np.errstate(under="ignore"):
@@ -637,7 +646,7 @@ class Server:
 
     def op_time(self, header, blobs):
         """Seconds for `rounds` calls of the student's gradient, timed here, not across the pipe."""
-        subject = self.spaces[0]
+        subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
         tier, rounds = header["tier"], int(header["rounds"])
         gradient = _per_row(subject) if tier == "per_row" else _batched(subject)
@@ -729,19 +738,30 @@ def main() -> None:
     channel.send({"ready": os.getpid()})
     while True:
         try:
-            header, blobs = channel.receive()
-        except EOFError:
-            return
-        if header.get("op") == "exit":
-            return
-        reply, extra = server.handle(header, blobs)
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        try:
-            channel.send(reply, extra)
-        except (TypeError, ValueError) as exc:
-            channel.send({"error": {"kind": "unsendable", "message": str(exc)}})
+            if not serve_one(channel, server):
+                return
+        except TimeLimit:  # a watchdog's exception that arrived after its request ended
+            server.watchdog.take()
+
+
+def serve_one(channel: Channel, server: Server) -> bool:
+    """Answer one request; False at the end of the stream or when asked to exit."""
+    try:
+        header, blobs = channel.receive()
+    except EOFError:
+        return False
+    if header.get("op") == "exit":
+        return False
+    reply, extra = server.handle(header, blobs)
+    reply["id"] = header.get("id")
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    try:
+        channel.send(reply, extra)
+    except (TypeError, ValueError) as exc:
+        channel.send({"error": {"kind": "unsendable", "message": str(exc)}, "id": header.get("id")})
+    return True
 
 
 if __name__ == "__main__":
