@@ -127,7 +127,7 @@ ALL: tuple[Exercise, ...] = (
         quick=("document_run", "lambda run: lambda Y: run(Y, epochs=10)"),
         data=_bits(np.bitwise_and),
         train_n=4,
-        reference_speedup=481.0,
+        reference_speedup=372.0,
     ),
     Exercise(
         module="ex02_sigmoid_mse",
@@ -166,7 +166,7 @@ ALL: tuple[Exercise, ...] = (
         quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
         train_n=4,
-        reference_speedup=283.0,
+        reference_speedup=265.0,
     ),
     Exercise(
         module="ex03_tanh_xor",
@@ -204,7 +204,7 @@ ALL: tuple[Exercise, ...] = (
         quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
         train_n=4,
-        reference_speedup=200.0,
+        reference_speedup=209.0,
     ),
     Exercise(
         module="ex04_relu_softmax",
@@ -267,7 +267,7 @@ ALL: tuple[Exercise, ...] = (
         quick=("train", "lambda train: lambda *a: train(*a[:4], 1) * a[4]"),
         data=lambda m, rng, n: m.make_blobs(rng, n),
         train_n=20,
-        reference_speedup=114.0,
+        reference_speedup=122.0,
     ),
     Exercise(
         module="ex05_online_sgd",
@@ -308,7 +308,7 @@ ALL: tuple[Exercise, ...] = (
         quick=("document_run", "lambda run: lambda: run(epochs=1)"),
         data=lambda m, rng, n: tuple(a.astype(np.float64) for a in m.make_complements(rng, n)),
         train_n=500,
-        reference_speedup=123.0,
+        reference_speedup=152.0,
     ),
 )
 
