@@ -1,28 +1,20 @@
-"""Contain the student's code: numpy's state, a time limit on every call, exits and interrupts.
+"""The walls of the kata's own process: the limits' one home, the test's limit, numpy's state.
 
-Everything the kata runs of a student's module goes through `guarded` (a call) or
-`guarding` (an import): numpy's error state is the kata's default and is restored after,
-warnings are errors, a call that does not return within its limit is stopped where it
-is stuck, and os._exit, os.abort and sys.exit raise an error instead of ending the run.
-
-The limit works the same on Linux, macOS and Windows: a watchdog thread raises an
-exception in the main thread (PyThreadState_SetAsyncExc), which stops any loop written
-in Python. A hang inside compiled code cannot be interrupted that way; for it the
-plugin arms faulthandler as a backstop, which ends the process after the test's limit.
+The student's code runs in a subject process (child/), whose server holds its own walls
+(numpy's error state, warnings as errors, exits that raise, the call limit). Here: `LIMITS`,
+the watchdog that ends a test past its limit (a thread raising TimeLimit in the main thread,
+PyThreadState_SetAsyncExc; faulthandler is the backstop, guard.py), numpy's state around
+each test, and warnings as errors around the checks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
-import signal
 import sys
 import threading
 import time
-import traceback
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,14 +43,6 @@ class TimeLimit(BaseException):
     """Raised in the main thread by the watchdog when a limit runs out."""
 
 
-class Exited(Exception):  # noqa: N818
-    """What os._exit, os.abort and sys.exit raise while the student's code runs."""
-
-    def __init__(self, how: str, code=None):
-        super().__init__(how)
-        self.how, self.code = how, code
-
-
 @dataclass
 class Stuck:
     """Where the main thread was when a limit ran out."""
@@ -78,7 +62,6 @@ class Watchdog:
         self.main = threading.main_thread().ident
         self.deadlines: dict[str, tuple[float, str, float]] = {}  # slot -> (when, what, limit)
         self.fired: Stuck | None = None
-        self.locate: Callable[[list], str] = lambda frames: ""
         self._thread: threading.Thread | None = None
 
     def arm(self, slot: str, what: str, limit: float) -> None:
@@ -116,7 +99,7 @@ class Watchdog:
                 if _traced(frames):  # a debugger stopped here: the limit waits for it
                     self.deadlines[slot] = (now + limit, what, limit)
                     continue
-                self.fired = Stuck(what, limit, self.locate(frames))
+                self.fired = Stuck(what, limit, "")
                 # Until the main thread takes it, ask again every second: the student's code
                 # may swallow one exception with a bare `except:`.
                 self.deadlines[slot] = (now + 1.0, what, limit)
@@ -161,55 +144,6 @@ def debugger_attached() -> bool:
 WATCHDOG = Watchdog()
 
 
-# --- exits and interrupts ----------------------------------------------------------------------
-class _Interrupts:
-    """Tell a real Ctrl-C from a KeyboardInterrupt the student's code raises itself."""
-
-    def __init__(self):
-        self.real = False
-        self._previous = None
-
-    def install(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return
-        self._previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, self._handler)
-
-    def uninstall(self) -> None:
-        if self._previous is not None and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-
-    def _handler(self, signum, frame):
-        self.real = True
-        raise KeyboardInterrupt
-
-
-INTERRUPTS = _Interrupts()
-
-
-def _raise_exit(how: str):
-    def stand_in(code=None, *args):
-        raise Exited(how, code)
-
-    return stand_in
-
-
-@contextlib.contextmanager
-def exits_intercepted():
-    """os._exit, os.abort and sys.exit raise Exited instead of ending the process."""
-    saved = (os._exit, os.abort, sys.exit)
-    os._exit, os.abort, sys.exit = (
-        _raise_exit("os._exit"),
-        _raise_exit("os.abort"),
-        _raise_exit("sys.exit"),
-    )
-    try:
-        yield
-    finally:
-        os._exit, os.abort, sys.exit = saved
-
-
 # --- numpy's state --------------------------------------------------------------------------------
 @contextlib.contextmanager
 def numpy_state():
@@ -229,14 +163,3 @@ def warnings_are_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
-
-
-def where_stuck(frames: list, is_student_file: Callable[[str], bool], show) -> str:
-    """The innermost line of the student's file among `frames` (innermost first), or ""."""
-    for frame in frames:
-        if is_student_file(frame.f_code.co_filename):
-            summary = traceback.FrameSummary(
-                frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
-            )
-            return f"{show(summary.filename)}:{summary.lineno} in {summary.name}: {summary.line}"
-    return ""

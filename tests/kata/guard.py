@@ -1,28 +1,22 @@
-"""Each test inside the kata's walls: numpy's state, exits, the test's limit, a crash marker.
+"""Each test inside the kata's walls: numpy's state, the test's limit, a crash marker.
 
 Around every test, numpy's error state, print options and legacy random state are the
-kata's and are restored after. In an exercise's tests os._exit, os.abort and sys.exit
-raise instead of ending the run (subject.py does the same around the import). The call
-phase has the test's time limit (the watchdog of contain.py), and faulthandler ends a
-process stuck inside compiled code past that limit. Each test's node id is written to a
-marker file when it starts and the file is removed when the run ends, so a run that died
-says so the next time: "your last run stopped in <test>".
+kata's and are restored after (the subject process resets its own per test: subject.RUN's
+test counter, advanced here). The call phase has the test's time limit (the watchdog of
+contain.py), and faulthandler ends a process stuck inside compiled code past that limit.
+Each test's node id is written to a marker file when it starts and the file is removed when
+the run ends, so a run that died says so the next time: "your last run stopped in <test>".
 """
 
 from __future__ import annotations
 
-import contextlib
 import faulthandler
 import os
 import sys
 
 import pytest
 
-from tests.kata import contain, registry, subject
-
-
-def _exercise_test(item) -> bool:
-    return registry.of_test_file(item.path.name) is not None
+from tests.kata import contain, subject
 
 
 def _limit(item) -> float:
@@ -49,7 +43,6 @@ class Guard:
         return text or None
 
     def pytest_sessionstart(self, session):
-        contain.INTERRUPTS.install()
         try:  # faulthandler writes here: the terminal, even while pytest captures fd 2
             self._stderr = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
         except (AttributeError, OSError, ValueError):
@@ -64,9 +57,8 @@ class Guard:
             faulthandler.dump_traceback_later(
                 _limit(item) + contain.LIMITS.grace, exit=True, file=self._stderr
             )
-        exits = contain.exits_intercepted() if _exercise_test(item) else contextlib.nullcontext()
         try:
-            with contain.numpy_state(), exits:
+            with contain.numpy_state():
                 yield
         finally:
             if self._stderr is not None:
@@ -81,7 +73,6 @@ class Guard:
             contain.WATCHDOG.disarm("test")
 
     def pytest_sessionfinish(self, session):
-        contain.INTERRUPTS.uninstall()
         if self.marker is not None and self.marker.is_file():
             self.marker.unlink()
         if self._stderr is not None:

@@ -197,31 +197,37 @@ class StudentFile:
 
 
 # --- the subject --------------------------------------------------------------------------------
-class Subject:
+class Pristine:
+    """What both kinds of subject share: the exercise, and the pristine module's constants."""
+
+    def __init__(self, exercise: str):
+        self.kata_exercise = exercise
+        self.kata_writes = tuple(registry.BY_MODULE[exercise].writes)
+        self.kata_probe: tuple[dict, list] | None = None  # see probing()
+        self.__name__ = f"tests.kata.pristine.{exercise}"
+        self._pristine = pristine_module(exercise)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._pristine, name)
+
+
+class Subject(Pristine):
     """The given code calling the student's functions, in the subject process, seen from here.
 
     Its functions are called there; its constants are the pristine module's, read here.
     """
 
     def __init__(self, exercise: str, child: Child, ns: int, opened: dict):
-        record = registry.BY_MODULE[exercise]
-        self.kata_exercise = exercise
+        super().__init__(exercise)
         self.kata_child = child
         self.kata_ns = ns
-        self.kata_writes = tuple(record.writes)
         self.kata_given = set(opened["given"])
         self.kata_student = StudentFile(student_path(exercise), opened["functions"])
-        self.__name__ = f"tests.kata.pristine.{exercise}"
-        self.kata_probe: tuple[dict, list] | None = None  # see probing()
         self.kata_identities = Identities()
-        self._pristine = pristine_module(exercise)
         for name in self.kata_given:
             self.__dict__[name] = Function(self, name)
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._pristine, name)
 
     # calls
     def call(self, name: str, args: tuple, kwargs: dict, **options):
@@ -524,7 +530,7 @@ def _opened(exercise: str) -> dict | Fault:
     return Fault(message.rstrip(), "import", "import")
 
 
-class Untouched:
+class Untouched(Pristine):
     """The subject of an exercise whose file is still the kata's own stub file: no process.
 
     Every function the student writes is a stub, so a call of one is "not started"; given
@@ -532,21 +538,11 @@ class Untouched:
     """
 
     def __init__(self, exercise: str):
-        record = registry.BY_MODULE[exercise]
-        self.kata_exercise = exercise
-        self.kata_writes = tuple(record.writes)
+        super().__init__(exercise)
         self.kata_student = StudentFile(student_path(exercise), {})
-        self.kata_probe = None
-        self.__name__ = f"tests.kata.pristine.{exercise}"
-        self._pristine = pristine_module(exercise)
         for name, value in vars(self._pristine).items():
             if callable(value) and not isinstance(value, type) and not name.startswith("__"):
                 self.__dict__[name] = Function(self, name)
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._pristine, name)
 
     def call(self, name: str, args: tuple, kwargs: dict, **options):
         if name in self.kata_writes:
