@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from tests.kata import oracle
 from tests.kata.harness import Lazy, call, expect_close, fail, run_backward, run_forward, run_loss
-from tests.kata.suites import ContractSuite, SigmoidPrimeSuite, output_layer, stable_sigmoid
+from tests.kata.suites import ContractSuite, SigmoidPrimeSuite
 
 EX = "ex02_sigmoid_mse"
 
@@ -16,22 +17,23 @@ class TestSigmoid(SigmoidPrimeSuite):
 class TestContract(ContractSuite):
     exercise = EX
     default_shapes = {"W1": (2, 2), "W2": (2, 1)}
-    # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N from a missing /K.
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
-    shapes = {"W1": (3, 4), "W2": (4, 3)}
+    # D = 4, H = 6, K = 3 and N = 5 all differ (N·K = 15, N·D = 20): no size stands in for
+    # another, and a transpose cannot hide.
+    sizes = {"n_in": 4, "n_hidden": 6, "n_out": 3}
+    shapes = {"W1": (4, 6), "W2": (6, 3)}
 
-    def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.normal(size=(n, 3))
+    def targets(self, rng, n, k):
+        return rng.normal(size=(n, k))  # squared error: any real targets
 
-    def reference(self, params, X, Y):
-        A = stable_sigmoid(X @ params["W1"])
-        out = A @ params["W2"]
-        return out, output_layer(A, (out - Y) / out.size, "W2")
+    def oracle(self, params, X, Y):
+        out = oracle.sigmoid(X @ params["W1"]) @ params["W2"]
+        return out, np.mean(0.5 * (out - Y) ** 2)
 
     def saturating_params(self):
         # Hidden pre-activations of ±1000 and beyond: the sigmoid must not overflow.
-        W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
-        return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 12).reshape(4, 3)}
+        W1 = np.array([[400.0, -500.0, 300.0, -350.0, 450.0, -420.0]] * 4)
+        W1 = W1 * np.array([[1.0], [-1.0], [2.0], [0.5]])
+        return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 18).reshape(6, 3)}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from tests.kata import oracle
 from tests.kata.harness import (
     Lazy,
     call,
@@ -15,13 +16,7 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
-from tests.kata.suites import (
-    ContractSuite,
-    ProbabilitySuite,
-    SigmoidSuite,
-    output_layer,
-    stable_sigmoid,
-)
+from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
 EX = "ex03_tanh_xor"
 
@@ -30,35 +25,32 @@ class TestContract(ContractSuite, ProbabilitySuite):
     exercise = EX
     default_shapes = {"W1": (2, 4), "b1": (1, 4), "W2": (4, 1), "b2": (1, 1)}
     # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N, /K and a stray ½ apart.
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
-    shapes = {"W1": (3, 4), "b1": (1, 4), "W2": (4, 3), "b2": (1, 3)}
+    sizes = {"n_in": 4, "n_hidden": 6, "n_out": 3}
+    shapes = {"W1": (4, 6), "b1": (1, 6), "W2": (6, 3), "b2": (1, 3)}
+    output_layer = ("W2", "b2")
 
     def params(self, rng):
-        # W1 scaled as init_params scales it. Unscaled, Normal(0, 1) weights on three inputs
+        # W1 scaled as init_params scales it. Unscaled, Normal(0, 1) weights on four inputs
         # push some hidden units to |Z1| > 5, where tanh' < 1e-4: gradients through them are then
         # so small that the round-off of central differences alone exceeds the tolerance.
         params = super().params(rng)
-        params["W1"] = params["W1"] / np.sqrt(3)
+        params["W1"] = params["W1"] / np.sqrt(4)
         return params
-
-    def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 3)).astype(float)
 
     def saturating_params(self):
         # Hidden pre-activations in the hundreds to thousands (a tanh written with exp overflows
         # there), and output logits of about ±1000: P is exactly 1 in one column, 0 in the other.
-        W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
+        W1 = np.array([[400.0, -500.0, 300.0, -350.0, 450.0, -420.0]] * 4)
         return {
-            "W1": W1,
-            "b1": np.zeros((1, 4)),
-            "W2": np.linspace(-1.0, 1.0, 12).reshape(4, 3),
+            "W1": W1 * np.array([[1.0], [-1.0], [2.0], [0.5]]),
+            "b1": np.zeros((1, 6)),
+            "W2": np.linspace(-1.0, 1.0, 18).reshape(6, 3),
             "b2": np.array([[1000.0, -1000.0, 1000.0]]),
         }
 
-    def reference(self, params, X, Y):
-        A = np.tanh(X @ params["W1"] + params["b1"])
-        P = stable_sigmoid(A @ params["W2"] + params["b2"])
-        return P, output_layer(A, (P - Y) / P.size, "W2", "b2")
+    def oracle(self, params, X, Y):
+        Z = oracle.tanh(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
+        return oracle.sigmoid(Z), oracle.binary_cross_entropy(Z, Y)
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis
+from tests.kata import diagnosis, oracle
 from tests.kata.harness import (
     Fault,
     H,
@@ -19,13 +19,14 @@ from tests.kata.harness import (
     call,
     expect_array,
     expect_close,
+    expect_gradients,
     expect_scalar,
     fail,
     run_backward,
     run_forward,
     run_loss,
 )
-from tests.kata.suites import ContractSuite, ProbabilitySuite, output_layer, stable_softmax
+from tests.kata.suites import ContractSuite, ProbabilitySuite
 
 EX = "ex04_relu_softmax"
 
@@ -45,6 +46,10 @@ class TestContract(ProbabilitySuite, ContractSuite):
     default_shapes = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 3), "b2": (1, 3)}
     sizes = {"n_in": 3, "n_hidden": 5, "n_out": 4}
     shapes = {"W1": (3, 5), "b1": (1, 5), "W2": (5, 4), "b2": (1, 4)}
+    output_layer = ("W2", "b2")
+
+    def targets(self, rng, n, k):
+        return rng.integers(0, k, size=n)  # integer labels
 
     def params(self, rng):
         # The hidden layer is fixed so that `batch` can steer clear of the kink; the output
@@ -88,16 +93,19 @@ class TestContract(ProbabilitySuite, ContractSuite):
             "b2": np.array([[1000.0, -1000.0, 0.0, 500.0]]),
         }
 
-    def reference(self, params, X, Y):
-        A = np.maximum(X @ params["W1"] + params["b1"], 0)
-        P = stable_softmax(A @ params["W2"] + params["b2"])
-        onehot = np.eye(P.shape[1])[Y]
-        return P, output_layer(A, (P - onehot) / len(P), "W2", "b2")
+    def oracle(self, params, X, Y):
+        return network(params, X, Y)
 
     def saturated_outputs(self):
         # Rows 0 and 2 give their label a probability of exactly 0.
         P = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.5, 0.5, 0.0, 0.0]])
         return P, np.array([1, 2, 3])
+
+
+def network(params, X, Y):
+    """The test's own forward pass and cross-entropy: (P, loss), through the logits."""
+    Z = oracle.relu(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
+    return oracle.softmax(Z), oracle.cross_entropy(Z, Y)
 
 
 @pytest.fixture(scope="module")
@@ -392,6 +400,37 @@ def test_backward_known_answer(m):
     }
     for name, value in expected.items():
         expect_close(f"backward's gradient for {name!r} at the hand-set point", grads[name], value)
+
+
+@pytest.mark.stage("backward")
+def test_relu_switches_exactly_at_0(m):
+    """Hidden pre-activations a hair from 0 (1e-3 down to 1e-8, both signs): relu passes the
+    gradient on one side of 0 and blocks it on the other, however close. Output and every
+    gradient against the test's own (complex steps never move a pre-activation across 0)."""
+    rng = np.random.default_rng(17)
+    W1, X = rng.normal(size=(3, 5)), rng.normal(size=(7, 3))
+    near = np.array([1e-3, -1e-3, 4e-3, -4e-6, 1e-8])
+    b1 = (near - X[0] @ W1)[None, :]  # row 0's pre-activations are `near`
+    direction = rng.normal(size=3)
+    for row, step in enumerate([2e-3, -3e-3, 1e-6, -5e-9, 7e-4, -4e-4], start=1):
+        X[row] = X[0] + step * direction  # and the other rows' a step away from them
+    params = {"W1": W1, "b1": b1, "W2": rng.normal(size=(5, 4)), "b2": rng.normal(size=(1, 4))}
+    Y = rng.integers(0, 4, size=7)
+    Z1 = X @ W1 + b1
+    assert (np.abs(Z1) < 5e-2).mean() > 0.8 and np.abs(Z1).min() > 1e-10, "test data"
+    P, cache = run_forward(m, params, X, (7, 4))
+    grads = run_backward(m, params, cache, Y, X)
+    want = oracle.real(network(params, X, Y)[0])
+    expect_close("forward with hidden pre-activations a hair from 0", P, want, rtol=1e-10)
+    expected = oracle.gradient(lambda p: network(p, X, Y)[1], params)
+    expect_gradients(
+        "where the hidden pre-activations are a hair from 0",
+        grads,
+        expected,
+        (7, 4),
+        hint="Every Z1 here is within 0.05 of 0, and the other gradient tests pass: does the"
+        " mask compare Z1 with a threshold (Z1 > 0.005) instead of with 0?",
+    )
 
 
 # --- training --------------------------------------------------------------------------------

@@ -1,14 +1,10 @@
 """ex05 · a 5-10-5 sigmoid net learns bit complements by online SGD (document 004)."""
 
-import ast
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis
+from tests.kata import diagnosis, oracle
 from tests.kata.harness import (
-    Fault,
     Lazy,
     call,
     describe,
@@ -16,19 +12,14 @@ from tests.kata.harness import (
     expect_close,
     expect_unchanged,
     fail,
+    module_file,
     run_backward,
     run_forward,
     run_loss,
     snapshot,
 )
 from tests.kata.subject import probing
-from tests.kata.suites import (
-    ContractSuite,
-    ProbabilitySuite,
-    SigmoidPrimeSuite,
-    output_layer,
-    stable_sigmoid,
-)
+from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
 
 EX = "ex05_online_sgd"
 
@@ -36,30 +27,29 @@ EX = "ex05_online_sgd"
 class TestContract(ContractSuite, ProbabilitySuite):
     exercise = EX
     default_shapes = {"W1": (5, 10), "W2": (10, 5)}
-    # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N, /K and a stray ½ apart.
-    sizes = {"n_in": 3, "n_hidden": 4, "n_out": 3}
-    shapes = {"W1": (3, 4), "W2": (4, 3)}
-
-    def batch(self, rng, n):
-        return rng.normal(size=(n, 3)), rng.integers(0, 2, size=(n, 3)).astype(float)
+    # D = 4, H = 6, K = 3 and N = 5 all differ: N·K = 15 is not N·D = 20 (X.size), and a
+    # missing /N, /K and a stray ½ tell apart.
+    sizes = {"n_in": 4, "n_hidden": 6, "n_out": 3}
+    shapes = {"W1": (4, 6), "W2": (6, 3)}
+    output_layer = ("W2",)
 
     def saturating_params(self):
         # Hidden pre-activations of ±1000 and beyond, then output logits of about ±1000.
-        W1 = np.array([[400.0, -500.0, 300.0, -350.0]] * 3) * np.array([[1.0], [-1.0], [2.0]])
-        W2 = np.array(
+        W1 = np.array([[400.0, -500.0, 300.0, -350.0, 450.0, -420.0]] * 4)
+        W2 = 100.0 * np.array(
             [
-                [1000.0, -1200.0, 800.0],
-                [-1100.0, 900.0, -700.0],
-                [1300.0, -1000.0, 1200.0],
-                [-900.0, 1400.0, -1300.0],
+                [10, -12, 8],
+                [-11, 9, -7],
+                [13, -10, 12],
+                [-9, 14, -13],
+                [12, -8, 9],
+                [-10, 11, -12],
             ]
         )
-        return {"W1": W1, "W2": W2}
+        return {"W1": W1 * np.array([[1.0], [-1.0], [2.0], [0.5]]), "W2": W2}
 
-    def reference(self, params, X, Y):
-        A = stable_sigmoid(X @ params["W1"])
-        P = stable_sigmoid(A @ params["W2"])
-        return P, output_layer(A, (P - Y) / P.size, "W2")
+    def oracle(self, params, X, Y):
+        return network(params, X, Y)
 
     def saturated_outputs(self):
         P = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 1.0]])
@@ -177,13 +167,15 @@ def test_backward_per_sample_keeps_the_contract(m):
     run_backward_per_sample(m, params, rng.normal(size=(4, 3)), rng.integers(0, 2, size=(4, 2)))
 
 
+def network(params, X, Y):
+    """The test's own forward pass and mean cross-entropy: (P, loss), through the logits."""
+    Z = oracle.sigmoid(X @ params["W1"]) @ params["W2"]
+    return oracle.sigmoid(Z), oracle.binary_cross_entropy(Z, Y)
+
+
 def reference_gradient(params, X, Y) -> dict:
-    """The test's own batched gradient of the mean cross-entropy (numerically stable)."""
-    A = stable_sigmoid(X @ params["W1"])
-    P = stable_sigmoid(A @ params["W2"])
-    dZ2 = (P - Y) / P.size
-    dZ1 = (dZ2 @ params["W2"].T) * A * (1 - A)
-    return {"W1": np.einsum("nd,nh->dh", X, dZ1), "W2": np.einsum("nh,nk->hk", A, dZ2)}
+    """The gradient of the test's own loss, by complex steps (tests/kata/oracle.py)."""
+    return oracle.gradient(lambda p: network(p, X, Y)[1], params)
 
 
 def expect_loop_gradient(grads: dict, params: dict, X, Y) -> None:
@@ -224,8 +216,8 @@ def expect_loop_gradient(grads: dict, params: dict, X, Y) -> None:
 
 @pytest.mark.parametrize(
     "sizes, n, bits",
-    [((3, 4, 3), 5, False), ((3, 4, 3), 8, False), ((5, 10, 5), 7, True)],
-    ids=["3-4-3-N5", "3-4-3-N8", "5-10-5-bits-N7"],
+    [((4, 6, 3), 5, False), ((4, 6, 3), 8, False), ((5, 10, 2), 7, True), ((3, 7, 4), 600, False)],
+    ids=["4-6-3-N5", "4-6-3-N8", "5-10-2-bits-N7", "3-7-4-N600"],
 )
 @pytest.mark.stage("loop")
 def test_backward_per_sample_is_the_batched_gradient(m, sizes, n, bits):
@@ -238,76 +230,64 @@ def test_backward_per_sample_is_the_batched_gradient(m, sizes, n, bits):
     expect_loop_gradient(run_backward_per_sample(m, params, X, Y), params, X, Y)
 
 
-LOOPS = (ast.For, ast.While, ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)
+@pytest.mark.stage("loop")
+def test_backward_per_sample_answers_each_params(m):
+    """The same rows with other weights: another gradient, each the right one (nothing kept
+    from an earlier call, whatever it is keyed on)."""
+    rng = np.random.default_rng(16)
+    X, Y = rng.normal(size=(6, 4)), rng.integers(0, 2, size=(6, 3)).astype(float)
+    for _ in range(3):
+        params = {"W1": rng.normal(size=(4, 6)), "W2": rng.normal(size=(6, 3))}
+        expect_loop_gradient(run_backward_per_sample(m, params, X, Y), params, X, Y)
 
 
-def has_a_loop(path, name: str) -> bool:
-    """A loop in the function `name` of the file, or in a function of that file it calls (or map).
-
-    Read from the file's syntax tree: the student's module is never imported here.
-    """
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, SyntaxError, ValueError):
-        return False
-    module = {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    }
-    seen, todo = set(), [name]
-    while todo:
-        node = module.get(todo.pop())
-        if node is None or node.name in seen:
-            continue
-        seen.add(node.name)
-        for inner in ast.walk(node):
-            if isinstance(inner, LOOPS):
-                return True
-            if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) == "map":
-                return True
-            if isinstance(inner, ast.Name) and inner.id in module:
-                todo.append(inner.id)
-    return False
+def traced(m, n: int):
+    """backward_per_sample on n rows, traced in the subject process: (grads, trace)."""
+    rng = np.random.default_rng(14)
+    params = {"W1": rng.normal(size=(4, 6)), "W2": rng.normal(size=(6, 3))}
+    X, Y = rng.normal(size=(n, 4)), rng.integers(0, 2, size=(n, 3)).astype(float)
+    with probing(m, watch=("sigmoid", "sigmoid_prime"), trace=True) as probe:
+        grads = run_backward_per_sample(m, params, X, Y)
+    expect_loop_gradient(grads, params, X, Y)
+    trace = probe.traces[-1] if probe.traces else {"lines": {}, "batched": []}
+    return probe, {int(line): count for line, count in trace["lines"].items()}, trace["batched"]
 
 
 @pytest.mark.stage("loop")
 def test_backward_per_sample_loops_over_every_row_itself(m):
-    """50 rows, more than any prefix one debugs with; no batched code in disguise."""
-    rng = np.random.default_rng(14)
-    params = {"W1": rng.normal(size=(3, 4)), "W2": rng.normal(size=(4, 3))}
-    X, Y = rng.normal(size=(50, 3)), rng.integers(0, 2, size=(50, 3)).astype(float)
-    # The module's forward and backward taken away for the call: the loop does its own work.
-    # Its sigmoids are watched: one row at a time, they see 1-D vectors (or single rows).
-    calls = None
-    try:
-        with probing(m, hide=("forward", "backward"), watch=("sigmoid", "sigmoid_prime")) as shapes:
-            grads = run_backward_per_sample(m, params, X, Y)
-    except Fault as fault:
-        if fault.kind != "NameError":
-            raise
-        calls = fault.msg.split("'")[1] if "'" in fault.msg else "forward or backward"
-    if calls is not None:  # outside the except block: one message, no chained traceback
-        fail(
-            f"backward_per_sample calls {calls}: it must compute each row's gradient itself, one"
-            " row at a time with 1-D vectors (z1 = x @ W1, ...), not hand the rows to the"
-            " batched functions.",
-            "backward_per_sample",
-        )
-    batched = [shape for shape in shapes if len(shape) >= 2 and shape[0] > 1]
+    """One row per step, in any form (row or column vectors, a method, a helper, a
+    decorator), judged by what runs: run on 30 and on 60 rows, some line of the file runs
+    once more per extra row; the module's batched forward and backward never run; the
+    sigmoids see vectors, never a block of rows."""
+    probe, few, batched = traced(m, 30)
+    _, many, more = traced(m, 60)
+    batched = sorted({*batched, *more})
     if batched:
         fail(
-            f"backward_per_sample computes many rows at once: its sigmoid got an array of shape"
-            f" {batched[0]}. Go through the rows one at a time, each a 1-D vector (z1 = x @ W1).",
+            f"backward_per_sample runs the batched {' and '.join(batched)} (called directly,"
+            " through another name, or on slices of rows): it must compute each row's gradient"
+            " itself, one row at a time (z1 = x @ W1, ...), not hand the rows to the batched"
+            " functions.",
             "backward_per_sample",
         )
-    if not has_a_loop(m.kata_student.__file__, "backward_per_sample"):
+    blocks = [s for s in probe.shapes if len(s) >= 2 and min(s) > 1]
+    if blocks:
         fail(
-            "backward_per_sample has no loop: it must go through the rows one at a time (for"
-            " x, y in zip(X, Y): ...), with 1-D vectors, and add up each row's gradient.",
+            f"backward_per_sample computes many rows at once: its sigmoid got an array of shape"
+            f" {blocks[0]}. Go through the rows one at a time, each a vector (a row x = X[i], or"
+            " a column x = X[i].reshape(-1, 1)).",
             "backward_per_sample",
         )
-    expect_loop_gradient(grads, params, X, Y)
+    steps = max((count - few.get(line, 0) for line, count in many.items()), default=0)
+    if steps < 30:
+        per = f"{steps / 30:.2g} steps" if steps else "no step"
+        fail(
+            f"backward_per_sample does not take one step per row: with 30 more rows, no line of"
+            f" {module_file(m)} runs 30 more times ({per} per extra row). Go through"
+            " the rows one at a time (for x, y in zip(X, Y): ...) and add up each row's"
+            " gradient; batches of rows, however small, are not the exercise.",
+            "backward_per_sample",
+        )
 
 
 # --- training -------------------------------------------------------------------------------

@@ -198,3 +198,29 @@ def explain_ratio(r: float) -> str | None:
             f" {m} once too often"
         )
     return f"that is {r:.4g} × the expected value, entry for entry: a constant factor is off"
+
+
+def clipped(got: np.ndarray, want: np.ndarray) -> str | None:
+    """The gradient clipped (at ±c, c its own largest entry) where the right one is larger."""
+    c = float(np.abs(got).max(initial=0.0))
+    if 0 < c < float(np.abs(want).max(initial=0.0)) and _close(got, np.clip(want, -c, c)):
+        return (
+            f"clipped at ±{c:.4g}: the right gradient reaches {np.abs(want).max():.4g}. Return the"
+            " exact gradient; clipping, if wanted, is the training loop's business"
+        )
+    return None
+
+
+def tail(z: np.ndarray, got: np.ndarray) -> str:
+    """Why a sigmoid's far left tail is off: rounded to 0, clipped, or cancelled."""
+    if np.all(got == 0):
+        return f"It is 0 from z = {z.max():g} down: rounded to 0 beyond some z"
+    got, z = got[got > 0], z[got > 0]
+    with np.errstate(all="ignore"):
+        reached = np.log(got) - np.log1p(-got)  # the z whose sigmoid it is
+    if len(got) > 1 and np.all(reached > z) and np.ptp(reached) < 1e-6 * np.abs(reached).max():
+        return f"It is the sigmoid of {reached[0]:.4g} for every z below: z is clipped there"
+    return (
+        "Computed from a number near 1 (as 1 - sigmoid(-z), or 0.5 * (1 + tanh(z / 2))), it"
+        " keeps only absolute accuracy: 1 minus a number near 1 cancels the tiny answer's digits"
+    )

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import generate, registry
+from tests.kata import generate, leaks, registry
 from tests.kata.subject import PRISTINE
 
 ROOT = Path(__file__).resolve().parents[2]
 KATA = ROOT / "tests" / "kata"
 LEFT_OUT = ("checks", "bench/tiers.py", "handout.json")  # under tests/kata/: instructors' only
 MAINTAINERS = ("tool.mutmut", "tool.ruff")  # pyproject tables a student has no use for
-MIN_LINE = 25  # a line of an answer this long (whitespace normalised) must appear nowhere
 
 
 def choose(words: str | None) -> list[registry.Exercise]:
@@ -91,11 +90,11 @@ def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
         "tests_sha256": tests_hash(out),
     }
     put("tests/kata/handout.json", json.dumps(record, indent=1) + "\n")
-    answers = scan_for_answers(out) if (ROOT / "solutions").is_dir() else []
+    answers = scan_for_answers(out)
     if answers:
         shutil.rmtree(out)
         raise pytest.UsageError(
-            f"--handout {out}: the handout held {len(answers)} line(s) of the solutions' answers,"
+            f"--handout {out}: the handout held {len(answers)} place(s) that compute a gradient,"
             " so it was not written. The first: " + "; ".join(answers[:3])
         )
     return written
@@ -198,29 +197,10 @@ The kata is MIT-licensed (see `LICENSE`).
 """
 
 
-def scan_for_answers(root: Path, source: Path = ROOT / "solutions") -> list[str]:
-    """Every line of a file under `root` that is a line of a solution's answer (> MIN_LINE)."""
-    answers = set()
-    for path in sorted(source.glob("ex[0-9][0-9]_*.py")):
-        regions = generate.solution_regions(path.read_text(encoding="utf-8"))
-        for lines in regions.values():
-            for line in lines:
-                normal = " ".join(line.split())
-                if len(normal) > MIN_LINE:
-                    answers.add(normal)
-    found = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
-            normal = " ".join(line.split())
-            if any(answer in normal for answer in answers if len(normal) >= len(answer)):
-                found.append(f"{path.relative_to(root).as_posix()}:{number}: {line.strip()}")
-    return found
+def scan_for_answers(root: Path) -> list[str]:
+    """Every place in the handout's Python files that computes part of a backward (its
+    syntax read by tests/kata/leaks.py): none may, the stubs included."""
+    return leaks.scan(root, skip=())
 
 
 def paste_solutions(root: Path, source: Path = ROOT / "solutions") -> None:

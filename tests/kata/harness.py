@@ -48,6 +48,7 @@ __all__ = [  # what the tests import from here
     "describe",
     "expect_array",
     "expect_close",
+    "expect_gradients",
     "expect_scalar",
     "expect_unchanged",
     "fail",
@@ -613,6 +614,38 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             + (f"\n  where to look: {layers}." if layers else "")
             + (f"\n  right: {', '.join(right)}." if right else "")
         )
+
+
+def expect_gradients(
+    what: str, grads: dict, expected: dict, out_shape, rtol=1e-9, hint: str = ""
+) -> None:
+    """Every parameter's gradient against the test's own numeric one; the first wrong layer's
+    message names the likely mistake, the worst entry, and which layers are right."""
+    n, k = out_shape
+    wrong, right = [], []
+    for name, want in expected.items():
+        scale = float(np.abs(want).max(initial=0.0))
+        ok = np.allclose(grads[name], want, rtol=rtol, atol=max(scale, 1e-3) * rtol * 1e-2)
+        (right if ok else wrong).append(name)
+    if not wrong:
+        return
+    name = wrong[0]
+    got, want = grads[name], expected[name]
+    likely = diagnosis.explain_gradient(name, got, want, n, k) or diagnosis.clipped(got, want)
+    err = relative_error(got, want)
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
+    layers = diagnosis.explain_layers(wrong, right)
+    fail(
+        f"backward's gradient for {', '.join(wrong)} {what} is wrong"
+        + (f": {name} is {likely}" if likely else "")
+        + f".\n  worst entry {name}[{', '.join(map(str, worst))}]: backward gave"
+        f" {got[worst]:.10g}, expected {want[worst]:.10g} (the test's own numeric gradient of"
+        " its own forward pass and loss)"
+        + (f"\n  where to look: {layers}." if layers else "")
+        + (f"\n  right: {', '.join(right)}." if right else "")
+        + (f"\n  {hint}" if hint else ""),
+        "backward",
+    )
 
 
 def _float32_inside(output: np.ndarray, grads: dict) -> str | None:

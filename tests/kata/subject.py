@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import functools
 import inspect
 import re
@@ -203,7 +204,7 @@ class Pristine:
     def __init__(self, exercise: str):
         self.kata_exercise = exercise
         self.kata_writes = tuple(registry.BY_MODULE[exercise].writes)
-        self.kata_probe: tuple[dict, list] | None = None  # see probing()
+        self.kata_probe: Probe | None = None  # see probing()
         self.__name__ = f"tests.kata.pristine.{exercise}"
         self._pristine = pristine_module(exercise)
 
@@ -239,7 +240,7 @@ class Subject(Pristine):
         identities.reset_if(self.kata_child.starts if self.kata_child.alive else -2)
         encoder = codec.Encoder(refer=identities.refer)
         if self.kata_probe is not None:
-            options = {**options, **self.kata_probe[0]}
+            options = {**options, **self.kata_probe.options}
         try:
             header = {
                 "op": "call",
@@ -268,12 +269,17 @@ class Subject(Pristine):
             for i, part in enumerate(result if isinstance(result, tuple | list) else ()):
                 if str(i) in ids:
                     identities.add(part, int(ids[str(i)]))
+            for key, part in result.items() if isinstance(result, dict) else ():
+                if f"[{key}]" in ids:
+                    identities.add(part, int(ids[f"[{key}]"]))
         except codec.Unreadable as exc:
             raise Fault(
                 f"{name} returned something the kata cannot read: {exc}", name, "contract"
             ) from None
-        if "shapes" in ok and self.kata_probe is not None:
-            self.kata_probe[1].extend(tuple(s) for s in ok["shapes"])
+        if self.kata_probe is not None:
+            self.kata_probe.shapes.extend(tuple(s) for s in ok.get("shapes", ()))
+            if "trace" in ok:
+                self.kata_probe.traces.append(ok["trace"])
         return result
 
     def ask(self, header: dict, what: str, backstop: float | None = None):
@@ -624,15 +630,27 @@ def pristine_module(exercise: str) -> types.ModuleType:
     return module
 
 
+@dataclasses.dataclass
+class Probe:
+    """What the student's calls did inside probing(): see there."""
+
+    options: dict
+    shapes: list[tuple] = dataclasses.field(default_factory=list)
+    traces: list[dict] = dataclasses.field(default_factory=list)
+
+
 @contextlib.contextmanager
-def probing(m, hide=(), watch=()):
-    """Calls inside run with the student's module lacking `hide` and with the functions in
-    `watch` recording the shape of their first argument; yields the list of those shapes."""
+def probing(m, watch=(), trace=False):
+    """Calls inside run with the functions in `watch` recording the shape of their first
+    argument (probe.shapes) and, with `trace`, each call traced (probe.traces, one per call):
+    how often each line of the student's file ran ("lines": {line: count}) and which of the
+    module's own forward and backward ran ("batched": their names), however they were
+    reached (an alias, a method, a decorator)."""
     subject = resolve(m)
-    seen: list[tuple] = []
-    subject.kata_probe = ({"hide": list(hide), "watch": list(watch)}, seen)
+    probe = Probe({"watch": list(watch), "trace": trace})
+    subject.kata_probe = probe
     try:
-        yield seen
+        yield probe
     finally:
         subject.kata_probe = None
 
@@ -645,6 +663,22 @@ class Lazy:
 
     def __getattr__(self, name):
         return getattr(load(self._exercise), name)
+
+
+def reused(m, first: dict, second: dict) -> list[str]:
+    """What two answers of the student's code share in the subject process: "the dict"
+    and the keys of the arrays that are one object there (each call must make new ones)."""
+    identities = getattr(resolve(m), "kata_identities", None)
+    if identities is None or not isinstance(first, dict) or not isinstance(second, dict):
+        return []
+    pairs = [("the dict", first, second)]
+    pairs += [(repr(k), first[k], second[k]) for k in first if k in second]
+    shared = []
+    for label, a, b in pairs:
+        ids = identities.refer(a), identities.refer(b)
+        if ids[0] is not None and ids[0] == ids[1]:
+            shared.append(label)
+    return shared
 
 
 def resolve(m) -> Subject:

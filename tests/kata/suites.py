@@ -11,13 +11,15 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis, subject
+from tests.kata import diagnosis, oracle, subject
 from tests.kata.harness import (
+    Fault,
     Lazy,
     call,
     check_gradients,
     expect_array,
     expect_close,
+    expect_gradients,
     expect_scalar,
     fail,
     run_backward,
@@ -47,7 +49,12 @@ class Network:
 
     def batch(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """n rows of inputs X (n, D) and targets Y for the network at `shapes`."""
-        raise NotImplementedError
+        D = next(iter(self.shapes.values()))[0]
+        return rng.normal(size=(n, D)), self.targets(rng, n, self.out_shape(n)[1])
+
+    def targets(self, rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+        """Targets for n rows of k outputs: 0/1 entries (N, K), unless the network says."""
+        return rng.integers(0, 2, size=(n, k)).astype(float)
 
     def out_shape(self, n: int) -> tuple[int, int]:
         last = list(self.shapes.values())[-1]
@@ -56,6 +63,17 @@ class Network:
     def saturating_params(self) -> dict[str, np.ndarray]:
         """Parameters that drive the output's logits to about ±1000 on `batch`."""
         raise NotImplementedError
+
+    def oracle(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
+        """(output, loss) by the test's own forward pass, written with tests/kata/oracle.py's
+        functions so that complex steps go through it; never a gradient."""
+        raise NotImplementedError
+
+    def expected(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
+        """The test's own output, loss and gradients (numeric: complex steps) at a point."""
+        output, value = self.oracle(params, X, Y)
+        grads = oracle.gradient(lambda p: self.oracle(p, X, Y)[1], params)
+        return oracle.real(output), float(np.real(value)), grads
 
 
 class ContractSuite(Network):
@@ -121,6 +139,34 @@ class ContractSuite(Network):
         params = self.params(rng)
         _, cache = run_forward(m, params, X, self.out_shape(5))
         run_backward(m, params, cache, Y, X)
+
+    @pytest.mark.stage("backward")
+    def test_backward_works_out_a_wide_layer_at_once(self, m):
+        """A layer of 100 000 weights: backpropagation takes one pass back (milliseconds); a
+        gradient by differences takes two evaluations of the loss per weight (hours)."""
+        rng = np.random.default_rng(15)
+        sizes = {key: 1000 if key == "n_in" else 100 for key in self.sizes}
+        params = m.init_params(rng, **sizes)
+        n, k = 50, list(params.values())[-1].shape[-1]
+        X, Y = rng.normal(size=(n, sizes["n_in"])), self.targets(rng, n, k)
+        _, cache = run_forward(m, params, X, (n, k))
+        slow = None
+        try:
+            run_backward(m, params, cache, Y, X)
+        except Fault as fault:
+            if fault.kind != "hang" or fault.function != "backward":
+                raise
+            slow = fault
+        if slow is not None:  # outside the except block: one message, no chained traceback
+            weights = sum(v.size for v in params.values())
+            fail(
+                f"backward did not finish on a network of {weights} weights ({sizes}, {n} rows),"
+                " where one pass back through the layers takes milliseconds: does it"
+                " differentiate the loss numerically (the loss evaluated twice per weight)? The"
+                " exercise is backpropagation: the chain rule applied layer by layer, right to"
+                " left.\n" + "\n".join(slow.msg.splitlines()[:2]),
+                "backward",
+            )
 
     @pytest.mark.stage("backward")
     def test_backward_keeps_no_state_between_calls(self, m):
@@ -194,10 +240,11 @@ class ContractSuite(Network):
 
     @pytest.mark.stage("backward")
     def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m):
-        """Saturated outputs: finite and silent, and the output layer's gradient by value.
+        """Saturated outputs: finite and silent, the output by value, every layer's gradient.
 
-        The expected output and output-layer gradient are the test's own (reference), computed
-        from params, X and Y, so a gradient that vanished at saturation is named.
+        The expected numbers are the test's own (tests/kata/oracle.py): its forward pass, and
+        the numeric gradient of its loss, exact at any logit; so a gradient that vanished at
+        saturation, or was clipped, is named.
         """
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)
@@ -205,11 +252,11 @@ class ContractSuite(Network):
         out, cache = run_forward(m, params, X, self.out_shape(6))
         run_loss(m, out, Y)
         grads = run_backward(m, params, cache, Y, X)
-        expected_out, expected_grads = self.reference(params, X, Y)
-        if not np.allclose(out, expected_out, rtol=1e-9, atol=1e-16):
-            idx = tuple(
-                int(i) for i in np.argwhere(~np.isclose(out, expected_out, 1e-12, 1e-300))[0]
-            )
+        expected_out, _, expected = self.expected(params, X, Y)
+        # Below 1e-200 a probability is 0 for any purpose: a sigmoid clipped at ±500 is fine.
+        close = np.isclose(out, expected_out, rtol=1e-9, atol=1e-200)
+        if not close.all():
+            idx = tuple(int(i) for i in np.argwhere(~close)[0])
             fail(
                 f"forward's output at logits of about ±1000: entry {list(idx)} is {out[idx]!r},"
                 f" expected {expected_out[idx]!r} (the test's own, numerically stable forward)."
@@ -217,32 +264,53 @@ class ContractSuite(Network):
                 " added somewhere?",
                 "forward",
             )
-        for name, expected in expected_grads.items():
+        for name, want in expected.items():
             got = grads[name]
-            if np.allclose(got, expected, rtol=1e-7, atol=1e-12):
-                continue
-            lost = np.abs(got) < 1e-3 * np.abs(expected)
+            lost = (np.abs(got) < 1e-3 * np.abs(want)) & (np.abs(want) > 1e-6)
             if lost.any():
                 idx = tuple(int(i) for i in np.argwhere(lost)[0])
                 fail(
                     f"backward's gradient for {name!r} vanishes where the outputs saturate (logits"
                     f" of about ±1000): entry {list(idx)} is {got[idx]:.4g}, expected"
-                    f" {expected[idx]:.4g}. A confidently wrong output must get the largest"
+                    f" {want[idx]:.4g}. A confidently wrong output must get the largest"
                     " gradient, not none. The chain rule written out through a saturated output"
                     " multiplies a huge 1/P (or a floored one) by P(1 - P) = 0; differentiate the"
-                    " loss with respect to the logits on paper instead: it is P - Y, no division.",
+                    " loss with respect to the logits on paper instead: it needs no division.",
                     "backward",
                 )
-            expect_close(
-                f"backward's gradient for {name!r} at logits of about ±1000 (the output layer's,"
-                " computed by the test from params, X and Y)",
-                got,
-                expected,
-            )
+        expect_gradients("at logits of about ±1000", grads, expected, self.out_shape(6))
 
-    def reference(self, params, X, Y) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """forward's output and the output layer's gradients, computed by the test itself."""
-        raise NotImplementedError
+    @pytest.mark.stage("backward")
+    def test_gradients_at_scale(self, m):
+        """Inputs of about ±10 000 and a first layer 10 000 times smaller: the same hidden
+        values, and first-layer gradients of hundreds or more. Every layer against the test's
+        own gradient."""
+        rng = np.random.default_rng(13)
+        X, Y = self.batch(rng, 7)
+        params = self.params(rng)
+        first = next(iter(params))
+        params[first] = params[first] / 10_000
+        X = X * 10_000
+        _, cache = run_forward(m, params, X, self.out_shape(7))
+        grads = run_backward(m, params, cache, Y, X)
+        _, _, expected = self.expected(params, X, Y)
+        assert np.abs(expected[first]).max() > 100, "test data: gradients must reach 100"
+        expect_gradients("with inputs of about ±10 000", grads, expected, self.out_shape(7))
+
+    @pytest.mark.stage("backward")
+    def test_forward_loss_and_backward_on_600_rows(self, m):
+        """A batch of 600 rows, non-integer inputs: output, loss and every gradient to 1e-9
+        of the test's own (its forward pass, its loss, and that loss's numeric gradient)."""
+        rng = np.random.default_rng(14)
+        X, Y = self.batch(rng, 600)
+        params = self.params(rng)
+        out, cache = run_forward(m, params, X, self.out_shape(600))
+        value = run_loss(m, out, Y)
+        grads = run_backward(m, params, cache, Y, X)
+        expected_out, expected_loss, expected = self.expected(params, X, Y)
+        expect_close("forward's output on 600 rows", out, expected_out, rtol=1e-10, atol=1e-14)
+        expect_close("loss on 600 rows", value, expected_loss, rtol=1e-10, atol=0)
+        expect_gradients("on 600 rows", grads, expected, self.out_shape(600))
 
     @pytest.mark.stage("backward")
     def test_backward_reads_only_its_arguments(self, m):
@@ -274,8 +342,17 @@ class ContractSuite(Network):
         X, Y1 = self.batch(rng, 5)
         _, Y2 = self.batch(rng, 5)
         _, cache = run_forward(m, params, X, self.out_shape(5))
-        run_backward(m, params, cache, Y1, X)
+        first = run_backward(m, params, cache, Y1, X)
         second = run_backward(m, params, cache, Y2, X)
+        shared = subject.reused(m, first, second)
+        if shared:
+            fail(
+                f"backward returned {' and '.join(shared)} of its first answer again the"
+                " second time, filled with new numbers: the first answer changed when backward"
+                " ran again. It keeps them between calls (a module-level dict or array, or"
+                " out= into one); make new ones in every call: grads = {...} inside backward.",
+                "backward",
+            )
         _, fresh = run_forward(m, params, X, self.out_shape(5))
         expected = run_backward(m, params, fresh, Y2, X)
         for name in params:
@@ -289,10 +366,15 @@ class ContractSuite(Network):
                 )
 
 
+FLOOR = 1e-12  # a loss may floor its probabilities here or lower: the mainstream practice
+
+
 class ProbabilitySuite(Network):
-    """For outputs that are probabilities: the loss must survive exact 0s and 1s, by value."""
+    """For outputs that are probabilities: the loss must survive exact 0s and 1s, by value,
+    and the outputs must keep their relative accuracy far into the tails."""
 
     categorical = False  # True: Y holds integer labels and each row of P sums to 1 (softmax)
+    output_layer: tuple[str, ...]  # the parameters of the output layer (scaled to the tails)
 
     def saturated_outputs(self) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -313,20 +395,25 @@ class ProbabilitySuite(Network):
         return P, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 
     def _deep(self) -> tuple[np.ndarray, np.ndarray]:
-        """Right answers given probabilities of 1e-300 … 1e-200: far below any floor but 0's."""
+        """Right answers given probabilities of 1e-300 … 1e-200 (and, for 0/1 targets, of
+        2⁻⁵² and 2⁻⁵³ on the 1 - P side, the smallest there are): below any floor but 0's."""
         tiny = np.array([1e-300, 1e-200, 1e-250])
         if self.categorical:
             rest = (1 - tiny) / 2
             P = np.column_stack([tiny, rest, rest])
             return P, np.array([0, 0, 0])
-        return np.column_stack([tiny, tiny[::-1]]), np.ones((3, 2))
+        near_1 = 1 - np.array([2.0**-52, 2.0**-53, 2.0**-52])
+        return np.column_stack([tiny, near_1]), np.array([[1.0, 0.0]] * 3)
 
     @pytest.mark.stage("loss")
-    @pytest.mark.parametrize("case", ["1e-10", "1e-300"])
+    @pytest.mark.parametrize("case", ["1e-11", "1e-300"])
     def test_loss_is_exact_near_0_and_1(self, m, case):
-        """Outputs 1e-10 (and 1e-300) from the wrong end: the true -log, so no floor shows."""
-        P, Y = self._near(1e-10) if case == "1e-10" else self._deep()
-        expected = float(np.mean([-math.log(p) for p in self._right(P, Y)]))
+        """Right answers given 1e-11 (from either end): the true -log. Given less than
+        FLOOR, a floor may show: anything between the loss floored at FLOOR and the true one."""
+        P, Y = self._near(1e-11) if case == "1e-11" else self._deep()
+        right = self._right(P, Y)
+        expected = float(np.mean([-math.log(p) for p in right]))
+        floored = float(np.mean([-math.log(max(p, FLOOR)) for p in right]))
         got = expect_scalar(call(m, "loss", P, Y), f"loss of outputs {case} away from 0 and 1")
         if got > expected and not math.isclose(got, expected, rel_tol=1e-9):
             why = diagnosis.explain_ratio(got / expected) or "too large"
@@ -335,16 +422,81 @@ class ProbabilitySuite(Network):
                 f" {expected:.10g} (-log of the probabilities given), got {got:.10g}: {why}.",
                 "loss",
             )
-        if not math.isclose(got, expected, rel_tol=1e-9):
+        if got < floored and not math.isclose(got, floored, rel_tol=1e-9):
             floor = f" = -log({math.exp(-got):.2g})" if 0 < got < 700 else ""
+            sides = "" if self.categorical else " (on the P side or on the 1 - P side)"
             fail(
-                f"loss of outputs that give the right answer a probability of {case}: expected"
-                f" {expected:.10g} (-log of the probabilities given), got {got:.10g}{floor}. The"
-                " loss floors or clips its probabilities well above 0, which changes the loss of"
-                " every output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for"
-                " 23.0). Keep log away from exactly 0 only: floor at the smallest positive float,"
-                " np.finfo(float).tiny.",
+                f"loss of outputs that give the right answer a probability of {case}{sides}:"
+                f" expected {expected:.10g} (-log of the probabilities given), got {got:.10g}"
+                f"{floor}. The loss floors or clips its probabilities well above 0, which"
+                " changes the loss of every output closer to 0 or 1 than the floor (Keras's"
+                " 1e-7 gives 16.1 for 23.0). Keep log away from exactly 0 only: a floor of"
+                f" {FLOOR:g} or below, or the smallest positive float, np.finfo(float).tiny.",
                 "loss",
+            )
+
+    @pytest.mark.stage("forward")
+    def test_outputs_are_exact_far_into_the_tails(self, m):
+        """Logits of about ±50, ±100 and ±250: each output right to 1e-9 of its own size.
+
+        A probability of 1e-22 is as much a number as 0.5: a confidently wrong answer's loss
+        is -log of it. Below 1e-200 anything counts as 0 (a sigmoid clipped at ±500 is fine).
+        """
+        rng = np.random.default_rng(7)
+        X, Y = self.batch(rng, 6)
+        tails = 0
+        for shrink in (20, 10, 4):
+            params = self.saturating_params()
+            for name in self.output_layer:
+                params[name] = params[name] / shrink
+            out, _ = run_forward(m, params, X, self.out_shape(6))
+            want = oracle.real(self.oracle(params, X, Y)[0])
+            tails += int(((want > 1e-200) & (want < 1e-20)).sum())
+            close = np.isclose(out, want, rtol=1e-9, atol=1e-200)
+            if not close.all():
+                idx = tuple(int(i) for i in np.argwhere(~close)[0])
+                fail(
+                    f"forward's output where the logits reach about ±{1000 // shrink}: entry"
+                    f" {list(idx)} is {out[idx]:.10g}, expected {want[idx]:.10g}. An output this"
+                    " close to 0 must still be right to its last digits (relative to its size):"
+                    " -log of it is the loss of a confidently wrong answer. A sigmoid computed"
+                    " as 1 - sigmoid(-z) for z < 0, clipped at some ±z, or rounded to 0/1"
+                    " beyond some z loses it: for z < 0 use e / (1 + e) with e = exp(z).",
+                    "forward",
+                )
+        assert tails >= 3, "test data: too few outputs in the tails"
+
+    @pytest.mark.stage("loss")
+    def test_loss_of_forward_is_exact_in_the_tails(self, m):
+        """loss(forward(...)) where the right answers get 1e-11 … 1e-6: to 1e-9 of the test's
+        own loss, computed from the logits (the floor a loss may have is below 1e-12)."""
+        rng = np.random.default_rng(8)
+        X, _ = self.batch(rng, 6)
+        anything = np.zeros(6, int) if self.categorical else np.ones(self.out_shape(6))
+        for shrink in np.geomspace(10, 10_000, 61):
+            params = self.saturating_params()
+            for name in self.output_layer:
+                params[name] = params[name] / shrink
+            want = oracle.real(self.oracle(params, X, anything)[0])
+            if 1e-11 < want.min() < 1e-6:
+                break
+        else:
+            raise AssertionError("test data: no output between 1e-11 and 1e-6")
+        # Every answer wrong where it is confident: the least likely class (softmax), or 1 for
+        # all (sigmoid), so each tiny output is a right answer's probability.
+        Y = want.argmin(axis=1) if self.categorical else np.ones_like(want)
+        out, _ = run_forward(m, params, X, self.out_shape(6))
+        value = run_loss(m, out, Y)
+        expected = float(np.real(self.oracle(params, X, Y)[1]))
+        if not math.isclose(value, expected, rel_tol=1e-9):
+            fail(
+                f"loss(forward(...)) where the right answers get probabilities of"
+                f" {want.min():.2g} and up is {value:.12g}, expected {expected:.12g} (the test's"
+                " own, from the logits). The loss is right on its own (tested apart), so"
+                " forward's smallest outputs are off: each must be right relative to its own"
+                " size. A sigmoid written as 1 - sigmoid(-z) for z < 0 keeps only absolute"
+                " accuracy there: for z < 0 use e / (1 + e) with e = exp(z).",
+                "forward",
             )
 
     @pytest.mark.stage("loss")
@@ -374,25 +526,6 @@ class ProbabilitySuite(Network):
             fail(f"forward gave values outside [0, 1]: {out.min():.4g} … {out.max():.4g}")
 
 
-# --- the test's own, numerically stable pieces, for expected values --------------------------
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) = exp(-log(1 + e^-z)), with numpy's overflow-free log(e^0 + e^-z)."""
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def stable_softmax(z: np.ndarray) -> np.ndarray:
-    """exp(z - log(sum(exp(z)))) per row, with numpy's overflow-free log-sum-exp."""
-    return np.exp(z - np.logaddexp.reduce(z, axis=1, keepdims=True))
-
-
-def output_layer(A: np.ndarray, dZ: np.ndarray, weight: str, bias: str | None = None) -> dict:
-    """dL/dW = Aᵀ dZ (and dL/db = dZ summed over rows) for the layer Z = A W (+ b)."""
-    grads = {weight: A.T @ dZ}
-    if bias:
-        grads[bias] = dZ.sum(axis=0, keepdims=True)
-    return grads
-
-
 def _sigmoid(z: float) -> float:
     """The test's own scalar sigmoid, from the math module (an independent oracle)."""
     return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
@@ -417,9 +550,27 @@ class SigmoidSuite:
 
     @pytest.mark.stage("helper")
     def test_sigmoid_is_finite_and_silent_at_plus_minus_1000(self, m):
-        z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
-        got = expect_array(call(m, "sigmoid", z), "sigmoid([-1000, -40, 0, 40, 1000])", z.shape)
-        expect_close("sigmoid([-1000, -40, 0, 40, 1000])", got, [0, _sigmoid(-40), 0.5, 1, 1])
+        z = np.array([-1000.0, 0.0, 40.0, 1000.0])
+        got = expect_array(call(m, "sigmoid", z), "sigmoid([-1000, 0, 40, 1000])", z.shape)
+        expect_close("sigmoid([-1000, 0, 40, 1000])", got, [0, 0.5, 1, 1])
+
+    @pytest.mark.stage("helper")
+    def test_sigmoid_is_exact_far_into_its_tails(self, m):
+        """sigmoid(-z) = e^-z / (1 + e^-z) is tiny, not 0: right to 1e-12 of its own size."""
+        z = np.array([-20.0, -30.0, -37.5, -50.0, -100.0, -300.0, -500.0])
+        got = expect_array(call(m, "sigmoid", z), "sigmoid(z) far into the left tail", z.shape)
+        want = np.array([_sigmoid(v) for v in z])
+        close = np.isclose(got, want, rtol=1e-12, atol=0)
+        if not close.all():
+            i = int(np.argwhere(~close)[0][0])
+            fail(
+                f"sigmoid({z[i]:g}) is {got[i]:.10g}, expected {want[i]:.10g}: far into the left"
+                " tail the sigmoid is tiny but no less exact, relative to its size (its -log is"
+                " the loss of a confidently wrong answer)."
+                f" {diagnosis.tail(z[~close], got[~close])}. For z < 0 use e / (1 + e) with"
+                " e = exp(z).",
+                "sigmoid",
+            )
 
 
 class SigmoidPrimeSuite(SigmoidSuite):

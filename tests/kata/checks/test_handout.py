@@ -32,7 +32,7 @@ def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
 def test_a_handout_holds_no_answer(tmp_path):
     out = make(tmp_path)
     found = handout.scan_for_answers(out)
-    assert not found, "lines of the answers in the handout:\n" + "\n".join(found)
+    assert not found, "gradients computed in the handout:\n" + "\n".join(found)
     assert not (out / "solutions").exists()
     assert not (out / "tests" / "kata" / "checks").exists(), "the catalogue holds answers"
     assert not (out / "tests" / "kata" / "bench" / "tiers.py").exists(), "the fast tiers too"
@@ -66,7 +66,7 @@ def test_a_handout_with_an_answer_in_it_is_refused_and_removed(tmp_path, monkeyp
         (ROOT / "solutions" / "ex02_sigmoid_mse.py").read_bytes()
     )
     monkeypatch.setattr(handout, "PRISTINE", solved)
-    with pytest.raises(pytest.UsageError, match=r"line\(s\) of the solutions' answers"):
+    with pytest.raises(pytest.UsageError, match=r"place\(s\) that compute a gradient"):
         make(tmp_path)
     assert not (tmp_path / "handout").exists()
 

@@ -14,6 +14,7 @@ start, and the protocol uses copies of the original fds 0 and 1.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import ctypes
 import faulthandler
@@ -533,23 +534,20 @@ class Server:
         module = getattr(space, "kata_student", None)
         hidden = {}
         seen: list = []
-        for hide in header.get("hide", ()):
-            if module is not None and hide in vars(module):
-                hidden[hide] = vars(module).pop(hide)
         for watch in header.get("watch", ()):
-            original = hidden.get(watch, vars(module).get(watch) if module else None)
-            if callable(original) and watch not in hidden:
+            original = vars(module).get(watch) if module else None
+            if callable(original):
                 hidden[watch] = original
                 vars(module)[watch] = _watched(original, seen)
+        tracer = Tracer(self._student_file) if header.get("trace") else None
         before = [state.snapshot(a) for a in args]
         self.direct = name if name in self.writes else None
         try:
-            result = fn(*args, **kwargs)
+            with tracer or contextlib.nullcontext():
+                result = fn(*args, **kwargs)
         finally:
             self.direct = None
             if module is not None:
-                for hide in header.get("hide", ()):
-                    vars(module).pop(hide, None)
                 vars(module).update(hidden)
         encoder = self.encoder()
         after = {}
@@ -559,6 +557,8 @@ class Server:
         reply = {"result": encoder.encode(result), "after": after, "ids": self.identities(result)}
         if header.get("watch"):
             reply["shapes"] = seen
+        if tracer is not None:
+            reply["trace"] = tracer.facts()
         return {"ok": reply}, encoder.blobs
 
     def identities(self, result) -> dict:
@@ -571,6 +571,10 @@ class Server:
             for i, part in enumerate(result):
                 if isinstance(part, np.ndarray | tuple | list | dict):
                     found[str(i)] = self.keep(part)
+        if isinstance(result, dict):  # a gradient's arrays, to tell when they are reused
+            for key, part in result.items():
+                if isinstance(key, str) and isinstance(part, np.ndarray):
+                    found[f"[{key}]"] = self.keep(part)
         return found
 
     def op_losses(self, header, blobs):
@@ -671,6 +675,61 @@ class _Missing:
 def _blame(exc: BaseException, name: str) -> None:
     with contextlib.suppress(Exception):
         exc.kata_function = getattr(exc, "kata_function", name)
+
+
+class Tracer:
+    """How often each line of the student's file runs during a call, and whether the code of
+    its module-level forward or backward runs (found by where it is defined, so an alias, a
+    decorator or a method that calls it is seen too)."""
+
+    BATCHED = ("forward", "backward")
+
+    def __init__(self, path: str | None):
+        self.path = path or ""
+        self.lines: dict[int, int] = {}
+        self.batched: set[str] = set()
+        self.starts: dict[int, str] = {}  # first line (def or decorator) -> name
+        self.ours: dict[str, bool] = {}  # a code object's file name -> whether it is the file
+        try:
+            with open(self.path, encoding="utf-8-sig") as source:
+                tree = ast.parse(source.read())
+        except (OSError, SyntaxError, ValueError):
+            return
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name in self.BATCHED:
+                for line in (node.lineno, *(d.lineno for d in node.decorator_list)):
+                    self.starts[line] = node.name
+
+    def __enter__(self):
+        self.previous = sys.gettrace()
+        sys.settrace(self.trace)
+        return self
+
+    def __exit__(self, *exc):
+        sys.settrace(self.previous)
+
+    def trace(self, frame, event, arg):
+        code = frame.f_code
+        ours = self.ours.get(code.co_filename)
+        if ours is None:
+            ours = self.ours[code.co_filename] = os.path.realpath(code.co_filename) == self.path
+        if not ours:
+            return None
+        found = self.starts.get(code.co_firstlineno)
+        if found == code.co_name:
+            self.batched.add(found)
+        return self.line
+
+    def line(self, frame, event, arg):
+        if event == "line":
+            self.lines[frame.f_lineno] = self.lines.get(frame.f_lineno, 0) + 1
+        return self.line
+
+    def facts(self) -> dict:
+        return {
+            "lines": {str(k): v for k, v in self.lines.items()},
+            "batched": sorted(self.batched),
+        }
 
 
 def _watched(fn, seen: list):
