@@ -105,6 +105,7 @@ def test_tanh_prime_matches_the_slope_of_tanh(m):
 
 
 @pytest.mark.stage("helper")
+@pytest.mark.extreme
 def test_tanh_prime_is_finite_at_plus_minus_1000(m):
     z = np.array([-1000.0, 1000.0])
     got = expect_array(call(m, "tanh_prime", z), "tanh_prime([-1000, 1000])", z.shape)

@@ -180,6 +180,7 @@ def test_softmax_known_values(m):
 
 
 @pytest.mark.stage("helper")
+@pytest.mark.extreme
 def test_softmax_is_finite_and_silent_for_huge_logits(m):
     z = np.array([[1000.0, 1000.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, -1000.0, 0.0]])
     got = expect_array(call(m, "softmax", z), "softmax of logits of ±1000", z.shape)
@@ -188,6 +189,7 @@ def test_softmax_is_finite_and_silent_for_huge_logits(m):
 
 
 @pytest.mark.stage("helper")
+@pytest.mark.extreme
 def test_softmax_shifts_each_row_by_its_own_maximum(m):
     # One row near +1000, one near -1000: shifting both by the largest entry of the whole
     # array leaves the second row as exp(-2000) = 0 everywhere, and 0 / 0.
@@ -403,7 +405,8 @@ def test_backward_known_answer(m):
 
 
 @pytest.mark.stage("backward")
-def test_relu_switches_exactly_at_0(m):
+@pytest.mark.extreme
+def test_backward_switches_relu_exactly_at_0(m):
     """Hidden pre-activations a hair from 0 (1e-3 down to 1e-8, both signs): relu passes the
     gradient on one side of 0 and blocks it on the other, however close. Output and every
     gradient against the test's own (complex steps never move a pre-activation across 0)."""

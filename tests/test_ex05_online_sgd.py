@@ -18,7 +18,7 @@ from tests.kata.harness import (
     run_loss,
     snapshot,
 )
-from tests.kata.subject import probing
+from tests.kata.subject import Probe, probing
 from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
 
 EX = "ex05_online_sgd"
@@ -137,11 +137,26 @@ def test_backward_known_answer(m):
 
 
 # --- the per-sample loop: the same gradient, row by row ------------------------------------
-def run_backward_per_sample(m, params, X, Y):
-    """backward_per_sample(params, X, Y), checked like run_backward checks backward."""
+def run_backward_per_sample(m, params, X, Y, probe=None):
+    """backward_per_sample(params, X, Y), checked like run_backward checks backward, and
+    traced: the module's batched forward and backward must not run (in every test of the
+    loop, since handing the rows to them defeats the whole function)."""
     before = snapshot(params, X)
     Y0 = np.array(Y, copy=True)
-    grads = call(m, "backward_per_sample", params, X, Y)
+    with probing(m, watch=("sigmoid", "sigmoid_prime"), trace=True) as seen:
+        grads = call(m, "backward_per_sample", params, X, Y)
+    if probe is not None:
+        probe.shapes.extend(seen.shapes)
+        probe.traces.extend(seen.traces)
+    batched = sorted({name for trace in seen.traces for name in trace["batched"]})
+    if batched:
+        fail(
+            f"backward_per_sample runs the batched {' and '.join(batched)} (called directly,"
+            " through another name, or on slices of rows): it must compute each row's gradient"
+            " itself, one row at a time (z1 = x @ W1, ...), not hand the rows to the batched"
+            " functions.",
+            "backward_per_sample",
+        )
     if not isinstance(grads, dict):
         fail(
             f"backward_per_sample returned {describe(grads)}; expected a dict with the keys of"
@@ -202,7 +217,7 @@ def expect_loop_gradient(grads: dict, params: dict, X, Y) -> None:
                     "backward_per_sample",
                 )
         r = diagnosis.factor(got, expected[name])
-        why = diagnosis.explain_factor(r, n, k, is_bias=False) if r is not None else None
+        why = diagnosis.explain_factor(r, n, k, False, X.shape[1]) if r is not None else None
         expect_close(
             f"backward_per_sample's {name!r} on {n} rows ({X.shape[1]} inputs, {k} outputs),"
             " against the test's own batched gradient of the mean loss"
@@ -236,9 +251,19 @@ def test_backward_per_sample_answers_each_params(m):
     from an earlier call, whatever it is keyed on)."""
     rng = np.random.default_rng(16)
     X, Y = rng.normal(size=(6, 4)), rng.integers(0, 2, size=(6, 3)).astype(float)
+    earlier = None
     for _ in range(3):
         params = {"W1": rng.normal(size=(4, 6)), "W2": rng.normal(size=(6, 3))}
-        expect_loop_gradient(run_backward_per_sample(m, params, X, Y), params, X, Y)
+        grads = run_backward_per_sample(m, params, X, Y)
+        if earlier is not None and all(np.array_equal(grads[k], earlier[k]) for k in grads):
+            fail(
+                "backward_per_sample gave the same gradient for other weights on the same rows:"
+                " it returns a result remembered from an earlier call (kept by X and Y, say)."
+                " The gradient depends on params too; compute it afresh every call.",
+                "backward_per_sample",
+            )
+        expect_loop_gradient(grads, params, X, Y)
+        earlier = grads
 
 
 def traced(m, n: int):
@@ -246,30 +271,21 @@ def traced(m, n: int):
     rng = np.random.default_rng(14)
     params = {"W1": rng.normal(size=(4, 6)), "W2": rng.normal(size=(6, 3))}
     X, Y = rng.normal(size=(n, 4)), rng.integers(0, 2, size=(n, 3)).astype(float)
-    with probing(m, watch=("sigmoid", "sigmoid_prime"), trace=True) as probe:
-        grads = run_backward_per_sample(m, params, X, Y)
+    probe = Probe({})
+    grads = run_backward_per_sample(m, params, X, Y, probe)
     expect_loop_gradient(grads, params, X, Y)
-    trace = probe.traces[-1] if probe.traces else {"lines": {}, "batched": []}
-    return probe, {int(line): count for line, count in trace["lines"].items()}, trace["batched"]
+    trace = probe.traces[-1] if probe.traces else {"lines": {}}
+    return probe, {int(line): count for line, count in trace["lines"].items()}
 
 
 @pytest.mark.stage("loop")
 def test_backward_per_sample_loops_over_every_row_itself(m):
     """One row per step, in any form (row or column vectors, a method, a helper, a
     decorator), judged by what runs: run on 30 and on 60 rows, some line of the file runs
-    once more per extra row; the module's batched forward and backward never run; the
-    sigmoids see vectors, never a block of rows."""
-    probe, few, batched = traced(m, 30)
-    _, many, more = traced(m, 60)
-    batched = sorted({*batched, *more})
-    if batched:
-        fail(
-            f"backward_per_sample runs the batched {' and '.join(batched)} (called directly,"
-            " through another name, or on slices of rows): it must compute each row's gradient"
-            " itself, one row at a time (z1 = x @ W1, ...), not hand the rows to the batched"
-            " functions.",
-            "backward_per_sample",
-        )
+    once more per extra row, and the sigmoids see vectors, never a block of rows (and, as in
+    every test of the loop, the module's batched forward and backward never run)."""
+    probe, few = traced(m, 30)
+    _, many = traced(m, 60)
     blocks = [s for s in probe.shapes if len(s) >= 2 and min(s) > 1]
     if blocks:
         fail(

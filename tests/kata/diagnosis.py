@@ -28,9 +28,18 @@ def factor(analytic: np.ndarray, numeric: np.ndarray) -> float | None:
     return r if _close(analytic, r * numeric) else None
 
 
-def explain_factor(r: float, n: int, k: int, is_bias: bool) -> str | None:
-    """What a constant ratio (student / right) usually means, for a batch of n rows, k outputs."""
+def explain_factor(r: float, n: int, k: int, is_bias: bool, d: int = 0) -> str | None:
+    """What a constant ratio (student / right) usually means, for a batch of n rows, k outputs
+    (and d inputs, when known)."""
     candidates = []
+    if d and d != k:
+        candidates.append(
+            (
+                k / d,
+                f"{r:.4g} = K/D ({k}/{d}) times the right one: divided by X.size (N·D ="
+                f" {n}·{d}) instead of the number of output entries (N·K = {n}·{k}, P.size)",
+            )
+        )
     if n > 1 and k > 1:
         candidates.append(
             (
@@ -107,7 +116,7 @@ def not_used(name: str, analytic: np.ndarray, numeric: np.ndarray) -> str | None
 
 
 def explain_gradient(
-    name: str, analytic: np.ndarray, numeric: np.ndarray, n: int, k: int
+    name: str, analytic: np.ndarray, numeric: np.ndarray, n: int, k: int, d: int = 0
 ) -> str | None:
     """The likely mistake behind one parameter's wrong gradient."""
     unused = not_used(name, analytic, numeric)
@@ -132,7 +141,7 @@ def explain_gradient(
         return TRANSPOSED
     r = factor(analytic, numeric)
     if r is not None:
-        return explain_factor(r, n, k, is_bias=name.startswith("b"))
+        return explain_factor(r, n, k, is_bias=name.startswith("b"), d=d)
     if np.allclose(np.sort(analytic.ravel()), np.sort(numeric.ravel()), rtol=1e-4, atol=1e-12):
         return "the right numbers in the wrong places: check the order of the matrix product"
     return None

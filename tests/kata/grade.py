@@ -216,12 +216,10 @@ def score(result: Result, status: str, cause: str, records: list[dict], output: 
     elif end is None:
         result.status = "no record"
         result.cause = "the run ended without its end-of-run record (the process died)"
-    total = end["tests"] if end else len(tests)
-    # The weight split in thousandths of a point, so the scores add up exactly.
-    base, extra = divmod(round(result.weight * 1000), total) if total else (0, 0)
-    for i, r in enumerate(tests):
+    worths = _worths(result, end, tests)
+    for r in tests:
         passed = r["status"] == "passed"
-        worth = (base + (i < extra)) / 1000
+        worth = worths.get(r["test"], 0.0)
         result.tests.append(
             {
                 "name": r["test"].split("::", 1)[-1],
@@ -232,6 +230,33 @@ def score(result: Result, status: str, cause: str, records: list[dict], output: 
             }
         )
     return result
+
+
+def _worths(result: Result, end: dict | None, tests: list[dict]) -> dict[str, float]:
+    """Each test's points: the exercise's weight shared among its functions as the registry
+    says, each function's share split evenly among its tests (those that did not run too),
+    in thousandths of a point so that they add up exactly. Without the run's plan (it died
+    before its end), the weight is split evenly among the tests that reported."""
+    plan = (end or {}).get("plan") or [{"test": r["test"], "owner": ""} for r in tests]
+    shares = result.exercise.shares
+    owners: dict[str, list[str]] = {}
+    for row in plan:
+        owner = row["owner"] if row["owner"] in shares else ""
+        owners.setdefault(owner, []).append(row["test"])
+    total = sum(shares.get(owner, 0) for owner in owners) if "" not in owners else 0
+    thousandths = round(result.weight * 1000)
+    worths, given = {}, 0
+    for i, (owner, names) in enumerate(owners.items()):
+        last = i == len(owners) - 1
+        part = (
+            thousandths * shares[owner] // total if total else thousandths * len(names) // len(plan)
+        )
+        part = thousandths - given if last else part
+        given += part
+        base, extra = divmod(part, len(names))
+        for j, name in enumerate(names):
+            worths[name] = (base + (j < extra)) / 1000
+    return worths
 
 
 def _why(record: dict) -> str:

@@ -585,7 +585,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             right.append(name)
             continue
         wrong.append(name)
-        likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k)
+        likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k, X.shape[1])
         if likely is None and n > 1:
             likely = _some_rows_only(m, params, X, Y, out_shape, name, grads[name])
         if likely:

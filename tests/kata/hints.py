@@ -19,8 +19,6 @@ from tests.kata import registry, subject
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 LEVELS = 3
-PER_STAGE = {"forward": "forward", "loss": "loss", "backward": "backward"}
-PER_STAGE["loop"] = "backward_per_sample"
 
 
 def seen_key(module: str, function: str) -> str:
@@ -36,11 +34,7 @@ def function_of(outcome, record: registry.Exercise) -> str | None:
     """The function a test checks: the one at fault, else the one its name or stage names."""
     if outcome.function in record.writes:
         return outcome.function
-    name = outcome.test.rsplit("::", 1)[-1].split("[", 1)[0]
-    for function in sorted(record.writes, key=len, reverse=True):  # sigmoid_prime before sigmoid
-        if name == f"test_{function}" or name.startswith(f"test_{function}_"):
-            return function
-    function = PER_STAGE.get(outcome.stage)
+    function = record.owner(outcome.test, outcome.stage)
     return function if function in record.writes else None  # training: every function at once
 
 

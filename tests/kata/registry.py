@@ -58,6 +58,11 @@ CROSS_ENTROPY = (
 )
 
 
+# The function a stage's tests check, where their names do not say it.
+PER_STAGE = {"forward": "forward", "loss": "loss", "backward": "backward"}
+PER_STAGE["loop"] = "backward_per_sample"
+
+
 @dataclass(frozen=True)
 class Exercise:
     module: str  # exNN_name: the file in exercises/, solutions/ and tests/test_<module>.py
@@ -66,6 +71,10 @@ class Exercise:
     # The functions the student writes, in teaching order, each with its three hints: a
     # nudge, the key equation, the shapes.
     hints: dict[str, tuple[str, str, str]] = field(hash=False)
+    # What each function is worth: its share of the exercise's points, in percent, split
+    # among the tests that check it; "network" for the tests of the whole network at work
+    # (training, the document's run). A function skipped costs its share, no more, no less.
+    shares: dict[str, int] = field(hash=False)
     # main()'s training cut short, for a run that asks only what main() does, not what it
     # prints: (the given function main calls, a stand-in built from the kata's own copy).
     # main()'s short run: (a given function, the source of a function that wraps it), run in
@@ -84,6 +93,16 @@ class Exercise:
     def writes(self) -> tuple[str, ...]:
         """The functions the student writes, in teaching order."""
         return tuple(self.hints)
+
+    def owner(self, test: str, stage: str | None) -> str:
+        """The function a test checks: named in the test's name (test_<function>_...), else
+        the one its stage is about; "network" for a test of the whole (training, document)."""
+        name = test.rsplit("::", 1)[-1].split("[", 1)[0]
+        for function in sorted(self.writes, key=len, reverse=True):  # sigmoid_prime first
+            if name == f"test_{function}" or name.startswith(f"test_{function}_"):
+                return function
+        function = PER_STAGE.get(stage or "")
+        return function if function in self.writes else "network"
 
     @property
     def marker(self) -> str:
@@ -124,6 +143,7 @@ ALL: tuple[Exercise, ...] = (
                 " add dL/dZ up over its N rows and keep the result a row.",
             ),
         },
+        shares={"sigmoid": 15, "forward": 20, "loss": 20, "backward": 35, "network": 10},
         quick=("document_run", "lambda run: lambda Y: run(Y, epochs=10)"),
         data=_bits(np.bitwise_and),
         train_n=4,
@@ -163,6 +183,14 @@ ALL: tuple[Exercise, ...] = (
                 " wrong.",
             ),
         },
+        shares={
+            "sigmoid": 10,
+            "sigmoid_prime": 10,
+            "forward": 15,
+            "loss": 15,
+            "backward": 40,
+            "network": 10,
+        },
         quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
         train_n=4,
@@ -200,6 +228,14 @@ ALL: tuple[Exercise, ...] = (
                 " through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X (N, D); dL/db1 (1, H)."
                 " Each bias gradient is one row, never (N, ·).",
             ),
+        },
+        shares={
+            "sigmoid": 10,
+            "tanh_prime": 10,
+            "forward": 15,
+            "loss": 15,
+            "backward": 40,
+            "network": 10,
         },
         quick=("document_run", "lambda run: lambda: run(steps=1)"),
         data=_bits(np.bitwise_xor),
@@ -264,6 +300,15 @@ ALL: tuple[Exercise, ...] = (
             ),
         },
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
+        shares={
+            "relu": 5,
+            "softmax": 15,
+            "forward": 15,
+            "loss": 15,
+            "softmax_cross_entropy_grad": 10,
+            "backward": 30,
+            "network": 10,
+        },
         quick=("train", "lambda train: lambda *a: train(*a[:4], 1) * a[4]"),
         data=lambda m, rng, n: m.make_blobs(rng, n),
         train_n=20,
@@ -304,6 +349,15 @@ ALL: tuple[Exercise, ...] = (
                 " the output error (K,). The outer product of an (H,) and a (K,) vector is (H, K)"
                 " like W2; of x and an (H,) vector, (D, H) like W1. Only the totals are 2-D.",
             ),
+        },
+        shares={
+            "sigmoid": 5,
+            "sigmoid_prime": 5,
+            "forward": 10,
+            "loss": 10,
+            "backward": 25,
+            "backward_per_sample": 35,
+            "network": 10,
         },
         quick=("document_run", "lambda run: lambda: run(epochs=1)"),
         data=lambda m, rng, n: tuple(a.astype(np.float64) for a in m.make_complements(rng, n)),

@@ -4,7 +4,9 @@
   so `pytest -m ex02` selects one exercise.
 - Every student test declares its stage with @pytest.mark.stage("forward") (on the test or
   its class), or is marked `given`. Tests run in the order of STAGES within each file, so
-  the first failure is the smallest wrong piece; nothing is inferred from test names.
+  the first failure is the smallest wrong piece; within a stage, the tests marked `extreme`
+  (tails, saturation, huge sizes) run last, after the known answers. Nothing is inferred
+  from test names.
 - A student's run collects the exercises' tests only, never the kata's own checks
   (tests/kata/), and deselects the `given` tests, which check the kata's own code.
 """
@@ -28,6 +30,8 @@ MARKERS = (
     " they run with --slow",
     "kata_no_stage: set by the kata on a test that declares no stage (it then fails)",
     "test_limit(seconds): a self-check's own time limit, its fixtures' setup included",
+    "extreme: checks its stage at the extremes (the tails, saturation, ±1000, huge sizes); it"
+    " runs after the stage's other tests, so a plain mistake is named by a plain test first",
 )
 KATA = Path(__file__).resolve().parent
 YOURS = KATA / "bench" / "test_yours.py"
@@ -119,8 +123,8 @@ class Selection:
                 )
 
 
-def _rank(item) -> int:
+def _rank(item) -> tuple[int, int]:
     stage = stage_of(item)
     if stage is None or stage == "given":
-        return -1
-    return STAGES.index(stage)
+        return (-1, 0)
+    return (STAGES.index(stage), 1 if item.get_closest_marker("extreme") else 0)

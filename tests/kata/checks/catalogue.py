@@ -613,7 +613,7 @@ WRONG: tuple[Answer, ...] = (
                 "    MEMO[id(cache)] = (cache, grads)\n    return grads",
             ),
         ),
-        expect=("remembers something of the first call",),
+        expect=("first answer again", "keeps them between calls"),
     ),
     Answer(
         "ex03-output-buffer-reused-in-a-namespace-cache",
@@ -688,7 +688,7 @@ WRONG: tuple[Answer, ...] = (
                 '    W1, W2 = params["W1"], params["W2"]',
             ),
         ),
-        expect=("backward_per_sample calls backward",),
+        expect=("backward_per_sample runs the batched backward",),
     ),
     Answer(
         "ex05-per-sample-first-rows-only",

@@ -225,3 +225,40 @@ def test_the_student_sees_what_the_instructor_sees(graded):
         assert data["output"] == (out / student / "report.txt").read_text(encoding="utf-8")
         assert data["visibility"] == "visible" and data["output_format"] == "text"
     assert "notes.txt" in results(out, "imports-the-answers")["output"]
+
+
+def test_points_follow_each_functions_share():
+    """The weight is shared among the functions as the registry says, then among each one's
+    tests: failing all of a function's tests costs its share exactly, and the points add up."""
+    from tests.kata import grade as grading
+    from tests.kata import registry
+
+    record = registry.BY_MODULE["ex05_online_sgd"]
+    names = {
+        "sigmoid": 3,
+        "sigmoid_prime": 2,
+        "forward": 5,
+        "loss": 4,
+        "backward": 9,
+        "backward_per_sample": 7,
+        "network": 6,
+    }
+    plan = [
+        {"test": f"t::test_{owner}_{i}", "owner": owner}
+        for owner, count in names.items()
+        for i in range(count)
+    ]
+    records = [
+        {
+            "test": row["test"],
+            "status": "failed" if row["owner"] == "backward_per_sample" else "passed",
+        }
+        for row in plan
+    ]
+    result = grading.score(
+        grading.Result(record, 20.0), "graded", "", [*records, {"end": True, "plan": plan}], ""
+    )
+    assert sum(t["max_score"] for t in result.tests) == pytest.approx(20.0, abs=1e-9)
+    lost = 20.0 - result.score
+    assert lost == pytest.approx(20.0 * record.shares["backward_per_sample"] / 100, abs=1e-3)
+    assert sum(record.shares.values()) == 100

@@ -82,6 +82,24 @@ def test_every_test_declares_its_stage(record):
     assert not missing, f"tests/{record.test_file}: no stage on {missing}; one of {STAGES}"
 
 
+@pytest.mark.parametrize("record", EXERCISES)
+def test_every_function_has_its_share_and_its_tests(record):
+    """The shares name every function the student writes and "network", add up to 100, and
+    every share has tests to carry it."""
+    assert set(record.shares) == {*record.writes, "network"}, (
+        f"shares name {sorted(record.shares)}; expected every function of {list(record.writes)}"
+        " and 'network'"
+    )
+    assert sum(record.shares.values()) == 100, f"shares add up to {sum(record.shares.values())}"
+    module = importlib.import_module(f"tests.{record.test_file[:-3]}")
+    owners = set()
+    for name, _, marks in _tests_of(module):
+        names = {m.name: m for m in marks}
+        if "given" not in names and "stage" in names:
+            owners.add(record.owner(name.rsplit(".", 1)[-1], names["stage"].args[0]))
+    assert owners == set(record.shares), f"functions with no test: {set(record.shares) - owners}"
+
+
 # --- the hints speak the docstring's language, and give no code away --------------------------
 CODE = ("np.", ".T", "@", "keepdims", "axis=", "**", "[:,")
 # A symbol: one capital and digits (X, W1, Z2), a small letter and digits (b1), a name with an
