@@ -50,9 +50,9 @@ CROSS_ENTROPY = (
     "Nudge. For each entry, take the probability it gives to the right answer, then average"
     " minus its log. P may be exactly 0 or 1, so the log must never see 0.",
     "Key equation. The right answer's probability is P where Y is 1 and 1 - P where Y is 0; L is"
-    " the mean over all N·K entries of minus its log. Floor it at the smallest positive float64"
-    " before the log, not at 1e-7: the tests check the exact loss of probabilities as small as"
-    " 1e-300.",
+    " the mean over all N·K entries of minus its log. Floor it before the log at the smallest"
+    " positive float64, or at most at 1e-12, never at 1e-7: the tests check the exact loss of"
+    " probabilities down to 1e-11.",
     "Shapes. P and Y are both (N, K), and so is the right answer's probability; the loss is one"
     " plain float, the mean over N·K entries: not a sum, not an array.",
 )
