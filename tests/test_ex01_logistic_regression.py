@@ -38,6 +38,9 @@ class TestContract(ProbabilitySuite, ContractSuite):
         return P, np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
 
 
+NETWORK = TestContract()  # its oracle, for the randomized checks beside stored answers
+
+
 @pytest.fixture(scope="module")
 def m():
     return Lazy(EX)
@@ -60,6 +63,7 @@ HAND_P = [[0.5621765008857981], [0.14804719803168948], [0.8519528019683106], [0.
 def test_forward_known_answer(m):
     P, _ = run_forward(m, HAND, m.X_TRUTH, (4, 1))
     expect_close("forward on the truth table with W = [[1.5], [-2]], b = [[0.25]]", P, HAND_P)
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("forward")
@@ -73,6 +77,7 @@ def test_forward_known_answer_two_outputs(m):
         [0.9706877692486436, 0.18242552380635635],
     ]
     expect_close("forward with two outputs (a bias per output, added to every row)", P, expected)
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("loss")
@@ -83,6 +88,7 @@ def test_loss_known_answer(m):
         value,
         0.9305817851584655,
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -98,6 +104,7 @@ def test_loss_averages_over_all_entries(m):
     expect_close(
         "loss of a (3, 2) output: the mean over all N·K = 6 entries", value, 0.8707200188815376
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -106,6 +113,7 @@ def test_loss_at_one_half_is_log_2(m):
     expect_close(
         "loss when every output is 0.5 (it is ln 2, whatever the targets)", value, np.log(2)
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("backward")
@@ -116,6 +124,7 @@ def test_backward_known_answer_at_zero_weights(m):
     grads = run_backward(m, params, cache, m.Y_AND, m.X_TRUTH)
     expect_close("dW at W = 0, b = 0 on AND: X.T @ (0.5 - Y) / 4", grads["W"], [[0.0], [0.0]])
     expect_close("db at W = 0, b = 0 on AND: sum of (0.5 - Y) / 4", grads["b"], [[0.25]])
+    NETWORK.cross_check(m, "backward")
 
 
 @pytest.mark.parametrize("target", ["Y_AND", "Y_OR"])

@@ -36,6 +36,9 @@ class TestContract(ContractSuite):
         return {"W1": W1, "W2": np.linspace(-1.0, 1.0, 18).reshape(6, 3)}
 
 
+NETWORK = TestContract()  # its oracle, for the randomized checks beside stored answers
+
+
 @pytest.fixture(scope="module")
 def m():
     return Lazy(EX)
@@ -55,12 +58,14 @@ def test_forward_known_answer(m):
         out,
         HAND_OUT,
     )
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("loss")
 def test_loss_known_answer(m):
     value = run_loss(m, np.array(HAND_OUT), m.Y_XOR)
     expect_close("loss of the hand-set outputs: mean of ½ (out - y)²", value, 0.3566081479920673)
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -84,6 +89,7 @@ def test_backward_known_answer_at_zero_weights(m):
         grads["W2"],
         [[-0.25], [-0.25]],
     )
+    NETWORK.cross_check(m, "backward")
 
 
 SEED, STEPS = 1, 2000

@@ -57,6 +57,9 @@ class TestContract(ContractSuite, ProbabilitySuite):
         return P, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
 
 
+NETWORK = TestContract()  # its oracle, for the randomized checks beside stored answers
+
+
 class TestSigmoid(SigmoidSuite):
     exercise = EX
 
@@ -93,6 +96,7 @@ def test_tanh_prime_known_values(m):
 @pytest.mark.stage("helper")
 def test_tanh_prime_matches_the_slope_of_tanh(m):
     z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
+    z = np.vstack([z, np.random.default_rng(23).normal(scale=2.0, size=(2, 3))])
     got = expect_array(call(m, "tanh_prime", z), "tanh_prime(z)", z.shape)
     h = 1e-5
     slope = [[(math.tanh(v + h) - math.tanh(v - h)) / (2 * h) for v in row] for row in z.tolist()]
@@ -132,6 +136,7 @@ def test_forward_known_answer(m):
         P,
         HAND_P,
     )
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("forward")
@@ -150,6 +155,7 @@ def test_forward_known_answer_two_outputs(m):
         [0.6808342411895424, 0.17867076399854262],
     ]
     expect_close("forward of a 3-2-2 net (each bias added to every row)", P, expected)
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("loss")
@@ -158,6 +164,7 @@ def test_loss_known_answer(m):
     expect_close(
         "loss of the hand-set outputs against XOR (mean over the 4 rows)", value, 1.0853911705784265
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -173,6 +180,7 @@ def test_loss_averages_over_all_entries(m):
     expect_close(
         "loss of a (3, 2) output: the mean over all N·K = 6 entries", value, 0.5499001674824638
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -181,6 +189,7 @@ def test_loss_at_one_half_is_log_2(m):
     expect_close(
         "loss when every output is 0.5 (it is ln 2, whatever the targets)", value, math.log(2)
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("backward")
@@ -215,6 +224,7 @@ def test_backward_known_answer(m):
         grads["W1"],
         [by_hidden, [0.0, 0.0, 0.0, 0.0]],
     )
+    NETWORK.cross_check(m, "backward")
 
 
 # --- training ---------------------------------------------------------------------------

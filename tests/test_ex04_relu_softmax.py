@@ -102,6 +102,9 @@ class TestContract(ProbabilitySuite, ContractSuite):
         return P, np.array([1, 2, 3])
 
 
+NETWORK = TestContract()  # its oracle, for the randomized checks beside stored answers
+
+
 def network(params, X, Y):
     """The test's own forward pass and cross-entropy: (P, loss), through the logits."""
     Z = oracle.relu(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
@@ -158,6 +161,9 @@ def test_relu_known_values(m):
     expect_close("relu of [[-2, -0.5, 0, 0.5, 3], [1e-9, -1e-9, 7, -1000, 1000]]", got, expected)
     if not np.array_equal(z, before):
         fail("relu changed its argument in place: return a new array, e.g. np.maximum(z, 0).")
+    z = np.random.default_rng(24).normal(size=(4, 5))  # and at points the test drew
+    got = expect_array(call(m, "relu", z), "relu(z)", z.shape)
+    expect_close("relu at points the test drew (beside the stored ones)", got, oracle.relu(z))
 
 
 @pytest.mark.stage("helper")
@@ -177,6 +183,9 @@ def test_softmax_known_values(m):
     )
     if not np.array_equal(z, before):
         fail("softmax changed its argument in place: write `z = z - ...`, not `z -= ...`.")
+    z = np.random.default_rng(25).normal(scale=3.0, size=(4, 5))  # and at points the test drew
+    got = expect_array(call(m, "softmax", z), "softmax(z)", z.shape)
+    expect_close("softmax at points the test drew (beside the stored ones)", got, oracle.softmax(z))
 
 
 @pytest.mark.stage("helper")
@@ -254,6 +263,7 @@ def test_forward_known_answer(m):
         P,
         HAND_P,
     )
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("loss")
@@ -265,6 +275,7 @@ def test_loss_known_answer(m):
         value,
         2.2812345059271255,
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("loss")
@@ -277,6 +288,7 @@ def test_loss_takes_the_probability_of_each_label(m):
         value,
         0.6364828379064438,
     )
+    NETWORK.cross_check(m, "loss")
 
 
 # P for four rows of three classes and their labels; the gradient (P - onehot(Y)) / 4 by hand.
@@ -330,6 +342,20 @@ def test_softmax_cross_entropy_grad_of_one_row_is_p_minus_onehot(m):
         (1, 3),
     )
     expect_close("softmax_cross_entropy_grad of one row with label 1", got, [[0.1, -0.4, 0.3]])
+    # And at logits the test drew: the numeric gradient of the cross-entropy at those logits.
+    rng = np.random.default_rng(26)
+    Z, Y = rng.normal(scale=2.0, size=(6, 5)), rng.integers(0, 5, size=6)
+    P = oracle.real(oracle.softmax(Z))
+    want = oracle.gradient(lambda p: oracle.cross_entropy(p["Z"], Y), {"Z": Z})["Z"]
+    got = expect_array(
+        call(m, "softmax_cross_entropy_grad", P, Y), "softmax_cross_entropy_grad(P, Y)", P.shape
+    )
+    expect_close(
+        "softmax_cross_entropy_grad of 6 rows of 5 classes the test drew, against the numeric"
+        " gradient of the cross-entropy at their logits",
+        got,
+        want,
+    )
 
 
 @pytest.mark.stage("loss")
@@ -378,6 +404,7 @@ def test_backward_known_answer_at_zero_output_weights(m):
     )
     expect_close("dW1 when W2 = 0 (nothing flows back)", grads["W1"], np.zeros((2, 3)))
     expect_close("db1 when W2 = 0 (nothing flows back)", grads["b1"], np.zeros((1, 3)))
+    NETWORK.cross_check(m, "backward")
 
 
 @pytest.mark.stage("backward")
@@ -402,6 +429,7 @@ def test_backward_known_answer(m):
     }
     for name, value in expected.items():
         expect_close(f"backward's gradient for {name!r} at the hand-set point", grads[name], value)
+    NETWORK.cross_check(m, "backward")
 
 
 @pytest.mark.stage("backward")

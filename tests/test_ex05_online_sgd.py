@@ -56,6 +56,9 @@ class TestContract(ContractSuite, ProbabilitySuite):
         return P, np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
 
 
+NETWORK = TestContract()  # its oracle, for the randomized checks beside stored answers
+
+
 class TestSigmoid(SigmoidPrimeSuite):
     exercise = EX
 
@@ -107,6 +110,7 @@ def test_forward_known_answer(m):
         P,
         HAND_P,
     )
+    NETWORK.cross_check(m, "forward")
 
 
 @pytest.mark.stage("loss")
@@ -117,6 +121,7 @@ def test_loss_known_answer(m):
         value,
         0.7216613128295316,
     )
+    NETWORK.cross_check(m, "loss")
 
 
 @pytest.mark.stage("backward")
@@ -134,6 +139,7 @@ def test_backward_known_answer(m):
     ]
     expect_close("dW1 on the hand-set net (mean over N·K = 6 entries)", grads["W1"], expected_W1)
     expect_close("dW2 on the hand-set net (mean over N·K = 6 entries)", grads["W2"], expected_W2)
+    NETWORK.cross_check(m, "backward")
 
 
 # --- the per-sample loop: the same gradient, row by row ------------------------------------

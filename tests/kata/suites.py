@@ -69,6 +69,28 @@ class Network:
         functions so that complex steps go through it; never a gradient."""
         raise NotImplementedError
 
+    def cross_check(self, m, piece: str) -> None:
+        """Beside a stored answer, the same piece ("forward", "loss" or "backward") at a point
+        drawn here, against the test's own: a table of the stored inputs' answers cannot pass
+        both."""
+        rng = np.random.default_rng(99)
+        X, Y = self.batch(rng, 7)
+        params = self.params(rng)
+        shape = self.out_shape(7)
+        what = "at a point the test drew, beside the stored answer"
+        if piece == "forward":
+            out, _ = run_forward(m, params, X, shape)
+            want = oracle.real(self.oracle(params, X, Y)[0])
+            expect_close(f"forward's output {what}", out, want)
+        elif piece == "loss":
+            output, value = self.oracle(params, X, Y)
+            got = run_loss(m, oracle.real(output), Y)
+            expect_close(f"loss {what}", got, float(np.real(value)))
+        else:
+            _, cache = run_forward(m, params, X, shape)
+            grads = run_backward(m, params, cache, Y, X)
+            expect_gradients(what, grads, self.expected(params, X, Y)[2], shape)
+
     def expected(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
         """The test's own output, loss and gradients (numeric: complex steps) at a point."""
         output, value = self.oracle(params, X, Y)
@@ -576,6 +598,10 @@ class SigmoidSuite:
             got,
             [[0.5, 0.75, 0.25], [_sigmoid(2.0), _sigmoid(-0.5), _sigmoid(10.0)]],
         )
+        z = np.random.default_rng(21).normal(scale=4.0, size=(3, 4))  # and at drawn points
+        got = expect_array(call(m, "sigmoid", z), "sigmoid(z)", z.shape)
+        want = [[_sigmoid(v) for v in row] for row in z.tolist()]
+        expect_close("sigmoid at points the test drew (beside the stored ones)", got, want)
 
     @pytest.mark.stage("helper")
     @pytest.mark.extreme
@@ -608,6 +634,7 @@ class SigmoidPrimeSuite(SigmoidSuite):
     @pytest.mark.stage("helper")
     def test_sigmoid_prime_matches_the_slope_of_sigmoid(self, m):
         z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
+        z = np.vstack([z, np.random.default_rng(22).normal(scale=3.0, size=(2, 3))])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime(z)", z.shape)
         h = 1e-5
         slope = [[(_sigmoid(v + h) - _sigmoid(v - h)) / (2 * h) for v in row] for row in z.tolist()]
