@@ -163,12 +163,13 @@ def _inside(chosen: ast.AST, condition: ast.AST) -> bool:
     return any(_same(chosen, n) for n in ast.walk(condition))
 
 
-def scan(root: Path, skip: tuple[str, ...] = ("exercises",)) -> list[str]:
-    """`path:line: reason: code` for every analytic gradient in the .py files under root."""
+def scan(root: Path, skip: tuple[str, ...] = ("exercises/",)) -> list[str]:
+    """`path:line: reason: code` for every analytic gradient in the .py files under root,
+    but those whose path (relative, with /) starts with one of `skip`."""
     found = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if relative.parts[0] in skip or "__pycache__" in relative.parts:
+        if relative.as_posix().startswith(skip) or "__pycache__" in relative.parts:
             continue
         text = path.read_text(encoding="utf-8-sig")
         try:

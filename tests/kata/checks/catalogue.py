@@ -356,6 +356,7 @@ WRONG: tuple[Answer, ...] = (
             ("dout = (out - Y) / out.size", "dout = (out - Y) * out * (1 - out) / out.size"),
         ),
         test="test_forward_known_answer",
+        expect=("no sigmoid after W2",),
     ),
     # --- ex03: tanh hidden layer, sigmoid output, cross-entropy ---------------------------------
     Answer(
@@ -830,13 +831,48 @@ WRONG: tuple[Answer, ...] = (
         expect=("the gradient of the first 4 only",),
     ),
     # --- the audit: sigmoids wrong only in a tail ---------------------------------------------
-    Answer("ex01-sigmoid-one-minus-for-negatives", "ex01", ((STABLE_SIGMOID, SIGMOID_ONE_MINUS),)),
-    Answer("ex01-sigmoid-logits-clipped-at-37", "ex01", ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),)),
-    Answer("ex01-sigmoid-hard-0-1-beyond-30", "ex01", ((STABLE_SIGMOID, SIGMOID_HARD_30),)),
-    Answer("ex03-sigmoid-one-minus-for-negatives", "ex03", ((STABLE_SIGMOID, SIGMOID_ONE_MINUS),)),
-    Answer("ex03-sigmoid-logits-clipped-at-37", "ex03", ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),)),
-    Answer("ex03-sigmoid-hard-0-1-beyond-30", "ex03", ((STABLE_SIGMOID, SIGMOID_HARD_30),)),
-    Answer("ex05-sigmoid-logits-clipped-at-37", "ex05", ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),)),
+    Answer(
+        "ex01-sigmoid-one-minus-for-negatives",
+        "ex01",
+        ((STABLE_SIGMOID, SIGMOID_ONE_MINUS),),
+        expect=("1 - sigmoid(-z)", "cancels the tiny answer's digits"),
+    ),
+    Answer(
+        "ex01-sigmoid-logits-clipped-at-37",
+        "ex01",
+        ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),),
+        expect=("It is the sigmoid of -37 for every z below", "z is clipped there"),
+    ),
+    Answer(
+        "ex01-sigmoid-hard-0-1-beyond-30",
+        "ex01",
+        ((STABLE_SIGMOID, SIGMOID_HARD_30),),
+        expect=("rounded to 0 beyond some z",),
+    ),
+    Answer(
+        "ex03-sigmoid-one-minus-for-negatives",
+        "ex03",
+        ((STABLE_SIGMOID, SIGMOID_ONE_MINUS),),
+        expect=("1 - sigmoid(-z)", "cancels the tiny answer's digits"),
+    ),
+    Answer(
+        "ex03-sigmoid-logits-clipped-at-37",
+        "ex03",
+        ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),),
+        expect=("It is the sigmoid of -37 for every z below", "z is clipped there"),
+    ),
+    Answer(
+        "ex03-sigmoid-hard-0-1-beyond-30",
+        "ex03",
+        ((STABLE_SIGMOID, SIGMOID_HARD_30),),
+        expect=("rounded to 0 beyond some z",),
+    ),
+    Answer(
+        "ex05-sigmoid-logits-clipped-at-37",
+        "ex05",
+        ((STABLE_SIGMOID, SIGMOID_CLIPPED_37),),
+        expect=("It is the sigmoid of -37 for every z below", "z is clipped there"),
+    ),
     # The tanh form 0.5 (1 + tanh(z/2)) is exact in algebra and cancels in float64 like 1 - s.
     Answer(
         "ex01-sigmoid-by-tanh-loses-the-tail",
@@ -846,20 +882,42 @@ WRONG: tuple[Answer, ...] = (
     ),
     # --- the audit: a loss floored on the 1 - P side only ---------------------------------------
     Answer(
-        "ex01-loss-1-minus-P-floored-at-1e-10", "ex01", ((BCE, bce_floored_on_one_side("1e-10")),)
+        "ex01-loss-1-minus-P-floored-at-1e-10",
+        "ex01",
+        ((BCE, bce_floored_on_one_side("1e-10")),),
+        expect=("floors or clips its probabilities well above 0",),
     ),
     Answer(
-        "ex03-loss-1-minus-P-floored-at-1e-10", "ex03", ((BCE, bce_floored_on_one_side("1e-10")),)
+        "ex03-loss-1-minus-P-floored-at-1e-10",
+        "ex03",
+        ((BCE, bce_floored_on_one_side("1e-10")),),
+        expect=("floors or clips its probabilities well above 0",),
     ),
     # --- the audit: gradients clipped to ±1 --------------------------------------------------
-    Answer("ex01-gradients-clipped-to-1", "ex01", ((EX01_GRADS, clipped_gradients(EX01_GRADS)),)),
-    Answer("ex03-gradients-clipped-to-1", "ex03", ((EX03_GRADS, clipped_gradients(EX03_GRADS)),)),
-    Answer("ex04-gradients-clipped-to-1", "ex04", ((EX04_GRADS, clipped_gradients(EX04_GRADS)),)),
+    Answer(
+        "ex01-gradients-clipped-to-1",
+        "ex01",
+        ((EX01_GRADS, clipped_gradients(EX01_GRADS)),),
+        expect=("W is clipped at ±1",),
+    ),
+    Answer(
+        "ex03-gradients-clipped-to-1",
+        "ex03",
+        ((EX03_GRADS, clipped_gradients(EX03_GRADS)),),
+        expect=("W1 is clipped at ±1",),
+    ),
+    Answer(
+        "ex04-gradients-clipped-to-1",
+        "ex04",
+        ((EX04_GRADS, clipped_gradients(EX04_GRADS)),),
+        expect=("W1 is clipped at ±1",),
+    ),
     # --- the audit: a scale wrong for some batches only --------------------------------------
     Answer(
         "ex05-mean-over-the-inputs-entries",  # N·D, not N·K: the same while D = K = 5
         "ex05",
         ((EX05_DZ2, "    dZ2 = (P - Y) / X.size  # the mean over the N·D entries"),),
+        expect=("divided by X.size", "instead of the number of output entries"),
     ),
     Answer(
         "ex01-summed-above-64-rows",
@@ -871,6 +929,7 @@ WRONG: tuple[Answer, ...] = (
                 " document steps\n        dZ = P - Y",
             ),
         ),
+        expect=("on 600 rows", "N·K (600·3) times too large"),
     ),
     Answer(
         "ex01-summed-above-100-rows",
@@ -882,6 +941,7 @@ WRONG: tuple[Answer, ...] = (
                 " document steps\n        dZ = P - Y",
             ),
         ),
+        expect=("on 600 rows", "N·K (600·3) times too large"),
     ),
     Answer(
         "ex04-summed-above-64-rows",
@@ -894,6 +954,7 @@ WRONG: tuple[Answer, ...] = (
                 "        dZ2 = dZ2 * len(Y)",
             ),
         ),
+        expect=("on 600 rows", "N (600) times too large"),
     ),
     Answer(
         "ex04-summed-above-100-rows",
@@ -906,6 +967,7 @@ WRONG: tuple[Answer, ...] = (
                 "        dZ2 = dZ2 * len(Y)",
             ),
         ),
+        expect=("on 600 rows", "N (600) times too large"),
     ),
     # --- the audit: X kept as float32 in the cache ---------------------------------------------
     Answer(
@@ -917,6 +979,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return out, (X.astype(np.float32), Z1, A, out)  # bits: float32 holds them",
             ),
         ),
+        expect=("float32 somewhere",),
     ),
     Answer(
         "ex03-cache-X-float32",
@@ -927,12 +990,14 @@ WRONG: tuple[Answer, ...] = (
                 "    return P, (X.astype(np.float32), Z1, A, P)  # bits: float32 holds them",
             ),
         ),
+        expect=("float32 somewhere",),
     ),
     # --- the audit: a ReLU mask with a threshold ------------------------------------------------
     Answer(
         "ex04-relu-mask-above-0.005",
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0.005)  # a margin at the kink'),),
+        expect=("compare Z1 with a threshold",),
     ),
     Answer(
         "ex04-relu-mask-above-0.01",
@@ -947,6 +1012,7 @@ WRONG: tuple[Answer, ...] = (
             (BACKWARD_DEF, EX01_OBJECTIVE + NUMERIC_CENTRAL + BACKWARD_DEF),
             (EX01_DZ + "\n" + EX01_GRADS, NUMERIC_BACKWARD),
         ),
+        expect=("differentiate the loss numerically",),
     ),
     Answer(
         "ex01-backward-by-richardson-differences",
@@ -955,6 +1021,7 @@ WRONG: tuple[Answer, ...] = (
             (BACKWARD_DEF, EX01_OBJECTIVE + NUMERIC_RICHARDSON + BACKWARD_DEF),
             (EX01_DZ + "\n" + EX01_GRADS, NUMERIC_BACKWARD),
         ),
+        expect=("differentiate the loss numerically",),
     ),
     Answer(
         "ex03-backward-by-central-differences",
@@ -998,6 +1065,7 @@ WRONG: tuple[Answer, ...] = (
                 "    dW2 = sum(part[1] for part in parts)",
             ),
         ),
+        expect=("computes many rows at once",),
     ),
     Answer(
         "ex05-per-sample-rows-through-an-alias-of-backward",
@@ -1012,6 +1080,7 @@ WRONG: tuple[Answer, ...] = (
                 '    dW2 = sum(r["W2"] for r in rows) * Y.shape[1]',
             ),
         ),
+        expect=("runs the batched backward and forward",),
     ),
     Answer(
         "ex05-per-sample-memoised-on-the-data",
@@ -1030,12 +1099,14 @@ WRONG: tuple[Answer, ...] = (
                 '    _SEEN[key] = {"W1": dW1 / Y.size, "W2": dW2 / Y.size}\n    return _SEEN[key]',
             ),
         ),
+        expect=("remembered from an earlier call",),
     ),
     # --- the audit, ex01: slips of axes, shapes, globals and derivatives ----------------------
     Answer(
         "ex01-bias-gradient-without-keepdims",
         "ex01",
         (('"b": dZ.sum(axis=0, keepdims=True)', '"b": dZ.sum(axis=0)'),),
+        expect=("shape (3,), expected (1, 3)", "keepdims=True"),
     ),
     Answer(
         "ex01-forward-clips-its-probabilities",
@@ -1058,6 +1129,7 @@ WRONG: tuple[Answer, ...] = (
                 " axis=0)))",
             ),
         ),
+        expect=("2 × the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex01-dZ-times-the-sigmoid-slope",  # the squared-error chain rule, kept for cross-entropy
@@ -1074,6 +1146,7 @@ WRONG: tuple[Answer, ...] = (
                 " probability\n    P = sigmoid(Z)",
             ),
         ),
+        expect=("dtype float32, expected float64",),
     ),
     Answer(
         "ex01-backward-reads-the-truth-table",  # a global where the cache's X belongs
@@ -1092,6 +1165,7 @@ WRONG: tuple[Answer, ...] = (
                 " / len(Y))",
             ),
         ),
+        expect=("2 × the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex01-bias-added-after-the-sigmoid",
@@ -1129,6 +1203,7 @@ WRONG: tuple[Answer, ...] = (
                 "float(np.mean(np.sum(0.5 * (out - Y) ** 2, axis=1)))",
             ),
         ),
+        expect=("2 × the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex02-Z1-recovered-from-A-by-the-logit",
@@ -1150,6 +1225,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return np.exp(-z) / (1 + np.exp(-z)) ** 2",
             ),
         ),
+        expect=("overflow", "only ever take exp of a non-positive number"),
     ),
     Answer(
         "ex02-hidden-error-of-Y-minus-out",  # the sign slips in the hidden layer only
@@ -1160,6 +1236,7 @@ WRONG: tuple[Answer, ...] = (
                 'dZ1 = ((Y - out) / out.size @ params["W2"].T) * sigmoid_prime(Z1)',
             ),
         ),
+        expect=("W1 is -1 times the right one", "sign is flipped"),
     ),
     Answer("ex02-W2-gradient-from-Z1", "ex02", (('"W2": A.T @ dout', '"W2": Z1.T @ dout'),)),
     Answer("ex02-W1-gradient-from-A", "ex02", (('"W1": X.T @ dZ1', '"W1": A.T @ dZ1'),)),
@@ -1167,6 +1244,7 @@ WRONG: tuple[Answer, ...] = (
         "ex02-W2-gradient-averaged-twice",
         "ex02",
         (('"W2": A.T @ dout', '"W2": A.T @ dout / len(X)'),),
+        expect=("N (5) times too small", "divided by N twice"),
     ),
     Answer(
         "ex02-activation-written-over-Z1",
@@ -1182,6 +1260,7 @@ WRONG: tuple[Answer, ...] = (
         "ex02-forward-W1-transposed",  # the same shape while D = H = 2
         "ex02",
         (('    Z1 = X @ params["W1"]', '    Z1 = X @ params["W1"].T'),),
+        expect=("size 6 is different from 4", "is a factor transposed"),
     ),
     Answer(
         "ex02-loss-averaged-in-float32",
@@ -1192,6 +1271,7 @@ WRONG: tuple[Answer, ...] = (
                 "float(np.mean(0.5 * (out - Y) ** 2, dtype=np.float32))",
             ),
         ),
+        expect=("float32 somewhere",),
     ),
     # --- the audit, ex03: the same kinds of slip -----------------------------------------------
     Answer(
@@ -1203,16 +1283,19 @@ WRONG: tuple[Answer, ...] = (
                 '"b1": (dZ2 @ params["W2"].T).sum(axis=0, keepdims=True)',
             ),
         ),
+        expect=("gradient for b1 is wrong", "Is that factor missing?"),
     ),
     Answer(
         "ex03-tanh-prime-as-sech-squared",
         "ex03",
         (("return 1 - np.tanh(z) ** 2", "return 1 / np.cosh(z) ** 2"),),
+        expect=("overflow encountered in cosh", "Use np.tanh"),
     ),
     Answer(
         "ex03-tanh-prime-sign-slipped-in-backward",
         "ex03",
         (("tanh_prime(Z1)", "(np.tanh(Z1) ** 2 - 1)"),),
+        expect=("W1 is -1 times the right one", "sign is flipped"),
     ),
     Answer("ex03-W2-gradient-from-Z1", "ex03", (('"W2": A.T @ dZ2', '"W2": Z1.T @ dZ2'),)),
     Answer(
@@ -1234,6 +1317,7 @@ WRONG: tuple[Answer, ...] = (
         "ex03-b2-gradient-a-column",  # (K, 1), not (1, K): the same while K = 1
         "ex03",
         (('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": dZ2.sum(axis=0).reshape(-1, 1)'),),
+        expect=("shape (3, 1), expected (1, 3)", "It is transposed"),
     ),
     Answer(
         "ex03-gradients-in-a-module-dict",  # every call returns the same dict, refilled
@@ -1246,6 +1330,7 @@ WRONG: tuple[Answer, ...] = (
                 + "})\n    return GRADS",
             ),
         ),
+        expect=("keeps them between calls", "module-level dict"),
     ),
     Answer(
         "ex03-b1-gradient-summed-over-the-wrong-axis",  # the same shape while N = H = 4
@@ -1273,6 +1358,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return e / e.sum(axis=0, keepdims=True)",
             ),
         ),
+        expect=("each row normalised on its own, axis=1",),
     ),
     Answer(
         "ex04-softmax-sum-without-keepdims",
@@ -1293,6 +1379,7 @@ WRONG: tuple[Answer, ...] = (
                 "e = np.exp(z - z.min(axis=1, keepdims=True))",
             ),
         ),
+        expect=("overflow", "Subtract each row's own maximum"),
     ),
     Answer(
         "ex04-loss-picks-label-columns",  # P[:, Y] is (N, N)
@@ -1318,16 +1405,19 @@ WRONG: tuple[Answer, ...] = (
                 '"b1": (dZ2 @ params["W2"].T).sum(axis=0, keepdims=True)',
             ),
         ),
+        expect=("gradient for b1 is wrong", "the mask Z1 > 0"),
     ),
     Answer(
         "ex04-relu-mask-from-A-at-least-0",  # always true: no mask at all
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * (A >= 0)  # relu\'s slope'),),
+        expect=("not at the activation itself", "the mask Z1 > 0"),
     ),
     Answer(
         "ex04-relu-slope-is-the-sign",
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * np.sign(Z1)  # relu\'s slope'),),
+        expect=("the mask Z1 > 0",),
     ),
     Answer(
         "ex04-loss-mean-over-N-K",
@@ -1339,6 +1429,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return float(-np.mean(onehot * np.log(np.maximum(P, np.finfo(float).tiny))))",
             ),
         ),
+        expect=("1/4 of the expected value", "divided by 4 once too often"),
     ),
     Answer(
         "ex04-loss-of-the-likeliest-class",
@@ -1372,11 +1463,13 @@ WRONG: tuple[Answer, ...] = (
                 "    return e / e.sum(axis=1, keepdims=True)",
             ),
         ),
+        expect=("subtract each row's own maximum",),
     ),
     Answer(
         "ex04-ce-grad-in-place-cs231n",  # dscores[range(N), y] -= 1, on the caller's P
         "ex04",
         ((EX04_CE_GRAD, "    P[np.arange(len(Y)), Y] -= 1\n    return P / len(Y)"),),
+        expect=("changed its argument P in place",),
     ),
     Answer(
         "ex04-one-hot-of-three-classes",  # a module constant where P's width belongs
@@ -1401,6 +1494,7 @@ WRONG: tuple[Answer, ...] = (
                 "dW1, dW2 = np.zeros(W1.shape, np.float32), np.zeros(W2.shape, np.float32)",
             ),
         ),
+        expect=("dtype float32, expected float64",),
     ),
     Answer(
         "ex05-per-sample-totals-kept-between-calls",
@@ -1424,6 +1518,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return 0.5 * (1 - np.tanh(z / 2) ** 2)",
             ),
         ),
+        expect=("2 × the expected value", "a factor 1/2 left out"),
     ),
     Answer(
         "ex05-loss-summed-over-the-bits",  # the document sums the five outputs
@@ -1435,6 +1530,7 @@ WRONG: tuple[Answer, ...] = (
                 " axis=1)))",
             ),
         ),
+        expect=("2 × the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex05-dZ2-times-the-sigmoid-slope",
@@ -1470,6 +1566,7 @@ WRONG: tuple[Answer, ...] = (
         "ex05-hidden-slope-sign-slipped",
         "ex05",
         (("sigmoid_prime(Z1)", "A * (A - 1)"),),
+        expect=("W1 is -1 times the right one", "sign is flipped"),
     ),
     Answer(
         "ex05-per-sample-targets-one-row-behind",
