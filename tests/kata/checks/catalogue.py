@@ -898,19 +898,19 @@ WRONG: tuple[Answer, ...] = (
         "ex01-gradients-clipped-to-1",
         "ex01",
         ((EX01_GRADS, clipped_gradients(EX01_GRADS)),),
-        expect=("W is clipped at ±1",),
+        expect=("is clipped at ±1", "Return the exact gradient"),
     ),
     Answer(
         "ex03-gradients-clipped-to-1",
         "ex03",
         ((EX03_GRADS, clipped_gradients(EX03_GRADS)),),
-        expect=("W1 is clipped at ±1",),
+        expect=("is clipped at ±1", "Return the exact gradient"),
     ),
     Answer(
         "ex04-gradients-clipped-to-1",
         "ex04",
         ((EX04_GRADS, clipped_gradients(EX04_GRADS)),),
-        expect=("W1 is clipped at ±1",),
+        expect=("is clipped at ±1", "Return the exact gradient"),
     ),
     # --- the audit: a scale wrong for some batches only --------------------------------------
     Answer(
@@ -1129,7 +1129,7 @@ WRONG: tuple[Answer, ...] = (
                 " axis=0)))",
             ),
         ),
-        expect=("2 × the expected value", "a sum where the mean belongs"),
+        expect=("× the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex01-dZ-times-the-sigmoid-slope",  # the squared-error chain rule, kept for cross-entropy
@@ -1165,7 +1165,7 @@ WRONG: tuple[Answer, ...] = (
                 " / len(Y))",
             ),
         ),
-        expect=("2 × the expected value", "a sum where the mean belongs"),
+        expect=("× the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex01-bias-added-after-the-sigmoid",
@@ -1203,7 +1203,7 @@ WRONG: tuple[Answer, ...] = (
                 "float(np.mean(np.sum(0.5 * (out - Y) ** 2, axis=1)))",
             ),
         ),
-        expect=("2 × the expected value", "a sum where the mean belongs"),
+        expect=("× the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex02-Z1-recovered-from-A-by-the-logit",
@@ -1260,7 +1260,7 @@ WRONG: tuple[Answer, ...] = (
         "ex02-forward-W1-transposed",  # the same shape while D = H = 2
         "ex02",
         (('    Z1 = X @ params["W1"]', '    Z1 = X @ params["W1"].T'),),
-        expect=("size 6 is different from 4", "is a factor transposed"),
+        expect=("forward raised ValueError", "is a factor transposed"),
     ),
     Answer(
         "ex02-loss-averaged-in-float32",
@@ -1530,7 +1530,7 @@ WRONG: tuple[Answer, ...] = (
                 " axis=1)))",
             ),
         ),
-        expect=("2 × the expected value", "a sum where the mean belongs"),
+        expect=("× the expected value", "a sum where the mean belongs"),
     ),
     Answer(
         "ex05-dZ2-times-the-sigmoid-slope",
