@@ -459,8 +459,8 @@ def test_backward_switches_relu_exactly_at_0(m):
         grads,
         expected,
         (7, 4),
-        hint="Every Z1 here is within 0.05 of 0, and the other gradient tests pass: does the"
-        " mask compare Z1 with a threshold (Z1 > 0.005) instead of with 0?",
+        hint="Every Z1 here is within 0.05 of 0, and the other gradient tests pass: does"
+        " relu's mask compare Z1 with a threshold (Z1 > 0.01) instead of with 0?",
     )
 
 

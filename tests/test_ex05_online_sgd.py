@@ -292,6 +292,16 @@ def test_backward_per_sample_loops_over_every_row_itself(m):
     every test of the loop, the module's batched forward and backward never run)."""
     probe, few = traced(m, 30)
     _, many = traced(m, 60)
+    held = next((t["block"] for t in probe.traces if t.get("block")), None)
+    if held:
+        name, shape = held
+        fail(
+            f"backward_per_sample computes many rows at once: its variable {name} holds an"
+            f" array of shape {tuple(shape)}, every row of the batch together. Go through the"
+            " rows one at a time, each a vector (a row x = X[i], or a column"
+            " x = X[i].reshape(-1, 1)), and add each row's gradient to running totals.",
+            "backward_per_sample",
+        )
     blocks = [s for s in probe.shapes if len(s) >= 2 and min(s) > 1]
     if blocks:
         fail(

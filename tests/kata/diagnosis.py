@@ -91,9 +91,10 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool, d: int = 0) -> str |
 
 
 NEAR_MISS = (
-    "almost right, to about 1e-5 relative: float32 somewhere (an array made with"
+    "almost right (within 1e-4 relative), not exact: float32 somewhere (an array made with"
     " dtype=np.float32, or .astype(np.float32)), an epsilon added to a probability or a"
-    " denominator, or a clip of the outputs. Work in float64 and leave the numbers exact"
+    " denominator, a clip of the outputs, or a derivative taken by differences instead of by"
+    " its formula (backpropagation). Work in float64 and leave the numbers exact"
 )
 
 
@@ -185,8 +186,10 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
     return ""
 
 
-def explain_ratio(r: float) -> str | None:
-    """A known answer that came out r times the expected value, for every entry."""
+def explain_ratio(r: float, one: bool = False) -> str | None:
+    """A known answer that came out r times the expected value, for every entry (`one`: a
+    single number, whose ratio to the right one means something only when it is a known
+    constant)."""
     if np.isclose(r, 1, rtol=1e-9):
         return None
     if np.isclose(r, 1, rtol=1e-4):
@@ -206,6 +209,13 @@ def explain_ratio(r: float) -> str | None:
             f"that is 1/{m} of the expected value: a mean where a sum belongs, or divided by"
             f" {m} once too often"
         )
+    if np.isclose(abs(r), np.log(10), rtol=1e-6) or np.isclose(abs(r), 1 / np.log(10), rtol=1e-6):
+        return (
+            f"that is {r:.4g} × the expected value, ln 10 (2.303) or its inverse: a log to base"
+            " 10 (np.log10) where the natural log (np.log) belongs, or the other way"
+        )
+    if one:
+        return None
     return f"that is {r:.4g} × the expected value, entry for entry: a constant factor is off"
 
 
@@ -232,4 +242,43 @@ def tail(z: np.ndarray, got: np.ndarray) -> str:
     return (
         "Computed from a number near 1 (as 1 - sigmoid(-z), or 0.5 * (1 + tanh(z / 2))), it"
         " keeps only absolute accuracy: 1 minus a number near 1 cancels the tiny answer's digits"
+    )
+
+
+def extreme_outputs(out: np.ndarray, want: np.ndarray, close: np.ndarray) -> str:
+    """What the wrong extreme outputs look like: a clip at one value, or zeros."""
+    wrong = out[~close]
+    if wrong.size and np.all(wrong == 0):
+        return "Those wrong are exactly 0: rounded to 0 beyond some point."
+    for bound in (out.min(), out.max()):
+        hits = np.isclose(wrong, bound, rtol=1e-12, atol=0)
+        if wrong.size > 1 and hits.all() and 0 < bound < 1:
+            return f"Those wrong all equal {bound:.6g}: forward clips its outputs there."
+    return ""
+
+
+def kept_from_zero(got: float, right: list[float]) -> str:
+    """How a loss kept log away from 0, from its value on the right answers' probabilities:
+    a floor (max(p, f)) or an epsilon added (p + e), and at which size."""
+    for size in (1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5):
+        for how, form in (
+            ("floors its probabilities at", lambda p, s=size: max(p, s)),
+            ("adds an epsilon inside the log:", lambda p, s=size: p + s),
+        ):
+            value = float(np.mean([-np.log(form(p)) for p in right]))
+            if np.isclose(value, got, rtol=1e-9, atol=0):
+                if how.startswith("adds"):
+                    return (
+                        f"The loss adds {size:g} to every probability inside the log, which"
+                        " shifts every loss a little, more the smaller the probability (a"
+                        " floor, np.maximum(p, tiny), changes nothing above it)."
+                    )
+                return (
+                    f"The loss {how} {size:g}, too far from 0: that changes the loss of every"
+                    " output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for 23.0)."
+                )
+    floor = f" (= -log({np.exp(-got):.2g}))" if 0 < got < 700 else ""
+    return (
+        f"The loss{floor} floors or clips its probabilities well above 0, which changes the loss"
+        " of every output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for 23.0)."
     )

@@ -620,7 +620,8 @@ def expect_gradients(
     what: str, grads: dict, expected: dict, out_shape, rtol=1e-9, hint: str = ""
 ) -> None:
     """Every parameter's gradient against the test's own numeric one; the first wrong layer's
-    message names the likely mistake, the worst entry, and which layers are right."""
+    message names the likely mistake (the caller's `hint` when its test knows it better),
+    the worst entry, and which layers are right."""
     n, k = out_shape
     wrong, right = [], []
     for name, want in expected.items():
@@ -635,15 +636,17 @@ def expect_gradients(
     err = relative_error(got, want)
     worst = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
     layers = diagnosis.explain_layers(wrong, right)
+    if hint:
+        likely, layers = None, None
     fail(
         f"backward's gradient for {', '.join(wrong)} {what} is wrong"
         + (f": {name} is {likely}" if likely else "")
-        + f".\n  worst entry {name}[{', '.join(map(str, worst))}]: backward gave"
+        + (f". {hint}" if hint else ".")
+        + f"\n  worst entry {name}[{', '.join(map(str, worst))}]: backward gave"
         f" {got[worst]:.10g}, expected {want[worst]:.10g} (the test's own numeric gradient of"
         " its own forward pass and loss)"
         + (f"\n  where to look: {layers}." if layers else "")
-        + (f"\n  right: {', '.join(right)}." if right else "")
-        + (f"\n  {hint}" if hint else ""),
+        + (f"\n  right: {', '.join(right)}." if right else ""),
         "backward",
     )
 
@@ -700,7 +703,7 @@ def expect_close(what: str, actual, expected, rtol: float = 1e-10, atol: float =
     close = np.isclose(actual_arr, expected, rtol=rtol, atol=atol)
     if not np.all(close):
         ratio = diagnosis.factor(actual_arr, expected)
-        why = diagnosis.explain_ratio(ratio) if ratio is not None else None
+        why = diagnosis.explain_ratio(ratio, one=expected.size == 1) if ratio is not None else None
         if why is None and diagnosis.near_miss(actual_arr, expected):
             why = diagnosis.NEAR_MISS
         why = f"\n  {why}." if why else ""

@@ -172,16 +172,31 @@ class ContractSuite(Network):
         """
         rng = np.random.default_rng(12)
         X, Y = self.batch(rng, 5)
+        X7, Y7 = self.batch(rng, 7)  # the other calls see another batch size too
         first, second = self.params(rng), self.params(rng)
         answers = []
-        # second after first, after itself, and after first again: a remembered answer, and a
-        # state that alternates from call to call, show in at least one of them.
-        for params in (first, second, second, first, second):
-            _, cache = run_forward(m, params, X, self.out_shape(5))
-            answers.append((params is second, run_backward(m, params, cache, Y, X)))
+        # second after first (on another batch size), after itself, and after first again (on
+        # the same batch): a remembered answer, a state that alternates from call to call, and
+        # a size kept from the first call show in at least one of them.
+        for params, (Xs, Ys, n) in (
+            (first, (X7, Y7, 7)),
+            (first, (X, Y, 5)),
+            (second, (X, Y, 5)),
+            (second, (X, Y, 5)),
+            (first, (X, Y, 5)),
+            (second, (X, Y, 5)),
+        ):
+            _, cache = run_forward(m, params, Xs, self.out_shape(n))
+            answers.append((params is second, run_backward(m, params, cache, Ys, Xs)))
         clean = subject.fresh(self.exercise)
         _, cache = run_forward(clean, second, X, self.out_shape(5))
         alone = run_backward(clean, second, cache, Y, X)
+        # And a fresh import whose first call was on another batch size, then the same call.
+        other = subject.fresh(self.exercise)
+        _, cache = run_forward(other, first, X7, self.out_shape(7))
+        run_backward(other, first, cache, Y7, X7)
+        _, cache = run_forward(other, second, X, self.out_shape(5))
+        answers.append((True, run_backward(other, second, cache, Y, X)))
         for name, used in ((n, used) for is_second, used in answers if is_second for n in second):
             if not np.allclose(used[name], alone[name], rtol=1e-12, atol=1e-15):
                 fail(
@@ -453,8 +468,9 @@ class ProbabilitySuite(Network):
     @pytest.mark.parametrize("case", ["1e-11", "1e-300"])
     @pytest.mark.extreme
     def test_loss_is_exact_near_0_and_1(self, m, case):
-        """Right answers given 1e-11 (from either end): the true -log. Given less than
-        FLOOR, a floor may show: anything between the loss floored at FLOOR and the true one."""
+        """Right answers given 1e-11 and less (from either end): the true -log; below FLOOR a
+        floor may show (it changes nothing above it): anything between -log(max(p, FLOOR))
+        and -log(p). An epsilon added inside the log changes every loss, so it shows."""
         P, Y = self._near(1e-11) if case == "1e-11" else self._deep()
         right = self._right(P, Y)
         expected = float(np.mean([-math.log(p) for p in right]))
@@ -468,15 +484,13 @@ class ProbabilitySuite(Network):
                 "loss",
             )
         if got < floored and not math.isclose(got, floored, rel_tol=1e-9):
-            floor = f" = -log({math.exp(-got):.2g})" if 0 < got < 700 else ""
             sides = "" if self.categorical else " (on the P side or on the 1 - P side)"
             fail(
                 f"loss of outputs that give the right answer a probability of {case}{sides}:"
-                f" expected {expected:.10g} (-log of the probabilities given), got {got:.10g}"
-                f"{floor}. The loss floors or clips its probabilities well above 0, which"
-                " changes the loss of every output closer to 0 or 1 than the floor (Keras's"
-                " 1e-7 gives 16.1 for 23.0). Keep log away from exactly 0 only: a floor of"
-                f" {FLOOR:g} or below, or the smallest positive float, np.finfo(float).tiny.",
+                f" expected {expected:.10g} (-log of the probabilities given), got {got:.10g}."
+                f" {diagnosis.kept_from_zero(got, right)} Keep log away from exactly 0 only: a"
+                f" floor of {FLOOR:g} or below, or the smallest positive float,"
+                " np.finfo(float).tiny.",
                 "loss",
             )
 
@@ -504,12 +518,18 @@ class ProbabilitySuite(Network):
                 where = f"where the logits reach about ±{1000 // shrink}"
                 _not_only_the_extremes(out, want, close, where)
                 fail(
-                    f"forward's output where the logits reach about ±{1000 // shrink}: entry"
-                    f" {list(idx)} is {out[idx]:.10g}, expected {want[idx]:.10g}. An output this"
-                    " close to 0 must still be right to its last digits (relative to its size):"
-                    " -log of it is the loss of a confidently wrong answer. A sigmoid computed"
-                    " as 1 - sigmoid(-z) for z < 0, clipped at some ±z, or rounded to 0/1"
-                    " beyond some z loses it: for z < 0 use e / (1 + e) with e = exp(z).",
+                    f"forward's output {where}: entry {list(idx)} is {out[idx]:.10g}, expected"
+                    f" {want[idx]:.10g}. An output this close to 0 must still be right to its"
+                    " last digits (relative to its size): -log of it is the loss of a"
+                    f" confidently wrong answer. {diagnosis.extreme_outputs(out, want, close)}"
+                    + (
+                        " Compute each probability from its own exp(z - max), never as 1 minus"
+                        " the others."
+                        if self.categorical
+                        else " A sigmoid computed as 1 - sigmoid(-z) for z < 0, clipped at some"
+                        " ±z, or rounded to 0/1 beyond some z loses it: for z < 0 use"
+                        " e / (1 + e) with e = exp(z)."
+                    ),
                     "forward",
                 )
         assert tails >= 3, "test data: too few outputs in the tails"
@@ -636,14 +656,16 @@ class SigmoidPrimeSuite(SigmoidSuite):
         z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
         z = np.vstack([z, np.random.default_rng(22).normal(scale=3.0, size=(2, 3))])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime(z)", z.shape)
-        h = 1e-5
-        slope = [[(_sigmoid(v + h) - _sigmoid(v - h)) / (2 * h) for v in row] for row in z.tolist()]
+        # The slope by a complex step through the test's own sigmoid: exact to the last bits,
+        # so a slope taken by differences (right to 1e-11 at best) is not mistaken for it.
+        slope = np.imag(oracle.sigmoid(z + 1j * oracle.STEP)) / oracle.STEP
         expect_close(
             "sigmoid_prime(z) against the slope of sigmoid at z (it takes the pre-activation z,"
-            " not sigmoid(z))",
+            " not sigmoid(z); the formula, not a difference quotient)",
             got,
             slope,
-            rtol=1e-8,
+            rtol=1e-12,
+            atol=0,
         )
 
     @pytest.mark.stage("helper")

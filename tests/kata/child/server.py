@@ -539,7 +539,7 @@ class Server:
             if callable(original):
                 hidden[watch] = original
                 vars(module)[watch] = _watched(original, seen)
-        tracer = Tracer(self._student_file) if header.get("trace") else None
+        tracer = Tracer(self._student_file, args) if header.get("trace") else None
         before = [state.snapshot(a) for a in args]
         self.direct = name if name in self.writes else None
         try:
@@ -684,10 +684,15 @@ class Tracer:
 
     BATCHED = ("forward", "backward")
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, args: list):
         self.path = path or ""
         self.lines: dict[int, int] = {}
         self.batched: set[str] = set()
+        # The call's 2-D arguments (X, Y): their rows, and the arrays that are only them.
+        self.given = [a for a in args if isinstance(a, np.ndarray) and a.ndim == 2]
+        self.rows = {a.shape[0] for a in self.given if a.shape[0] > 2}
+        self.block: tuple[str, list[int]] | None = None  # a local holding many rows at once
+        self.looked: set[int] = set()
         self.starts: dict[int, str] = {}  # first line (def or decorator) -> name
         self.ours: dict[str, bool] = {}  # a code object's file name -> whether it is the file
         try:
@@ -723,12 +728,38 @@ class Tracer:
     def line(self, frame, event, arg):
         if event == "line":
             self.lines[frame.f_lineno] = self.lines.get(frame.f_lineno, 0) + 1
+            if self.rows and self.block is None:
+                self.look(frame.f_locals)
         return self.line
+
+    def look(self, names: dict) -> None:
+        """A local array that holds every row at once and is not one of the arguments (or a
+        copy, a transpose or a view of one): the rows were computed as a block."""
+        for name, value in names.items():
+            if not isinstance(value, np.ndarray) or value.ndim < 2 or id(value) in self.looked:
+                continue
+            self.looked.add(id(value))
+            if not self.rows & set(value.shape) or value.size <= max(value.shape):
+                continue
+            if any(self.same(value, a) for a in self.given):
+                continue
+            self.block = (name, list(value.shape))
+            return
+
+    @staticmethod
+    def same(value: np.ndarray, given: np.ndarray) -> bool:
+        if np.shares_memory(value, given):
+            return True
+        for form in (given, given.T):
+            if value.shape == form.shape and np.array_equal(value, form):
+                return True
+        return False
 
     def facts(self) -> dict:
         return {
             "lines": {str(k): v for k, v in self.lines.items()},
             "batched": sorted(self.batched),
+            "block": self.block,
         }
 
 
