@@ -26,6 +26,7 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
+from tests.kata.subject import needs
 from tests.kata.suites import ContractSuite, ProbabilitySuite
 
 EX = "ex04_relu_softmax"
@@ -438,6 +439,7 @@ def test_backward_switches_relu_exactly_at_0(m):
     """Hidden pre-activations a hair from 0 (1e-3 down to 1e-8, both signs): relu passes the
     gradient on one side of 0 and blocks it on the other, however close. Output and every
     gradient against the test's own (complex steps never move a pre-activation across 0)."""
+    needs(m, "forward")  # not started: before the test builds its data
     rng = np.random.default_rng(17)
     W1, X = rng.normal(size=(3, 5)), rng.normal(size=(7, 3))
     near = np.array([1e-3, -1e-3, 4e-3, -4e-6, 1e-8])

@@ -568,6 +568,14 @@ class Untouched(Pristine):
         raise NotStarted(self.kata_writes[0])
 
 
+def needs(m, function: str) -> None:
+    """The test's first call will be of `function`: when the student's file is still the stub
+    file, stop here, "not started", as that call would, before building the test's data."""
+    target = resolve(m)
+    if isinstance(target, Untouched) and function in target.kata_writes:
+        raise NotStarted(function)
+
+
 def _stub_of(exc: BaseException, writes: tuple) -> str | None:
     """The function whose stub raised: the innermost frame named like one the student writes."""
     frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]

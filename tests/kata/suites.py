@@ -236,6 +236,7 @@ class ContractSuite(Network):
     def test_backward_works_out_a_wide_layer_at_once(self, m):
         """A layer of 100 000 weights: backpropagation takes one pass back (milliseconds); a
         gradient by differences takes two evaluations of the loss per weight (hours)."""
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(15)
         sizes = {key: 1000 if key == "n_in" else 100 for key in self.sizes}
         params = m.init_params(rng, **sizes)
@@ -285,6 +286,7 @@ class ContractSuite(Network):
         the numeric gradient of its loss, exact at any logit; so a gradient that vanished at
         saturation, or was clipped, is named.
         """
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)
         params = self.saturating_params()
@@ -326,6 +328,7 @@ class ContractSuite(Network):
         """Inputs of about ±10 000 and a first layer 10 000 times smaller: the same hidden
         values, and first-layer gradients of hundreds or more. Every layer against the test's
         own gradient."""
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(13)
         X, Y = self.batch(rng, 7)
         params = self.params(rng)
@@ -343,6 +346,7 @@ class ContractSuite(Network):
     def test_forward_loss_and_backward_on_600_rows(self, m):
         """A batch of 600 rows, non-integer inputs: output, loss and every gradient to 1e-9
         of the test's own (its forward pass, its loss, and that loss's numeric gradient)."""
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(14)
         X, Y = self.batch(rng, 600)
         params = self.params(rng)
@@ -502,6 +506,7 @@ class ProbabilitySuite(Network):
         A probability of 1e-22 is as much a number as 0.5: a confidently wrong answer's loss
         is -log of it. Below 1e-200 anything counts as 0 (a sigmoid clipped at ±500 is fine).
         """
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(7)
         X, Y = self.batch(rng, 6)
         tails = 0
@@ -539,6 +544,7 @@ class ProbabilitySuite(Network):
     def test_loss_of_forward_is_exact_in_the_tails(self, m):
         """loss(forward(...)) where the right answers get 1e-11 … 1e-6: to 1e-9 of the test's
         own loss, computed from the logits (the floor a loss may have is below 1e-12)."""
+        subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(8)
         X, _ = self.batch(rng, 6)
         anything = np.zeros(6, int) if self.categorical else np.ones(self.out_shape(6))
