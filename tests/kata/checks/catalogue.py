@@ -1003,6 +1003,7 @@ WRONG: tuple[Answer, ...] = (
         "ex04-relu-mask-above-0.01",
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0.01)  # a margin at the kink'),),
+        expect=("compare Z1 with a threshold",),
     ),
     # --- the audit: backward by finite differences (right in value, wrong in kind) ------------
     Answer(
@@ -1033,6 +1034,7 @@ WRONG: tuple[Answer, ...] = (
                 NUMERIC_BACKWARD,
             ),
         ),
+        expect=("derivative taken by differences",),
     ),
     Answer(
         "ex04-backward-by-central-differences",
@@ -1044,6 +1046,7 @@ WRONG: tuple[Answer, ...] = (
                 NUMERIC_BACKWARD,
             ),
         ),
+        expect=("derivative taken by differences",),
     ),
     # --- the audit: ex05's per-sample loop that is not one ------------------------------------
     Answer(
