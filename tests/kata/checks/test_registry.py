@@ -151,3 +151,41 @@ def test_the_symbol_rule_sees_math_and_not_prose():
         "sigmoid_prime",
     }
     assert symbols("Nudge. Keep the rows, x and y as vectors: one line.") == set()
+
+
+@pytest.fixture(scope="module")
+def run_order() -> list[str]:
+    """The exercises' tests in the order a run takes them (pytest --co, as pytest runs it)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pytest", "--co", "-q", "--solutions", "-p", "no:randomly"]
+    files = [f"tests/{e.test_file}" for e in registry.ALL]
+    done = subprocess.run(
+        [*command, "-p", "no:cacheprovider", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("record", EXERCISES)
+def test_extreme_tests_run_after_the_plain_ones_of_their_stage(record, run_order):
+    """In run order, within each stage, no plain test comes after an `extreme` one: a plain
+    mistake is named by a plain test (a known answer) before the tails or saturation see it."""
+    order = [nodeid for nodeid in run_order if nodeid.startswith(f"tests/{record.test_file}::")]
+    module = importlib.import_module(f"tests.{record.test_file[:-3]}")
+    marks = {name.rsplit(".", 1)[-1]: {m.name: m for m in ms} for name, _, ms in _tests_of(module)}
+    seen_extreme: dict[str, str] = {}
+    for nodeid in order:
+        name = nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+        found = marks.get(name, {})
+        stage = found["stage"].args[0] if "stage" in found else "given"
+        if "extreme" in found:
+            seen_extreme.setdefault(stage, name)
+        elif stage in seen_extreme:
+            pytest.fail(f"{name} ({stage}) runs after the extreme {seen_extreme[stage]}")
+    assert seen_extreme, "no extreme test found: the order is not checked"
