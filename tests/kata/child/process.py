@@ -88,6 +88,9 @@ atexit.register(_remove_runtime)
 
 
 # --- one child ----------------------------------------------------------------------------------
+END_MARK = "\0"  # server.END_MARK: the end of one request's output
+
+
 @dataclass
 class Output:
     """What the child wrote on its output pipe, kept up to OUTPUT_LIMIT characters."""
@@ -95,15 +98,26 @@ class Output:
     parts: list[str] = field(default_factory=list)
     kept: int = 0
     dropped: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    marks: int = 0  # END_MARKs seen: the requests whose output has all arrived
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def add(self, text: str) -> None:
         with self.lock:
+            if END_MARK in text:
+                self.marks += text.count(END_MARK)
+                text = text.replace(END_MARK, "")
+                self.lock.notify_all()
             room = OUTPUT_LIMIT - self.kept
             if room > 0:
                 self.parts.append(text[:room])
                 self.kept += min(room, len(text))
             self.dropped += max(0, len(text) - max(room, 0))
+
+    def settle(self, answered: int, timeout: float = 0.5) -> None:
+        """Wait until the output of `answered` requests has arrived (the child writes END_MARK
+        after each request's output, before its answer; the pipe is read by another thread)."""
+        with self.lock:
+            self.lock.wait_for(lambda: self.marks >= answered, timeout)
 
     def take(self) -> str:
         with self.lock:
@@ -160,7 +174,7 @@ class Child:
         self.process: subprocess.Popen | None = None
         self.folder: Path | None = None
         self.frames: queue.Queue = queue.Queue()
-        self.output = Output()
+        self.output, self.answered = Output(), 0
         self.starts = 0
         self._next_look = 0.0
         self.last_stuck: dict | None = None  # the child's note of a call past its limit
@@ -196,7 +210,7 @@ class Child:
             runtime(), self.folder, self.limits, self.beacon.fd, hidden
         )
         self.frames = queue.Queue()
-        self.output = Output()
+        self.output, self.answered = Output(), 0
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -427,6 +441,7 @@ class Child:
                 self.stop()
                 raise Ended(f"died: {code}", None, output) from None
             answer = self._next(None, backstop)
+            self.answered += 1
             if header.get("op") == "open" and "ok" in answer[0]:
                 self.opener = {k: v for k, v in header.items() if k != "id"}
                 self.writes = list(header.get("writes", []))
@@ -443,11 +458,14 @@ class Child:
         self.process.stdin.write(codec.pack({**self.opener, "id": self.serial}, []))
         self.process.stdin.flush()
         header, _ = self._next(None, self.limits.start)
+        self.answered += 1
         if "ok" not in header:
             self.stop()
             raise Ended("the student's file no longer imports")
 
     def printed(self) -> str:
+        """What the child printed up to its last answer (so a print shows in its own test)."""
+        self.output.settle(self.answered)
         return self.output.take()
 
 

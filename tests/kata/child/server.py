@@ -835,6 +835,9 @@ def main() -> None:
             server.watchdog.take()
 
 
+END_MARK = b"\0"  # process.END_MARK
+
+
 def serve_one(channel: Channel, server: Server) -> bool:
     """Answer one request; False at the end of the stream or when asked to exit."""
     try:
@@ -848,6 +851,8 @@ def serve_one(channel: Channel, server: Server) -> bool:
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, END_MARK)  # all of this request's output is in the pipe before its answer
     try:
         channel.send(reply, extra)
     except (TypeError, ValueError) as exc:
