@@ -7,6 +7,7 @@ totals come from all of an exercise's tests, not from this run's selection.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -84,12 +85,30 @@ def rows(outcomes: Iterable[Outcome], total: Callable[[str], int]) -> list[Row]:
     return [by_exercise[name] for name in registry.names() if name in by_exercise]
 
 
-def _clip(text: str, style: Style) -> str:
-    """One line within the style's columns; in plain ASCII where the console wants it."""
+def _wrap(text: str, style: Style, color: str = "") -> list[Line]:
+    """The text as lines within the style's columns, broken between words, each further line
+    indented like the first's words; in plain ASCII where the console wants it."""
     if not style.fancy:
         text = console.plain(text)
-        return text if len(text) <= style.columns else text[: style.columns - 3] + "..."
-    return text if len(text) <= style.columns else text[: style.columns - 1] + "…"
+    body = text.lstrip(" ")
+    indent = " " * (len(text) - len(body))
+    if len(text) > style.columns and len(indent) > style.columns // 4:
+        indent = "   "  # a narrow terminal: the words get the room, not the margin
+        text = indent + body
+    _, _, tick, cross, _ = style.marks
+    for mark in (f"{cross} ", f"{tick} ", "Next: "):  # continue under the words, not the mark
+        if body.startswith(mark):
+            indent += " " * len(mark)
+            break
+    width = max(style.columns, len(indent) + 20)
+    parts = textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,  # a test's name or a path longer than a line stays whole
+    ) or [text]
+    return [Line(part, color) for part in parts]
 
 
 def state(row: Row, interrupted: bool) -> str:
@@ -155,21 +174,21 @@ def render(
             f" {row.passed:>3}/{row.total:<3} {mark}{status}"
         )
         color = "red" if row.failed else "green" if status == "done" else ""
-        lines.append(Line(_clip(text, style), color))
+        lines += _wrap(text, style, color)
         if row.first_failure is not None:
             reason = f"{row.first_failure.test}: {row.first_failure.reason}"
-            lines.append(Line(_clip(f" {'':<{width}}  {cross} {reason}", style), "red"))
+            lines += _wrap(f" {'':<{width}}  {cross} {reason}", style, "red")
     for row in table_rows:
         if row.reproduces and row.done and not interrupted:
             marker = registry.BY_MODULE[row.exercise].marker
-            lines.append(
-                Line(
-                    f" {tick} {marker}: your network reproduces document {row.reproduces}'s"
-                    " printed run, number for number.",
-                    "green",
-                )
+            lines += _wrap(
+                f" {tick} {marker}: your network reproduces document {row.reproduces}'s"
+                " printed run, number for number.",
+                style,
+                "green",
             )
-    lines += [Line(_clip(f" {note}", style), "yellow") for note in notes]
+    for note in notes:
+        lines += _wrap(f" {note}", style, "yellow")
     if interrupted:
         lines.append(
             Line(" The run was interrupted: only the tests that ran are counted.", "yellow")
@@ -180,9 +199,9 @@ def render(
         marker = registry.BY_MODULE[row.exercise].marker
         steps = next_step(row, paths.get(row.exercise, row.exercise))
         for i, step in enumerate(steps):
-            lines.append(Line(_clip((" Next: " if i == 0 else "       ") + step, style)))
+            lines += _wrap((" Next: " if i == 0 else "       ") + step, style)
         if hint:
-            lines.append(Line(f"       {hint}", "yellow"))
+            lines += _wrap(f"       {hint}", style, "yellow")
         if row.failed or row.stubs:
             advice = " --sw" if stepwise else "   (add --sw to stop at the first failure)"
             lines.append(Line(f"       then run  pytest -m {marker}{advice}"))

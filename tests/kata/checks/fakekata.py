@@ -82,7 +82,7 @@ class FakeKata:
         copy_kata(self.path, template)
         for name in ("KATA_IMPL", "PYTEST_ADDOPTS", "COVERAGE_PROCESS_START"):
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("COLUMNS", "120")  # the table's width: reasons clipped less
+        monkeypatch.setenv("COLUMNS", "200")  # the table's width: its lines whole, unwrapped
         monkeypatch.setenv("PYTHONIOENCODING", "utf-8")  # the table's fancy marks
         monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
 

@@ -379,7 +379,8 @@ def test_exercise_that_does_not_import_fails_once_and_the_others_run(kata):
     shown = table(result.outlines)
     blocked = outcomes["skipped"]
     assert f"1 failing, {blocked} blocked" in shown[1], shown
-    assert re.fullmatch(r" ex03_tanh_xor +█{10} +(\d+)/\1 +✓ done", shown[3]), shown
+    ex03 = [line for line in shown if line.startswith(" ex03_tanh_xor ")]
+    assert ex03 and re.fullmatch(r" ex03_tanh_xor +█{10} +(\d+)/\1 +✓ done", ex03[0]), shown
 
 
 # --- numpy's error state --------------------------------------------------------------------------
@@ -617,3 +618,24 @@ def test_blocked_skip_points_at_its_test(kata):
         lines = (kata.path / path).read_text(encoding="utf-8").splitlines()
         assert number <= len(lines), f"{path}:{number} is past the end of {path}"
         assert lines[number - 1].lstrip().startswith(("@", "def test_")), f"{path}:{number}"
+
+
+def test_the_table_wraps_to_80_columns_and_cuts_nothing(kata):
+    """On an 80-column terminal every line of the table fits (a single word longer than a line
+    aside), and the first failure's reason is all there, broken between words."""
+    kata.monkeypatch.setenv("COLUMNS", "80")
+    kata.solve("ex02")
+    kata.edit(
+        "ex02",
+        '    return {"W1": X.T @ dZ1, "W2": A.T @ dout}',
+        '    return {"W1": X.T @ dZ1, "W2": 2 * A.T @ dout}',
+    )
+    result = kata.run("-m", "ex02")
+    assert result.ret == 1
+    shown = table(result.outlines)
+    assert shown, result.stdout.str()
+    too_long = [line for line in shown if len(line) > 80 and " " in line.strip()]
+    assert not too_long, "\n".join(too_long)
+    assert not any(line.rstrip().endswith("…") for line in shown), "\n".join(shown)
+    words = " ".join(" ".join(shown).split())
+    assert "W2 is twice too large: a stray factor 2" in words, "\n".join(shown)
