@@ -299,6 +299,12 @@ def expect_array(value, what: str, shape: tuple[int, ...], advice: str = "") -> 
         elif not advice and value.size == int(np.prod(shape)):
             extra = " Same number of entries: keep every array 2-D, (N, K) not (N,)."
         fail(f"{what} has shape {value.shape}, expected {shape}.{extra} {advice}".rstrip())
+    if value.dtype == np.bool_:
+        fail(
+            f"{what} holds True and False, expected float64 numbers: a comparison (such as"
+            " z > 0) is returned where the values it selects belong. Multiply by it, or use"
+            " np.where(condition, values, 0)."
+        )
     if value.dtype != np.float64:
         fail(
             f"{what} has dtype {value.dtype}, expected float64: the kata works in float64"

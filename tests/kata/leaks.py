@@ -111,7 +111,7 @@ def _tensordot_over_rows(call: ast.Call) -> bool:
         axes = call.args[2]
     try:
         value = ast.literal_eval(axes) if axes is not None else None
-    except ValueError:
+    except (ValueError, TypeError, SyntaxError):
         return False
     return value in ((0, 0), ([0], [0]), ((0,), (0,)))
 

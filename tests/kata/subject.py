@@ -258,6 +258,15 @@ class Subject(Pristine):
         if "error" in reply:
             raise self.fault(name, reply["error"], blobs)
         ok = reply["ok"]
+        if ok.get("aliases"):
+            raise Fault(
+                f"{name} returned its argument {ok['aliases'][0]} itself, the same object: the"
+                " answer and the argument are one, so filling the answer changes the argument"
+                " (grads = params makes the gradients the parameters). Return new objects:"
+                " grads = {...} with arrays computed in this call.",
+                name,
+                "contract",
+            )
         decoder = codec.Decoder(blobs)
         try:
             for i, tree in ok.get("after", {}).items():

@@ -129,6 +129,25 @@ class ContractSuite(Network):
         run_forward(m, params, X_int, self.out_shape(4))
 
     @pytest.mark.stage("forward")
+    def test_forward_gives_one_answer_per_input(self, m):
+        """The same params and X twice: the same output, to the bit. A random draw (dropout,
+        noise) or a state kept between calls makes every later comparison meaningless."""
+        rng = np.random.default_rng(17)
+        X, _ = self.batch(rng, 5)
+        params = self.params(rng)
+        first, _ = run_forward(m, params, X, self.out_shape(5))
+        second, _ = run_forward(m, params, X, self.out_shape(5))
+        if not np.array_equal(first, second):
+            idx = tuple(int(i) for i in np.argwhere(first != second)[0])
+            fail(
+                f"forward gave two outputs for the same params and X: entry {list(idx)} was"
+                f" {first[idx]:.10g}, then {second[idx]:.10g}. forward must depend on its"
+                " arguments alone: no random draw (dropout, noise; leave those to training"
+                " code of your own) and nothing kept from an earlier call.",
+                "forward",
+            )
+
+    @pytest.mark.stage("forward")
     def test_forward_uses_every_parameter(self, m):
         """Nudge one parameter at a time: forward's output must move with each."""
         rng = np.random.default_rng(11)

@@ -1636,6 +1636,36 @@ WRONG: tuple[Answer, ...] = (
         ),
         expect=("computes many rows at once", "holds an array of shape"),
     ),
+    # --- structural mistakes, named by what the values show -------------------------------------
+    Answer(
+        "ex03-forward-with-dropout",
+        "ex03",
+        (
+            (
+                "    A = np.tanh(Z1)",
+                "    A = np.tanh(Z1) * (np.random.rand(*Z1.shape) > 0.1) / 0.9  # dropout",
+            ),
+        ),
+        expect=("two outputs for the same params and X", "no random draw"),
+    ),
+    Answer(
+        "ex01-grads-are-params",
+        "ex01",
+        (
+            (
+                EX01_GRADS,
+                '    grads = params  # the same keys and shapes\n    grads["W"] = X.T @ dZ\n'
+                '    grads["b"] = dZ.sum(axis=0, keepdims=True)\n    return grads',
+            ),
+        ),
+        expect=("returned its argument params itself",),
+    ),
+    Answer(
+        "ex04-relu-returns-its-mask",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return z > 0"),),
+        expect=("holds True and False",),
+    ),
 )
 
 

@@ -555,6 +555,8 @@ class Server:
             if state.changes(snap, arg, "x"):
                 after[str(i)] = encoder.encode(arg)
         reply = {"result": encoder.encode(result), "after": after, "ids": self.identities(result)}
+        if name in self.writes:
+            reply["aliases"] = _aliases(vars(module).get(name, fn) if module else fn, result, args)
         if header.get("watch"):
             reply["shapes"] = seen
         if tracer is not None:
@@ -675,6 +677,25 @@ class _Missing:
 def _blame(exc: BaseException, name: str) -> None:
     with contextlib.suppress(Exception):
         exc.kata_function = getattr(exc, "kata_function", name)
+
+
+def _aliases(fn, result, args: list) -> list[str]:
+    """Where the answer of a student's function, a dict or a list, is one of its arguments (or
+    an entry of one), the same object: "params". (An array given back is the in-place check's:
+    it says what was changed.)"""
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    given = []
+    for i, arg in enumerate(args):
+        label = names[i] if i < len(names) else f"argument {i + 1}"
+        given.append((label, arg))
+        if isinstance(arg, dict):
+            given += [(f"{label}[{k!r}]", v) for k, v in arg.items()]
+    if not isinstance(result, dict | list):
+        return []
+    return [label for label, piece in given if piece is result]
 
 
 class Tracer:
