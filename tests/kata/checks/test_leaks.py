@@ -59,6 +59,7 @@ def test_forward_passes_numeric_gradients_and_strings_are_not(code):
     assert not leaks.findings(ast.parse(code)), f"{code!r} computes no backward"
 
 
+@pytest.mark.slow  # a whole-tree read; the everyday run scans a handout (test_handout.py)
 def test_the_solutions_are_found_and_the_shipped_tests_are_clean():
     assert len(leaks.scan(ROOT / "solutions", skip=())) >= 15
     left_out = ("kata/checks/", "kata/bench/tiers.py")  # never in a handout
