@@ -608,6 +608,13 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             f" numeric {numeric[worst]:.8g}"
         )
     if wrong:
+        suspect = _cache_suspect(cache, output)
+        if suspect:
+            raise Fault(
+                f"backward's gradient for {', '.join(wrong)} is wrong, and the cause is in"
+                f" forward: {suspect}\n" + "\n".join(report),
+                "forward",
+            )
         layers = diagnosis.explain_layers(wrong, right)
         headline = (
             single or (headlines or [None])[0] or layers or "it disagrees with the numeric gradient"
@@ -655,6 +662,27 @@ def expect_gradients(
         + (f"\n  right: {', '.join(right)}." if right else ""),
         "backward",
     )
+
+
+def _cache_suspect(cache, output: np.ndarray) -> str | None:
+    """What in forward's cache can make a right backward wrong: numbers kept in less than
+    float64, or one array under two names (one was written over in place)."""
+    arrays = [(k, a) for k, a in _arrays_in(cache) if a is not output]
+    for label, a in arrays:
+        if a.dtype.kind in "fc" and a.dtype.itemsize < np.dtype(a.dtype.kind + "8").itemsize:
+            return (
+                f"its cache holds {label} as {a.dtype}, so backward works with rounded numbers."
+                " Keep the cache in float64, as forward computed it"
+            )
+    for i, (first, a) in enumerate(arrays):
+        for second, b in arrays[i + 1 :]:
+            if a.size and b.size and np.shares_memory(a, b):
+                return (
+                    f"{first} and {second} are one array, so one of them was written"
+                    " over in place (`A = Z1` then `A[...] = ...` changes Z1 too). Compute each"
+                    " into a new array"
+                )
+    return None
 
 
 def _float32_inside(output: np.ndarray, grads: dict) -> str | None:

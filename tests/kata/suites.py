@@ -360,22 +360,37 @@ class ContractSuite(Network):
         assert np.abs(expected[first]).max() > 100, "test data: gradients must reach 100"
         expect_gradients("with inputs of about ±10 000", grads, expected, self.out_shape(7))
 
-    @pytest.mark.stage("backward")
-    @pytest.mark.extreme
-    def test_forward_loss_and_backward_on_600_rows(self, m):
-        """A batch of 600 rows, non-integer inputs: output, loss and every gradient to 1e-9
-        of the test's own (its forward pass, its loss, and that loss's numeric gradient)."""
+    def _600_rows(self, m):
+        """A batch of 600 rows, non-integer inputs; forward's output and cache on it."""
         subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(14)
         X, Y = self.batch(rng, 600)
         params = self.params(rng)
         out, cache = run_forward(m, params, X, self.out_shape(600))
-        value = run_loss(m, out, Y)
+        return params, X, Y, out, cache
+
+    @pytest.mark.stage("forward")
+    @pytest.mark.extreme
+    def test_forward_on_600_rows(self, m):
+        params, X, Y, out, _ = self._600_rows(m)
+        want = oracle.real(self.oracle(params, X, Y)[0])
+        expect_close("forward's output on 600 rows", out, want, rtol=1e-10, atol=1e-14)
+
+    @pytest.mark.stage("loss")
+    @pytest.mark.extreme
+    def test_loss_on_600_rows(self, m):
+        params, X, Y, out, _ = self._600_rows(m)
+        want = float(np.real(self.oracle(params, X, Y)[1]))
+        expect_close("loss on 600 rows", run_loss(m, out, Y), want, rtol=1e-10, atol=0)
+
+    @pytest.mark.stage("backward")
+    @pytest.mark.extreme
+    def test_backward_on_600_rows(self, m):
+        """Every gradient to 1e-9 of the test's own (its forward pass, its loss, and that
+        loss's numeric gradient)."""
+        params, X, Y, _, cache = self._600_rows(m)
         grads = run_backward(m, params, cache, Y, X)
-        expected_out, expected_loss, expected = self.expected(params, X, Y)
-        expect_close("forward's output on 600 rows", out, expected_out, rtol=1e-10, atol=1e-14)
-        expect_close("loss on 600 rows", value, expected_loss, rtol=1e-10, atol=0)
-        expect_gradients("on 600 rows", grads, expected, self.out_shape(600))
+        expect_gradients("on 600 rows", grads, self.expected(params, X, Y)[2], self.out_shape(600))
 
     @pytest.mark.stage("backward")
     def test_backward_reads_only_its_arguments(self, m):

@@ -11,8 +11,10 @@ It takes tens of seconds, so the everyday `pytest` leaves it out:
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
+from tests.kata import registry
 from tests.kata.harness import EXERCISES, ROOT, fail
 
 pytestmark = [pytest.mark.catalogue, pytest.mark.slow, pytest.mark.given]
@@ -49,6 +52,26 @@ def answer_source(answer: Answer) -> str:
             )
         source = source.replace(old, new)
     return source
+
+
+def mistaken_function(answer: Answer) -> str | None:
+    """The one function the student writes that the answer changes; None when it changes
+    several (a mistake shared between forward and backward) or only given code. Lines added
+    outside every function (a helper of the student's own) serve the function changed."""
+    path = ROOT / "solutions" / f"{module_of(answer)}.py"
+    source = path.read_text(encoding="utf-8")
+    spans = [
+        (node.name, node.lineno, node.end_lineno)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    ]
+    touched = set()
+    for old, _ in answer.replace:
+        first = source.count("\n", 0, source.find(old)) + 1
+        last = first + old.count("\n")
+        touched |= {name for name, a, b in spans if a <= first and last <= b}
+    writes = registry.resolve(answer.exercise).writes
+    return touched.pop() if len(touched) == 1 and touched <= set(writes) else None
 
 
 def run_answer(answer: Answer, folder) -> tuple[int, list[dict], str]:
@@ -134,6 +157,33 @@ def test_wrong_answer_is_caught_and_named(runs, answer):
     missing = [word for word in answer.expect if word not in first["message"]]
     if missing:
         fail(f"{answer.id}: the first failure does not say {missing}. {shown}")
+    blamed = blames(answer, first)
+    if blamed:
+        fail(f"{answer.id}: the mistake is in {mistaken_function(answer)}, {blamed}. {shown}")
+
+
+def blames(answer: Answer, first: dict) -> str:
+    """How the first failure points at a function the answer did not change, or ""."""
+    function = mistaken_function(answer)
+    if function is None:
+        return ""
+    owner = first["function"] or registry.resolve(answer.exercise).owner(
+        first["test"], first["stage"]
+    )
+    if owner not in (function, "network") or (owner == "network" and not answer.test):
+        return f"yet the first failure is a test of {owner}"
+    other = [f for f in re.findall(r"\bfix (\w+) first", first["message"]) if f != function]
+    return f"yet the first failure says to fix {other[0]} first" if other else ""
+
+
+def test_nine_in_ten_wrong_answers_are_named():
+    """Of the wrong answers, at least 90 % expect their mistake's own words in the first
+    failure (each one's test then checks that the words come)."""
+    named = [a for a in WRONG if a.expect]
+    share = len(named) / len(WRONG)
+    if share < 0.9:
+        unnamed = ", ".join(a.id for a in WRONG if not a.expect)
+        fail(f"{len(named)} of {len(WRONG)} wrong answers ({share:.0%}) are named: {unnamed}")
 
 
 @pytest.mark.parametrize("answer", RIGHT, ids=[a.id for a in RIGHT])

@@ -49,6 +49,7 @@ class Encoder:
 
     def __init__(self, keep=None, view=None, refer=None):
         self.blobs: list[bytes] = []
+        self.arrays: dict[int, int] = {}  # id of an array already in this message -> its blob
         self.keep = keep  # callable(obj) -> id, or None: no handles (the parent's side)
         self.view = view  # callable(obj) -> dict of attributes, or None
         self.refer = refer  # callable(obj) -> the other side's id of the same object, or None
@@ -73,7 +74,15 @@ class Encoder:
         if isinstance(value, np.ndarray):
             if value.dtype.kind not in PLAIN_KINDS or value.dtype.hasobject:
                 return self._handle(value)
-            return {"$": "nd", "d": value.dtype.str, "s": list(value.shape), "b": self._blob(value)}
+            # One array twice in a value (a cache holding Z1 under two names) arrives as one.
+            if id(value) not in self.arrays:
+                self.arrays[id(value)] = self._blob(value)
+            return {
+                "$": "nd",
+                "d": value.dtype.str,
+                "s": list(value.shape),
+                "b": self.arrays[id(value)],
+            }
         if isinstance(value, complex):
             return {"$": "complex", "v": [value.real, value.imag]}
         if isinstance(value, bytes):
@@ -126,6 +135,7 @@ class Decoder:
 
     def __init__(self, blobs: list[bytes], handles=None):
         self.blobs, self.handles = blobs, handles
+        self.arrays: dict[int, np.ndarray] = {}  # blob -> the array decoded from it
 
     def decode(self, tree):
         """The value of `tree`; anything malformed is Unreadable, never another error."""
@@ -147,7 +157,10 @@ class Decoder:
             raise Unreadable(f"a {type(tree).__name__} where a value was expected")
         tag = tree.get("$")
         if tag == "nd":
-            return self._array(tree["d"], tree["s"], tree["b"])
+            known = self.arrays.get(tree["b"]) if isinstance(tree["b"], int) else None
+            if known is None or known.dtype.str != tree["d"] or list(known.shape) != tree["s"]:
+                known = self.arrays[tree["b"]] = self._array(tree["d"], tree["s"], tree["b"])
+            return known
         if tag == "np":
             return self._array(tree["d"], [], tree["b"])[()]
         if tag == "float":
