@@ -21,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata import registry
+from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata.harness import EXERCISES, ROOT, fail
 
 pytestmark = [pytest.mark.catalogue, pytest.mark.slow, pytest.mark.given]
