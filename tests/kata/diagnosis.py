@@ -40,6 +40,14 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool, d: int = 0) -> str |
                 f" {n}·{d}) instead of the number of output entries (N·K = {n}·{k}, P.size)",
             )
         )
+    if n > 1 and k > 1 and n != k:
+        candidates.append(
+            (
+                n / k,
+                f"{r:.4g} = N/K ({n}/{k}) times the right one: divided by K, the number of"
+                f" outputs ({k}), where the mean over the N rows ({n}) belongs",
+            )
+        )
     if n > 1 and k > 1:
         candidates.append(
             (
@@ -183,6 +191,23 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
         return f"It is {TRANSPOSED}."
     if len(got) == 1 and got[0] == want[-1]:
         return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
+    if name.startswith("b") and n in got and n not in want:
+        return (
+            "Summed over the wrong axis: dZ.sum(axis=1) gives one number per row, and the"
+            " batch has N rows; a bias gradient sums over the rows (axis=0), one number per unit."
+        )
+    if len(got) == len(want) == 2 and got[1] == want[1] and got[0] != want[0]:
+        layer = layer_of(name)
+        source = "X" if layer == 1 else "A, the activation of the layer before,"
+        return (
+            f"Its rows come from the wrong input: d{name} = {source.split(',')[0]}.T @ dZ{layer},"
+            f" the layer's own input ({source} with {want[0]} columns) times its error."
+        )
+    if len(got) == len(want) == 2 and got[0] == want[0] and got[1] != want[1]:
+        return (
+            f"Its columns come from another layer's error: d{name} = (this layer's input).T"
+            f" @ dZ{layer_of(name)}, whose {want[1]} columns are this layer's units."
+        )
     return ""
 
 
@@ -250,10 +275,22 @@ def extreme_outputs(out: np.ndarray, want: np.ndarray, close: np.ndarray) -> str
     wrong = out[~close]
     if wrong.size and np.all(wrong == 0):
         return "Those wrong are exactly 0: rounded to 0 beyond some point."
-    for bound in (out.min(), out.max()):
-        hits = np.isclose(wrong, bound, rtol=1e-12, atol=0)
-        if wrong.size > 1 and hits.all() and 0 < bound < 1:
-            return f"Those wrong all equal {bound:.6g}: forward clips its outputs there."
+
+    def round_number(x: float) -> bool:  # 1e-7, 0.001: a bound someone typed
+        return x > 0 and np.isclose(x, float(f"{x:.1g}"), rtol=1e-6, atol=0)
+
+    bounds = [b for b in (out.min(), out.max()) if 0 < b < 1]
+    at = [b for b in bounds if np.isclose(wrong, b, rtol=1e-12, atol=0).any()]
+    on_bounds = np.zeros(wrong.shape, dtype=bool)
+    for b in at:
+        on_bounds |= np.isclose(wrong, b, rtol=1e-12, atol=0)
+    typed = all(round_number(b) or round_number(1 - b) for b in at)
+    if wrong.size and at and on_bounds.all() and (wrong.size > 1 or typed):
+        return (
+            f"Those wrong all equal {' or '.join(f'{b:.10g}' for b in at)}: forward clips its"
+            " outputs there. Return the exact probabilities; keeping log away from 0 is the"
+            " loss's business (a floor at 1e-12 or below)."
+        )
     return ""
 
 
@@ -282,3 +319,102 @@ def kept_from_zero(got: float, right: list[float]) -> str:
         f"The loss{floor} floors or clips its probabilities well above 0, which changes the loss"
         " of every output closer to 0 or 1 than the floor (Keras's 1e-7 gives 16.1 for 23.0)."
     )
+
+
+def _shapes(text: str) -> list[tuple[int, ...]]:
+    """The shapes a numpy broadcast error names: "... with shapes (5,3) (3,6)"."""
+    found = re.findall(r"\(([\d,]*)\)", text.split("shapes", 1)[-1])
+    return [tuple(int(n) for n in s.split(",") if n) for s in found]
+
+
+def shape_error(text: str, code: str) -> str:
+    """What a shape error means, by its cause: the error's text and the student's line (its
+    spaces removed)."""
+    constants = sorted(set(re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z]{2,}\b", code)))
+    if constants:
+        return (
+            f"the line reads {', '.join(constants)}, a constant of the module (the document's"
+            " data or a fixed size), where the function's own arguments belong: use what the"
+            " function was given, so it works on any batch"
+        )
+    shapes = _shapes(text) if "broadcast" in text else []
+    if len(shapes) >= 2 and "+=" in code and shapes[0] != shapes[1]:
+        return (
+            f"`+=` adds a {shapes[1]} value into a {shapes[0]} total: is the total kept from an"
+            " earlier call (a module-level variable), made for another call's shapes? Start"
+            " each sum at zero, inside the function, on every call"
+        )
+    if len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        if len(a) == len(b) == 2:
+            if "*" in code and a[1] == b[0]:
+                return (
+                    f"`*` multiplies entry by entry, so it needs shapes that match; {a} and {b}"
+                    " fit a matrix product: `@`"
+                )
+            if a == b[::-1]:
+                return f"{a} against {b}: one of the two is transposed"
+            if a[0] == b[0] and "eye(" in code:
+                return (
+                    f"{a} against {b}: the one-hot rows are {b[1] if a[1] != b[1] else a[1]}"
+                    " wide; np.eye(K)[Y] needs K, the number of classes (P.shape[1])"
+                )
+            if a[0] == b[0]:
+                return f"{a} against {b}: the same rows, a different number of columns"
+        one, two = (a, b) if len(a) == 1 else (b, a)
+        if len(one) == 1 and len(two) == 2:
+            if "axis=" in code and "keepdims" not in code:
+                return (
+                    f"a reduction over an axis gives {one}, which lines up with the last axis"
+                    f" of {two}, not with its rows: keep the axis (keepdims=True), so it is"
+                    f" {(one[0], 1)}"
+                )
+            if one[0] == two[0] * two[1]:
+                return (
+                    f"{one} against {two}: one of them was flattened (ravel, flatten,"
+                    " reshape(-1)); keep both 2-D, (N, K)"
+                )
+            if ".T" in code:
+                return (
+                    f".T does nothing to a 1-D array: {one}.T is still {one}. Keep it 2-D"
+                    " (x[None, :] or x[:, None]), or use np.outer for a product of two vectors"
+                )
+            return f"a 1-D {one} against a 2-D {two}: keep every array 2-D, (rows, columns)"
+    if "mismatch in its core dimension" in text:
+        sizes = re.findall(r"size (\d+) is different from (\d+)", text)
+        inner = f" ({sizes[0][0]} and {sizes[0][1]})" if sizes else ""
+        if ".T" in code:
+            return (
+                f"a matrix product A @ B needs A's columns to equal B's rows, and here they"
+                f" differ{inner}. The line transposes a factor (.T): does that factor need it?"
+                " Write each factor's shape beside it"
+            )
+        return (
+            f"a matrix product A @ B needs A's columns to equal B's rows, and here they differ"
+            f"{inner}. Write each factor's shape beside it: is one transposed, or are the two"
+            " in the wrong order?"
+        )
+    return (
+        "the shapes do not fit together. Write each array's shape beside it: is a factor"
+        " transposed, or a matrix product in the wrong order?"
+    )
+
+
+def wrong_shape(got: tuple, want: tuple) -> str:
+    """Why an array came out `got` where `want` belongs, when the shapes say it."""
+    if got == want[::-1]:
+        return "It looks transposed."
+    if len(got) == 2 and len(want) == 2 and got[0] == got[1] and got[0] in want and 1 in want:
+        return (
+            f"A 1-D ({got[0]},) array met a ({got[0]}, 1) column and broadcast into a"
+            f" {got[0]} × {got[0]} table (y.ravel(), P[:, 0] or a sum without keepdims,"
+            " against a column): keep both 2-D."
+        )
+    if len(got) == 1 and got[0] == int(np.prod(want)):
+        return (
+            "The right entries in one axis: ravel, flatten, reshape(-1) or [:, 0] dropped an"
+            f" axis; keep it 2-D, {want}."
+        )
+    if len(got) > len(want) and tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1):
+        return f"An extra axis of size 1: {got} where {want} belongs (np.newaxis, or a 3-D array)."
+    return ""

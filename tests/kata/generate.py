@@ -15,6 +15,9 @@ kept beside the machinery for reset and as the kata's own given code).
 
     python -m tests.kata.generate            rewrite both from solutions/
     python -m tests.kata.generate --check    regenerate into a temporary folder and diff
+    python -m tests.kata.generate --fingerprints
+                                             rewrite tests/kata/fingerprints.json from the
+                                             catalogue of wrong answers (about a minute)
 """
 
 from __future__ import annotations
@@ -151,19 +154,39 @@ def check(source_dir: Path = SOURCE) -> list[str]:
                         old.splitlines(), new.splitlines(), str(committed), "generated", lineterm=""
                     )
                     problems.append("\n".join(list(diff)[:40]))
-    return problems
+    return problems + _stale_fingerprints()
+
+
+def _stale_fingerprints() -> list[str]:
+    try:
+        from tests.kata.checks import fingerprinting
+    except ImportError:  # a handout: no catalogue, the file as it was handed out
+        return []
+    return [f"fingerprints: {problem}" for problem in fingerprinting.stale()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="diff instead of writing")
+    parser.add_argument(
+        "--fingerprints",
+        action="store_true",
+        help="rewrite tests/kata/fingerprints.json from the catalogue's wrong answers",
+    )
     args = parser.parse_args(argv)
+    if args.fingerprints:
+        from tests.kata.checks import fingerprinting
+
+        print(f"wrote {fingerprinting.write().relative_to(ROOT).as_posix()}")
+        return 0
     if args.check:
         problems = check()
         for problem in problems:
             print(problem)
         print(
-            "run: python -m tests.kata.generate" if problems else "generated files are up to date"
+            "run: python -m tests.kata.generate (--fingerprints for the fingerprints)"
+            if problems
+            else "generated files are up to date"
         )
         return 1 if problems else 0
     for name in generate():

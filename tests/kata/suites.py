@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis, oracle, subject
+from tests.kata import diagnosis, fingerprints, oracle, subject
 from tests.kata.harness import (
     Fault,
     Lazy,
@@ -556,14 +556,17 @@ class ProbabilitySuite(Network):
                 idx = tuple(int(i) for i in np.argwhere(~close)[0])
                 where = f"where the logits reach about ±{1000 // shrink}"
                 _not_only_the_extremes(out, want, close, where)
+                clipped = diagnosis.extreme_outputs(out, want, close)
                 fail(
                     f"forward's output {where}: entry {list(idx)} is {out[idx]:.10g}, expected"
-                    f" {want[idx]:.10g}. An output this close to 0 must still be right to its"
+                    f" {want[idx]:.10g}. An output this close to 0 or 1 must still be right to its"
                     " last digits (relative to its size): -log of it is the loss of a"
-                    f" confidently wrong answer. {diagnosis.extreme_outputs(out, want, close)}"
+                    f" confidently wrong answer. {clipped}"
                     + (
-                        " Compute each probability from its own exp(z - max), never as 1 minus"
-                        " the others."
+                        ""
+                        if clipped.startswith("Those wrong all equal")
+                        else " Compute each probability from its own exp(z - max), never as 1"
+                        " minus the others."
                         if self.categorical
                         else " A sigmoid computed as 1 - sigmoid(-z) for z < 0, clipped at some"
                         " ±z, or rounded to 0/1 beyond some z loses it: for z < 0 use"
@@ -632,9 +635,14 @@ class ProbabilitySuite(Network):
     def test_outputs_are_probabilities(self, m):
         rng = np.random.default_rng(8)
         X, _ = self.batch(rng, 6)
-        out, _ = run_forward(m, self.params(rng), X, self.out_shape(6))
+        params = self.params(rng)
+        out, _ = run_forward(m, params, X, self.out_shape(6))
         if np.any(out < 0) or np.any(out > 1):
-            fail(f"forward gave values outside [0, 1]: {out.min():.4g} … {out.max():.4g}")
+            known = fingerprints.name(f"forward's output at {fingerprints.point(params, X)}", out)
+            fail(
+                f"forward gave values outside [0, 1]: {out.min():.4g} … {out.max():.4g}"
+                + (f"\n  {known}" if known else "")
+            )
 
 
 def _sigmoid(z: float) -> float:

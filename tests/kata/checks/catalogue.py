@@ -26,6 +26,10 @@ class Answer(NamedTuple):
     replace: tuple[tuple[str, str], ...]
     expect: tuple[str, ...] = ()  # words the first failure's message must contain
     test: str = ""  # a word of the name of the first failing test
+    # What to tell a student who makes this mistake, where no general check can tell it: the
+    # generator stores the mistake's values at each check it fails (tests/kata/fingerprints.py),
+    # and the first failure must say it.
+    says: str = ""
 
 
 # Lines of the reference solutions that several answers replace.
@@ -63,6 +67,11 @@ PER_SAMPLE_LOOP = """\
         dW2 += np.outer(a, e2)
         dW1 += np.outer(x, e1)"""
 RELU_MASK = '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 > 0)  # relu\'s slope: 1 where Z1 > 0, else 0'
+
+W2_FROM_Z1 = (
+    "W2's gradient takes the layer's input, the activation A, not the pre-activation Z1:"
+    " dW2 = A.T @ dZ2"
+)
 
 # Lines and helpers of the audit's answers (below, after the first groups).
 EX03_GRADS = EX04_GRADS  # ex03 returns its four gradients in the same four lines
@@ -404,7 +413,7 @@ WRONG: tuple[Answer, ...] = (
         "ex03-output-1d",
         "ex03",
         (("    return P, (X, Z1, A, P)", "    return P.ravel(), (X, Z1, A, P)"),),
-        expect=("(N, K) not (N,)",),
+        expect=("dropped an axis; keep it 2-D",),
     ),
     Answer(
         "ex03-sigmoid-hidden",  # consistent: the wrong activation, with its own derivative
@@ -414,6 +423,10 @@ WRONG: tuple[Answer, ...] = (
             ("tanh_prime(Z1)", "A * (1 - A)"),
         ),
         test="test_forward_known_answer",
+        says=(
+            "the hidden layer uses the sigmoid where this network has tanh: A = np.tanh(Z1), and "
+            "backward multiplies by tanh's slope at Z1, 1 - tanh(Z1)²"
+        ),
     ),
     Answer(
         "ex03-no-biases",  # consistent: biases never used, their gradients zero
@@ -503,6 +516,10 @@ WRONG: tuple[Answer, ...] = (
         "ex04",
         (("A = relu(Z1)", "A = Z1"), (RELU_MASK, '    dZ1 = dZ2 @ params["W2"].T')),
         test="test_forward_known_answer",
+        says=(
+            "the hidden layer has no relu: with A = Z1 the two layers collapse into one linear "
+            "map. A = relu(Z1), and backward multiplies by its mask"
+        ),
     ),
     # --- ex05: 5-10-5 sigmoid net, online SGD -------------------------------------------------
     Answer(
@@ -1121,6 +1138,7 @@ WRONG: tuple[Answer, ...] = (
                 "  # never 0 or 1",
             ),
         ),
+        expect=("forward clips its outputs there",),
     ),
     Answer(
         "ex01-loss-mean-over-rows-summed-over-outputs",
@@ -1138,6 +1156,11 @@ WRONG: tuple[Answer, ...] = (
         "ex01-dZ-times-the-sigmoid-slope",  # the squared-error chain rule, kept for cross-entropy
         "ex01",
         ((EX01_DZ, "    dZ = (P - Y) * P * (1 - P) / P.size  # through the sigmoid"),),
+        says=(
+            "backward multiplies P - Y by the sigmoid's slope P(1 - P) once more. With the "
+            "cross-entropy that slope cancels: dL/dZ is (P - Y) / (N·K) alone (the slope belongs "
+            "to a squared error)"
+        ),
     ),
     Answer(
         "ex01-forward-in-float32",
@@ -1155,6 +1178,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-backward-reads-the-truth-table",  # a global where the cache's X belongs
         "ex01",
         (('"W": X.T @ dZ', '"W": X_TRUTH.T @ dZ'),),
+        expect=("the line reads X_TRUTH",),
     ),
     Answer(
         "ex01-loss-masked-and-divided-by-N",
@@ -1174,6 +1198,10 @@ WRONG: tuple[Answer, ...] = (
         "ex01-bias-added-after-the-sigmoid",
         "ex01",
         (('sigmoid(X @ params["W"] + params["b"])', 'sigmoid(X @ params["W"]) + params["b"]'),),
+        says=(
+            "the bias is added after the sigmoid, so the outputs leave [0, 1]: it belongs inside, "
+            "sigmoid(X @ W + b)"
+        ),
     ),
     Answer(
         "ex01-loss-log-of-P-plus-1e-15",  # an epsilon added, not a floor
@@ -1185,6 +1213,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return float(-np.mean(Y * np.log(P + eps) + (1 - Y) * np.log(1 - P + eps)))",
             ),
         ),
+        expect=("adds 1e-15 to every probability",),
     ),
     # --- the audit, ex02: the same kinds of slip -----------------------------------------------
     Answer(
@@ -1196,6 +1225,7 @@ WRONG: tuple[Answer, ...] = (
                 'dZ1 = (dout * params["W2"].T) * sigmoid_prime(Z1)',
             ),
         ),
+        expect=("fit a matrix product: `@`",),
     ),
     Answer(
         "ex02-loss-summed-over-outputs",
@@ -1218,6 +1248,7 @@ WRONG: tuple[Answer, ...] = (
                 " sigmoid",
             ),
         ),
+        expect=("undoing an activation",),
     ),
     Answer(
         "ex02-sigmoid-prime-textbook-formula",
@@ -1241,8 +1272,18 @@ WRONG: tuple[Answer, ...] = (
         ),
         expect=("W1 is -1 times the right one", "sign is flipped"),
     ),
-    Answer("ex02-W2-gradient-from-Z1", "ex02", (('"W2": A.T @ dout', '"W2": Z1.T @ dout'),)),
-    Answer("ex02-W1-gradient-from-A", "ex02", (('"W1": X.T @ dZ1', '"W1": A.T @ dZ1'),)),
+    Answer(
+        "ex02-W2-gradient-from-Z1",
+        "ex02",
+        (('"W2": A.T @ dout', '"W2": Z1.T @ dout'),),
+        says=W2_FROM_Z1,
+    ),
+    Answer(
+        "ex02-W1-gradient-from-A",
+        "ex02",
+        (('"W1": X.T @ dZ1', '"W1": A.T @ dZ1'),),
+        expect=("Its rows come from the wrong input", "X.T @ dZ1"),
+    ),
     Answer(
         "ex02-W2-gradient-averaged-twice",
         "ex02",
@@ -1258,12 +1299,13 @@ WRONG: tuple[Answer, ...] = (
                 "    A = Z1  # reuse the buffer\n    A[...] = sigmoid(Z1)\n",
             ),
         ),
+        expect=("are one array", "written over in place"),
     ),
     Answer(
         "ex02-forward-W1-transposed",  # the same shape while D = H = 2
         "ex02",
         (('    Z1 = X @ params["W1"]', '    Z1 = X @ params["W1"].T'),),
-        expect=("forward raised ValueError", "is a factor transposed"),
+        expect=("forward raised ValueError", "The line transposes a factor (.T)"),
     ),
     Answer(
         "ex02-loss-averaged-in-float32",
@@ -1300,11 +1342,17 @@ WRONG: tuple[Answer, ...] = (
         (("tanh_prime(Z1)", "(np.tanh(Z1) ** 2 - 1)"),),
         expect=("W1 is -1 times the right one", "sign is flipped"),
     ),
-    Answer("ex03-W2-gradient-from-Z1", "ex03", (('"W2": A.T @ dZ2', '"W2": Z1.T @ dZ2'),)),
+    Answer(
+        "ex03-W2-gradient-from-Z1",
+        "ex03",
+        (('"W2": A.T @ dZ2', '"W2": Z1.T @ dZ2'),),
+        says=W2_FROM_Z1,
+    ),
     Answer(
         "ex03-loss-flattened-targets",  # (N,) against (N, 1) broadcasts to (N, N)
         "ex03",
         (("p_right = np.where(Y == 1, P, 1 - P)", "p_right = np.where(Y.ravel() == 1, P, 1 - P)"),),
+        expect=("was flattened",),
     ),
     Answer(
         "ex03-output-from-Z1",
@@ -1314,6 +1362,10 @@ WRONG: tuple[Answer, ...] = (
                 'P = sigmoid(A @ params["W2"] + params["b2"])',
                 'P = sigmoid(Z1 @ params["W2"] + params["b2"])',
             ),
+        ),
+        says=(
+            "the output layer takes the hidden activation A, not the pre-activation Z1: P = "
+            "sigmoid(A @ W2 + b2)"
         ),
     ),
     Answer(
@@ -1339,16 +1391,22 @@ WRONG: tuple[Answer, ...] = (
         "ex03-b1-gradient-summed-over-the-wrong-axis",  # the same shape while N = H = 4
         "ex03",
         (('"b1": dZ1.sum(axis=0, keepdims=True)', '"b1": dZ1.sum(axis=1, keepdims=True).T'),),
+        expect=("Summed over the wrong axis",),
     ),
     Answer(
         "ex03-backward-reads-the-XOR-targets",
         "ex03",
         ((EX03_DZ2, "    dZ2 = (P - Y_XOR) / P.size"),),
+        expect=("the line reads Y_XOR",),
     ),
     Answer(
         "ex03-sigmoid-by-tanh-without-the-halves",
         "ex03",
         ((STABLE_SIGMOID, "    return 0.5 * (1 + np.tanh(z))  # tanh never overflows"),),
+        says=(
+            "0.5 (1 + tanh(z)) is the sigmoid of 2z: the identity halves z, σ(z) = 0.5 (1 + "
+            "tanh(z / 2)); and that form too loses the far left tail, so use exp(-|z|)"
+        ),
     ),
     # --- the audit, ex04: the same, and softmax's axis and the labels --------------------------
     Answer(
@@ -1367,11 +1425,13 @@ WRONG: tuple[Answer, ...] = (
         "ex04-softmax-sum-without-keepdims",
         "ex04",
         (("return e / e.sum(axis=1, keepdims=True)", "return e / e.sum(axis=1)"),),
+        expect=("keepdims=True",),
     ),
     Answer(
         "ex04-softmax-shift-without-keepdims",
         "ex04",
         (("e = np.exp(z - z.max(axis=1, keepdims=True))", "e = np.exp(z - z.max(axis=1))"),),
+        expect=("keepdims=True",),
     ),
     Answer(
         "ex04-softmax-shifted-by-the-minimum",
@@ -1388,16 +1448,22 @@ WRONG: tuple[Answer, ...] = (
         "ex04-loss-picks-label-columns",  # P[:, Y] is (N, N)
         "ex04",
         (("p_label = P[np.arange(len(Y)), Y]", "p_label = P[:, Y]"),),
+        says=(
+            "P[:, Y] picks whole columns (an N × N block), not each row's own label: "
+            "P[np.arange(N), Y] picks one entry per row"
+        ),
     ),
     Answer(
         "ex04-one-hot-N-wide",
         "ex04",
         (("np.eye(P.shape[1])[Y]", "np.eye(P.shape[0])[Y]"),),
+        expect=("np.eye(K)[Y] needs K",),
     ),
     Answer(
         "ex04-one-hot-as-wide-as-the-largest-label",  # too narrow when a batch lacks a class
         "ex04",
         (("np.eye(P.shape[1])[Y]", "np.eye(Y.max() + 1)[Y]"),),
+        expect=("np.eye(K)[Y] needs K",),
     ),
     Answer(
         "ex04-b1-gradient-before-the-mask",
@@ -1438,12 +1504,22 @@ WRONG: tuple[Answer, ...] = (
         "ex04-loss-of-the-likeliest-class",
         "ex04",
         (("p_label = P[np.arange(len(Y)), Y]", "p_label = P.max(axis=1)  # the predicted class"),),
+        says=(
+            "P.max(axis=1) is the probability of the class predicted, not of the label: the loss "
+            "takes each row's own label, P[np.arange(N), Y]"
+        ),
     ),
-    Answer("ex04-W2-gradient-from-Z1", "ex04", (('"W2": A.T @ dZ2', '"W2": Z1.T @ dZ2'),)),
+    Answer(
+        "ex04-W2-gradient-from-Z1",
+        "ex04",
+        (('"W2": A.T @ dZ2', '"W2": Z1.T @ dZ2'),),
+        says=W2_FROM_Z1,
+    ),
     Answer(
         "ex04-ce-grad-divided-by-K",
         "ex04",
         ((EX04_CE_GRAD, "    return (P - np.eye(P.shape[1])[Y]) / P.shape[1]"),),
+        expect=("N/K (4/3) times the right one", "divided by K"),
     ),
     Answer(
         "ex04-loss-log-of-p-plus-1e-15",  # an epsilon added, not a floor
@@ -1455,6 +1531,7 @@ WRONG: tuple[Answer, ...] = (
                 "    return float(-np.mean(np.log(p_label + 1e-15)))",
             ),
         ),
+        expect=("adds 1e-15 to every probability",),
     ),
     Answer(
         "ex04-softmax-logits-clipped-at-500",  # wrong where two logits of a row pass 500
@@ -1481,12 +1558,14 @@ WRONG: tuple[Answer, ...] = (
             ("import numpy as np", "import numpy as np\n\nN_CLASSES = 3  # the three blobs"),
             ("np.eye(P.shape[1])[Y]", "np.eye(N_CLASSES)[Y]"),
         ),
+        expect=("the line reads N_CLASSES",),
     ),
     # --- the audit, ex05: the same, and the per-sample loop's own slips -----------------------
     Answer(
         "ex05-per-sample-prime-at-a",
         "ex05",
         (("e1 = (W2 @ e2) * sigmoid_prime(z1)", "e1 = (W2 @ e2) * sigmoid_prime(a)"),),
+        says="sigmoid_prime takes the pre-activation z1, not the activation a = sigmoid(z1)",
     ),
     Answer(
         "ex05-per-sample-totals-in-float32",
@@ -1511,6 +1590,7 @@ WRONG: tuple[Answer, ...] = (
                 '    dW1, dW2 = TOTALS["W1"], TOTALS["W2"]',
             ),
         ),
+        expect=("is the total kept from an earlier call",),
     ),
     Answer(
         "ex05-sigmoid-prime-by-tanh-half-not-quarter",
@@ -1539,6 +1619,11 @@ WRONG: tuple[Answer, ...] = (
         "ex05-dZ2-times-the-sigmoid-slope",
         "ex05",
         ((EX05_DZ2, '    dZ2 = (P - Y) * sigmoid_prime(A @ params["W2"]) / P.size'),),
+        says=(
+            "backward multiplies P - Y by the sigmoid's slope P(1 - P) once more. With the "
+            "cross-entropy that slope cancels: dL/dZ is (P - Y) / (N·K) alone (the slope belongs "
+            "to a squared error)"
+        ),
     ),
     Answer(
         "ex05-per-sample-floor-division",
@@ -1549,16 +1634,25 @@ WRONG: tuple[Answer, ...] = (
                 '{"W1": dW1 // Y.size, "W2": dW2 // Y.size}',
             ),
         ),
+        says=(
+            "`//` is floor division: it rounds every gradient down to a whole number. Divide with "
+            "`/`"
+        ),
     ),
     Answer(
         "ex05-per-sample-dW1-after-the-loop",  # an indentation slip: the last row's only
         "ex05",
         (("        dW1 += np.outer(x, e1)", "    dW1 += np.outer(x, e1)"),),
+        says=(
+            "a sum is added to once, after the loop, with the last row only: indent the `+=` into "
+            "the loop's body"
+        ),
     ),
     Answer(
         "ex05-per-sample-output-without-sigmoid",
         "ex05",
         (("e2 = sigmoid(a @ W2) - y", "e2 = a @ W2 - y"),),
+        says="the output error takes the logits a @ W2, not the outputs: e2 = sigmoid(a @ W2) - y",
     ),
     Answer(
         "ex05-per-sample-over-the-columns",  # runs only when N = D
@@ -1580,11 +1674,19 @@ WRONG: tuple[Answer, ...] = (
                 "for i in range(len(X)):\n        x, y = X[i], Y[i - 1]",
             ),
         ),
+        says=(
+            "each row is paired with another row's target (Y[i - 1] where Y[i] belongs): zip(X, "
+            "Y) keeps them together"
+        ),
     ),
     Answer(
         "ex05-mean-over-N-BITS",  # the module's constant where K belongs
         "ex05",
         ((EX05_DZ2, "    dZ2 = (P - Y) / (len(X) * N_BITS)  # the mean over N rows of 5 bits"),),
+        says=(
+            "the mean is taken over N_BITS, the document's 5 outputs, where the output's own "
+            "width belongs: divide by P.size, N·K"
+        ),
     ),
     # --- the second audit: what got through the first round of fixes ---------------------------
     Answer(

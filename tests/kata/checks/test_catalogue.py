@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import fingerprints, registry
 from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata.harness import EXERCISES, ROOT, fail
 
@@ -74,13 +74,16 @@ def mistaken_function(answer: Answer) -> str | None:
     return touched.pop() if len(touched) == 1 and touched <= set(writes) else None
 
 
-def run_answer(answer: Answer, folder) -> tuple[int, list[dict], str]:
-    """Run the answer's exercise tests against it: (exit code, outcomes in run order, output)."""
+def run_answer(answer: Answer, folder, record: str = "") -> tuple[int, list[dict], str]:
+    """Run the answer's exercise tests against it: (exit code, outcomes in run order, output).
+    With `record` (a file), every test runs, and the values of each failed check go there."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{module_of(answer)}.py").write_text(answer_source(answer), encoding="utf-8")
     report = folder / "report.json"
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     env.update(KATA_IMPL=str(folder), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    if record:
+        env[fingerprints.RECORD] = record
     command = [
         sys.executable,
         "-m",
@@ -92,7 +95,7 @@ def run_answer(answer: Answer, folder) -> tuple[int, list[dict], str]:
         "-p",
         "no:hypothesispytest",  # a plugin the kata never uses; it costs half a second a run
         "-q",
-        "-x",
+        *([] if record else ["-x"]),
         "-m",
         answer.exercise,
         f"--kata-report={report}",
@@ -154,7 +157,8 @@ def test_wrong_answer_is_caught_and_named(runs, answer):
     shown = f"first failure, {short(first['test'])}:\n{first['message']}"
     if answer.test and answer.test not in first["test"]:
         fail(f"{answer.id}: the first failure should be in {answer.test}, not here. {shown}")
-    missing = [word for word in answer.expect if word not in first["message"]]
+    words = (*answer.expect, *((answer.says,) if answer.says else ()))
+    missing = [word for word in words if word not in first["message"]]
     if missing:
         fail(f"{answer.id}: the first failure does not say {missing}. {shown}")
     blamed = blames(answer, first)
@@ -178,11 +182,12 @@ def blames(answer: Answer, first: dict) -> str:
 
 def test_nine_in_ten_wrong_answers_are_named():
     """Of the wrong answers, at least 90 % expect their mistake's own words in the first
-    failure (each one's test then checks that the words come)."""
-    named = [a for a in WRONG if a.expect]
+    failure: a general check's (`expect`) or their own (`says`, by fingerprint). Each one's
+    test then checks that the words come."""
+    named = [a for a in WRONG if a.expect or a.says]
     share = len(named) / len(WRONG)
     if share < 0.9:
-        unnamed = ", ".join(a.id for a in WRONG if not a.expect)
+        unnamed = ", ".join(a.id for a in WRONG if not (a.expect or a.says))
         fail(f"{len(named)} of {len(WRONG)} wrong answers ({share:.0%}) are named: {unnamed}")
 
 

@@ -1,0 +1,77 @@
+"""Known mistakes, recognised by their values.
+
+The catalogue of wrong answers (tests/kata/checks/catalogue.py) is the one home of each
+mistake: its code, its name and what to tell the student. `python -m tests.kata.generate
+--fingerprints` runs the tests on each mistake that has something to say and keeps, for every
+check it fails, the values it gave there: its fingerprint, in fingerprints.json. When a
+student's values at a check are a mistake's values, the failure names that mistake.
+
+A fingerprint only ever names a failure: every check that holds one fails or passes on the
+right answer alone (and beside each stored answer a test also checks a point it draws), so
+the file holds wrong numbers and no answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+PATH = Path(__file__).with_name("fingerprints.json")
+RECORD = "KATA_RECORD_FINGERPRINTS"  # a file to append this run's failed values to, one per line
+MAX_VALUES = 256  # larger checks (hundreds of rows) keep no fingerprint
+
+
+@functools.cache
+def _known() -> tuple[dict[str, str], dict[str, list]]:
+    try:
+        data = json.loads(PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}, {}
+    return data.get("mistakes", {}), data.get("checks", {})
+
+
+def point(*values) -> str:
+    """A short name for a check's inputs (arrays, or dicts of them): equal inputs, equal name."""
+    digest = hashlib.sha256()
+    for value in values:
+        items = sorted(value.items()) if isinstance(value, dict) else [("", value)]
+        for key, array in items:
+            array = np.ascontiguousarray(array, dtype=np.float64)
+            digest.update(f"{key}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()[:12]
+
+
+def name(check: str, values) -> str | None:
+    """What the known mistakes whose values at `check` equal these say, or None.
+
+    While the generator records (the RECORD variable set), it notes the values instead."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size > MAX_VALUES or not np.all(np.isfinite(values)):
+        return None
+    if os.environ.get(RECORD):
+        line = {"check": check, "shape": list(values.shape), "values": values.ravel().tolist()}
+        with open(os.environ[RECORD], "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+        return None
+    mistakes, checks = _known()
+    hits = []
+    for mistake, shape, stored in checks.get(check, []):
+        says = mistakes.get(mistake)
+        same = list(values.shape) == shape and np.allclose(
+            values.ravel(), np.asarray(stored, dtype=np.float64), rtol=1e-9, atol=1e-14
+        )
+        if same and says and says not in hits:
+            hits.append(says)
+    if not hits:
+        return None
+    if len(hits) == 1:
+        return f"This is a known mistake: {hits[0]}"
+    return "It is one of these known mistakes, which give the same values here:\n" + "\n".join(
+        f"  - {says}" for says in hits
+    )
