@@ -191,6 +191,12 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
         return f"It is {TRANSPOSED}."
     if len(got) == 1 and got[0] == want[-1]:
         return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
+    if name.startswith("b") and len(got) == 2 and got[0] == 1 and got[1] not in (want[1], n):
+        return (
+            f"A bias gradient sums its own layer's error over the rows: d{name} comes from"
+            f" dZ{layer_of(name)}, one entry per unit of its layer ({want[1]}), not from another"
+            " layer's."
+        )
     if name.startswith("b") and n in got and n not in want:
         return (
             "Summed over the wrong axis: dZ.sum(axis=1) gives one number per row, and the"
@@ -338,6 +344,11 @@ def shape_error(text: str, code: str) -> str:
             " function was given, so it works on any batch"
         )
     shapes = _shapes(text) if "broadcast" in text else []
+    if len(shapes) >= 2 and "+=" in code and shapes[1] == shapes[0][::-1]:
+        return (
+            f"`+=` adds a {shapes[1]} value into a {shapes[0]} total: the value is transposed"
+            " (np.outer(u, v) has len(u) rows and len(v) columns)"
+        )
     if len(shapes) >= 2 and "+=" in code and shapes[0] != shapes[1]:
         return (
             f"`+=` adds a {shapes[1]} value into a {shapes[0]} total: is the total kept from an"
@@ -362,6 +373,11 @@ def shape_error(text: str, code: str) -> str:
             if a[0] == b[0]:
                 return f"{a} against {b}: the same rows, a different number of columns"
         one, two = (a, b) if len(a) == 1 else (b, a)
+        if len(one) == 1 and len(two) == 2 and one[0] == two[0] and "Y" in code:
+            return (
+                f"Y holds one integer label per row, {one}, and {two} has a column per class:"
+                " compare them through a one-hot, np.eye(K)[Y], of shape (N, K)"
+            )
         if len(one) == 1 and len(two) == 2:
             if "axis=" in code and "keepdims" not in code:
                 return (
@@ -414,6 +430,13 @@ def wrong_shape(got: tuple, want: tuple) -> str:
         return (
             "The right entries in one axis: ravel, flatten, reshape(-1) or [:, 0] dropped an"
             f" axis; keep it 2-D, {want}."
+        )
+    if len(want) == 2 and got in (want[1:], want[:1]):
+        gone = "axis 0 (the rows)" if got == want[1:] else "axis 1 (the columns)"
+        return (
+            f"A reduction over {gone} took an axis away: a sum, mean or max with an axis"
+            " (np.max(z, 0) is the largest entry of each column; np.maximum(z, 0) compares"
+            " each entry with 0)."
         )
     if len(got) > len(want) and tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1):
         return f"An extra axis of size 1: {got} where {want} belongs (np.newaxis, or a 3-D array)."

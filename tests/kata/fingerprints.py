@@ -47,26 +47,61 @@ def point(*values) -> str:
     return digest.hexdigest()[:12]
 
 
+def _record(check: str, values: np.ndarray) -> None:
+    line = {"check": check, "shape": list(values.shape), "values": values.ravel().tolist()}
+    with open(os.environ[RECORD], "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def _usable(values) -> np.ndarray | None:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size > MAX_VALUES or not np.all(np.isfinite(values)):
+        return None
+    return values
+
+
+def _matching(check: str, values: np.ndarray) -> list[str]:
+    """The mistakes whose values at `check` are these, in the file's order."""
+    found = []
+    for mistake, shape, stored in _known()[1].get(check, []):
+        same = list(values.shape) == shape and np.allclose(
+            values.ravel(), np.asarray(stored, dtype=np.float64), rtol=1e-9, atol=1e-14
+        )
+        if same and mistake not in found:
+            found.append(mistake)
+    return found
+
+
 def name(check: str, values) -> str | None:
     """What the known mistakes whose values at `check` equal these say, or None.
 
     While the generator records (the RECORD variable set), it notes the values instead."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.size > MAX_VALUES or not np.all(np.isfinite(values)):
-        return None
+    return name_all({check: values})
+
+
+def name_all(wrong: dict[str, object], right: tuple[str, ...] = ()) -> str | None:
+    """The known mistakes that give these values at every check in `wrong` and fail none of
+    the checks in `right` (a mistake that also breaks what the student got right is not the
+    student's): what they say, or None."""
+    usable = {check: _usable(values) for check, values in wrong.items()}
     if os.environ.get(RECORD):
-        line = {"check": check, "shape": list(values.shape), "values": values.ravel().tolist()}
-        with open(os.environ[RECORD], "a", encoding="utf-8") as out:
-            out.write(json.dumps(line) + "\n")
+        for check, values in usable.items():
+            if values is not None:
+                _record(check, values)
+        return None
+    usable = {check: values for check, values in usable.items() if values is not None}
+    if not usable:
         return None
     mistakes, checks = _known()
+    candidates = None
+    for check, values in usable.items():
+        found = _matching(check, values)
+        candidates = found if candidates is None else [m for m in candidates if m in found]
+    elsewhere = {entry[0] for check in right for entry in checks.get(check, [])}
     hits = []
-    for mistake, shape, stored in checks.get(check, []):
+    for mistake in candidates or []:
         says = mistakes.get(mistake)
-        same = list(values.shape) == shape and np.allclose(
-            values.ravel(), np.asarray(stored, dtype=np.float64), rtol=1e-9, atol=1e-14
-        )
-        if same and says and says not in hits:
+        if mistake not in elsewhere and says and says not in hits:
             hits.append(says)
     if not hits:
         return None

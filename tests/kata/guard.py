@@ -52,7 +52,7 @@ class Guard:
     def pytest_runtest_protocol(self, item, nextitem):
         if self.marker is not None:
             self.marker.write_text(item.nodeid, encoding="utf-8")
-        subject.RUN.test += 1
+        subject.RUN.next_test()
         if self._stderr is not None and not contain.debugger_attached():
             faulthandler.dump_traceback_later(
                 _limit(item) + contain.LIMITS.grace, exit=True, file=self._stderr

@@ -98,6 +98,7 @@ def call(m, fname: str, *args):
         if swapped:
             fail(swapped, fname, "contract")
     names = _argument_names(target, args)
+    subject.RUN.called.add(fname)
     before = [state.snapshot(a) for a in args] if target is not fn else None
     try:
         with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
@@ -382,6 +383,16 @@ def _check_forward(result, params, X, out_shape, before):
             f"forward returned only {describe(result)}; the contract is"
             " `return output, cache`, the cache being whatever backward needs."
         )
+    swapped = isinstance(result, tuple | list) and len(result) == 2
+    if (
+        swapped
+        and getattr(result[1], "shape", None) == out_shape
+        and not hasattr(result[0], "shape")
+    ):
+        fail(
+            "forward returned (cache, output): the contract is `return output, cache`, the"
+            " output first."
+        )
     if not isinstance(result, tuple | list) or len(result) != 2:
         missing = " (is a `return` missing?)" if result is None else ""
         fail(
@@ -598,13 +609,8 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             right.append(name)
             continue
         wrong.append(name)
-        known = fingerprints.name(
-            f"backward's {name} at {fingerprints.point(params, X, Y)}", grads[name]
-        )
-        if known:
-            headlines.insert(0, known)
         likely = diagnosis.explain_gradient(name, grads[name], numeric, n, k, X.shape[1])
-        if likely is None and n > 1 and not known:
+        if likely is None and n > 1:
             likely = _some_rows_only(m, params, X, Y, out_shape, name, grads[name])
         if likely:
             # What forward leaves out explains everything downstream of it: it leads.
@@ -620,6 +626,13 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             f" numeric {numeric[worst]:.8g}"
         )
     if wrong:
+        point = fingerprints.point(params, X, Y)
+        known = fingerprints.name_all(
+            {f"backward's {name} at {point}": grads[name] for name in wrong},
+            tuple(f"backward's {name} at {point}" for name in right),
+        )
+        if known:
+            headlines.insert(0, known)
         suspect = _cache_suspect(cache, output)
         if suspect:
             raise Fault(
@@ -657,7 +670,10 @@ def expect_gradients(
         return
     name = wrong[0]
     got, want = grads[name], expected[name]
-    known = fingerprints.name(f"backward's {name} {what}", got)
+    known = fingerprints.name_all(
+        {f"backward's {w} {what}": grads[w] for w in wrong},
+        tuple(f"backward's {r} {what}" for r in right),
+    )
     likely = diagnosis.explain_gradient(name, got, want, n, k) or diagnosis.clipped(got, want)
     if known:
         likely, hint = None, known

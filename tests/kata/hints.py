@@ -19,6 +19,8 @@ from tests.kata import registry, subject
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 LEVELS = 3
+MESSAGE_CHARS = 1200  # of a function's last failure, kept for --hint
+SHOWN_LINES = 8
 
 
 def seen_key(module: str, function: str) -> str:
@@ -27,6 +29,10 @@ def seen_key(module: str, function: str) -> str:
 
 def status_key(module: str) -> str:
     return f"kata/functions/{module}"
+
+
+def failure_key(module: str) -> str:
+    return f"kata/failures/{module}"
 
 
 # --- which function a test is about ------------------------------------------------------------
@@ -44,12 +50,20 @@ def remember(config, records) -> None:
     if cache is None:
         return
     found: dict[tuple[str, str], list[str]] = {}
+    failures: dict[tuple[str, str], str] = {}  # each function's first failure: its message
     for outcome in records:
         record = registry.BY_MODULE.get(outcome.exercise or "")
         function = function_of(outcome, record) if record else None
         if function is not None and outcome.status not in ("pending", "skipped"):
             found.setdefault((record.module, function), []).append(outcome.status)
+            if outcome.status == "failed" and outcome.message:
+                failures.setdefault((record.module, function), outcome.message)
     for (module, function), statuses in found.items():
+        said = {**cache.get(failure_key(module), {})}
+        said.pop(function, None)
+        if (module, function) in failures:
+            said[function] = failures[module, function][:MESSAGE_CHARS]
+        cache.set(failure_key(module), said)
         if all(status == "passed" for status in statuses):
             status = "passed"
         elif "not started" in statuses and "failed" not in statuses:
@@ -127,9 +141,19 @@ def show(config, word: str, reset: bool = False, write=print) -> None:
         write("")
     hints = record.hints[function]
     cache = getattr(config, "cache", None)
+    _last_failure(cache, record, function, write)
     key = seen_key(record.module, function)
     seen = 0 if reset or cache is None else int(cache.get(key, 0))
-    level = min(seen + 1, LEVELS)
+    again = f"pytest --hint {record.marker}.{function}"
+    if seen >= LEVELS:
+        write(
+            f"You have seen all {LEVELS} hints for {function}; the failure's own message is"
+            " the most specific help there is. Read the function's docstring beside it, and"
+            " write the shape of each array next to it."
+        )
+        write(f"See the hints again from the first:  {again} --hint-reset")
+        return
+    level = seen + 1
     if cache is not None:
         cache.set(key, level)
     write(f"Hints for {record.marker} {function} ({level} of {LEVELS}):")
@@ -140,11 +164,25 @@ def show(config, word: str, reset: bool = False, write=print) -> None:
         ):
             write(line)
     write("")
-    again = f"pytest --hint {record.marker}.{function}"
     if level < LEVELS:
         write(f"Run  {again}  again for the next hint.")
     else:
         write(f"That is every hint for {function}. Start over with  {again} --hint-reset")
+
+
+def _last_failure(cache, record: registry.Exercise, function: str, write) -> None:
+    """What the last run said about the function, when it failed: its diagnosis first."""
+    said = cache.get(failure_key(record.module), {}).get(function) if cache is not None else None
+    if not said:
+        return
+    write(f"Your last run, on {function}:")
+    lines = said.splitlines()
+    for line in lines[:SHOWN_LINES]:
+        for part in textwrap.wrap(line, width=88, subsequent_indent="      ") or [""]:
+            write(f"  {part}")
+    if len(lines) > SHOWN_LINES:
+        write("  ...")
+    write("")
 
 
 # --- the offer after failing runs --------------------------------------------------------------

@@ -5,15 +5,20 @@ started* (subject.guarded raises faults.NotStarted, a skip, before pytest builds
 traceback). A test that fails in the same function with the same kind of fault as a test
 that already failed in this run is *blocked*: to pytest a skip with the reason "blocked:
 fix forward first"; the table and the JSON report count it apart, and the run still fails.
+So is a failing test that has an earlier cause in this run: an edge case (marked extreme) of a
+function whose plain tests failed, or a test of a function that calls a helper whose tests
+failed (the calls read from the student's own source). A blocked test blames the function
+to fix first, never the caller.
 """
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import pytest
 
-from tests.kata import contain, registry
+from tests.kata import contain, registry, subject
 from tests.kata.faults import Blocked, Fault, NotStarted
 
 
@@ -64,6 +69,7 @@ class Outcomes:
     def __init__(self):
         self.records: dict[str, Outcome] = {}
         self.faults: dict[tuple, str] = {}  # (exercise, function, kind) -> the test that failed
+        self.failing: dict[str, set[str]] = {}  # exercise -> its functions with a failed test
         self.interrupted = False
 
     def add(self, item, stage: str) -> None:
@@ -96,10 +102,22 @@ class Outcomes:
             if key is not None and key in self.faults:
                 self._block(item, report, outcome, key[1])
                 return
+            earlier = self._earlier_cause(item, outcome)
+            if earlier is not None:
+                self._block(item, report, outcome, earlier)
+                return
             if key is not None:
                 self.faults[key] = outcome.nodeid
             outcome.function = getattr(exc, "function", None)
+            self._note_failing(outcome)
             outcome.message = str(getattr(exc, "msg", None) or exc).strip() or type(exc).__name__
+            swallowed = self._swallowed(outcome)
+            if swallowed:
+                outcome.message = f"{swallowed}\n{outcome.message}"
+                if isinstance(report.longrepr, str):
+                    report.longrepr = f"{swallowed}\n{report.longrepr}"
+                elif isinstance(report.longrepr, tuple):
+                    report.longrepr = (*report.longrepr[:2], f"{swallowed}\n{report.longrepr[2]}")
         if report.failed:
             outcome.message = outcome.message or str(report.longrepr).strip()
             outcome.reason = outcome.message.splitlines()[0] if outcome.message else ""
@@ -109,6 +127,53 @@ class Outcomes:
         if not isinstance(exc, Fault) or not exc.function or not exc.kind:
             return None  # a wrong value: each known answer tells something of its own
         return (outcome.exercise, exc.function, exc.kind)
+
+    @staticmethod
+    def _owner(outcome: Outcome) -> str | None:
+        """The function the test is about (by its name or stage), or "network", or None."""
+        record = registry.BY_MODULE.get(outcome.exercise or "")
+        return record.owner(outcome.test, outcome.stage) if record else None
+
+    def _note_failing(self, outcome: Outcome) -> None:
+        """A failed test of a function marks the function failing (a test of the whole network
+        marks none: where its failure lies is what the functions' own tests tell)."""
+        owner = self._owner(outcome)
+        if owner not in (None, "network"):
+            self.failing.setdefault(outcome.exercise, set()).add(owner)
+
+    def _swallowed(self, outcome: Outcome) -> str:
+        """A try/except in the failing function that catches every exception: what the test
+        saw is then what the except gives, and the error that would say why is gone."""
+        owner = self._owner(outcome)
+        record = registry.BY_MODULE.get(outcome.exercise or "")
+        if record is None or owner not in record.writes:
+            return ""
+        line = broad_except(record, owner)
+        if line is None:
+            return ""
+        return (
+            f"{owner} catches every exception (the `except` at line {line} of your file), so an"
+            " error inside its `try` is swallowed: what the `except` returns is then what the"
+            " test sees. Remove the try/except to see whether one is raised."
+        )
+
+    def _earlier_cause(self, item, outcome: Outcome) -> str | None:
+        """The function to fix first, when this failure has a cause that already failed: its
+        own plain tests, for an edge case; else a function it relies on (one this test called,
+        or one the student's code calls from there)."""
+        failing = self.failing.get(outcome.exercise or "", set())
+        owner = self._owner(outcome)
+        if not failing or owner is None:
+            return None
+        if item.get_closest_marker("extreme") and owner in failing:
+            return owner  # its plain tests (the known answers) failed: they name the mistake
+        record = registry.BY_MODULE[outcome.exercise]
+        used = {owner, *subject.RUN.called}
+        reach = set(used)
+        for function in used:
+            reach.update(calls(record, function))
+        earlier = [f for f in record.writes if f in reach and f in failing and f != owner]
+        return earlier[0] if earlier else None
 
     @staticmethod
     def _block(item, report, outcome: Outcome, function: str) -> None:
@@ -130,3 +195,55 @@ class Outcomes:
     def pytest_keyboard_interrupt(self, excinfo):
         # -x, --sw and --maxfail stop the run through pytest's Interrupted: a choice, not Ctrl-C.
         self.interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
+
+
+def calls(record: registry.Exercise, function: str) -> list[str]:
+    """The functions of the student's own that `function` calls, directly or through another
+    of them, in teaching order; read from the syntax tree of the student's file (only when a
+    test fails, so a run parses it a few times at most)."""
+    direct = {
+        name: {
+            n.func.id
+            for n in ast.walk(node)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        for name, node in _functions(record).items()
+    }
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        for name in direct.get(todo.pop(), set()):
+            if name in record.writes and name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return [f for f in record.writes if f in seen]
+
+
+def _functions(record: registry.Exercise) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The student's top-level functions, by name (none when the file does not parse)."""
+    try:
+        tree = ast.parse(subject.student_path(record.module).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    return {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+BROAD = {"Exception", "BaseException"}
+
+
+def broad_except(record: registry.Exercise, function: str) -> int | None:
+    """The line of an `except` in the student's function that catches every exception (bare,
+    Exception or BaseException), or None."""
+    node = _functions(record).get(function)
+    for handler in ast.walk(node) if node is not None else ():
+        if not isinstance(handler, ast.ExceptHandler):
+            continue
+        caught = handler.type
+        names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+        if caught is None or any(isinstance(n, ast.Name) and n.id in BROAD for n in names):
+            return handler.lineno
+    return None

@@ -159,8 +159,9 @@ ALL: tuple[Exercise, ...] = (
             "forward": (
                 "Nudge. Three steps, as in the docstring: the hidden pre-activation, its sigmoid,"
                 " then a plain product with W2. The output gets no sigmoid.",
-                "Key equation. Z1 = X W1, A = sigmoid(Z1), out = A W2. Keep X, Z1, A and out for"
-                " backward.",
+                "Key equation. The hidden layer is Z1 = X W1, then the sigmoid; the output layer"
+                " is built the same way from A, with no sigmoid. Keep what backward needs (X, Z1,"
+                " A, out).",
                 "Shapes. X (N, D) times W1 (D, H) gives Z1 and A (N, H); A times W2 (H, K) gives"
                 " out (N, K), float64 even for an integer X.",
             ),
@@ -211,8 +212,9 @@ ALL: tuple[Exercise, ...] = (
             "forward": (
                 "Nudge. Four lines, one per line of the docstring's diagram: the hidden logits,"
                 " tanh, the output logits, sigmoid.",
-                "Key equation. Z1 = X W1 + b1, A = tanh(Z1), Z2 = A W2 + b2, P = sigmoid(Z2). Keep"
-                " X, Z1, A and P for backward.",
+                "Key equation. The hidden layer is Z1 = X W1 + b1, then tanh; the output layer is"
+                " built the same way from A, with the sigmoid. Keep what backward needs (X, Z1, A,"
+                " P).",
                 "Shapes. X (N, D), W1 (D, H), b1 (1, H), Z1 and A (N, H); W2 (H, K), b2 (1, K), Z2"
                 " and P (N, K). Each bias row broadcasts over the N rows.",
             ),
@@ -221,9 +223,8 @@ ALL: tuple[Exercise, ...] = (
                 "Nudge. The output is a sigmoid with cross-entropy, exactly as in ex01, so the"
                 " gradient at the output logits is the same short expression. Then right to left,"
                 " one line per arrow.",
-                "Key equation. dL/dZ2 = (P - Y)/(N·K). Through the hidden layer, dL/dZ1 = dL/dA ⊙"
-                " (1 - tanh(Z1)²), elementwise. dL/db2 adds the rows of dL/dZ2 up, and dL/db1"
-                " those of dL/dZ1.",
+                "Key equation. Back through the tanh, multiply elementwise by its slope at the"
+                " pre-activation: dL/dZ1 = dL/dA ⊙ (1 - tanh(Z1)²).",
                 "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/db2 (1, K); dL/dA (N, H)"
                 " through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X (N, D); dL/db1 (1, H)."
                 " Each bias gradient is one row, never (N, ·).",
@@ -266,8 +267,9 @@ ALL: tuple[Exercise, ...] = (
             "forward": (
                 "Nudge. Four lines, one per line of the docstring's diagram, with your relu and"
                 " softmax.",
-                "Key equation. Z1 = X W1 + b1, A = relu(Z1), Z2 = A W2 + b2, P = softmax(Z2). Keep"
-                " X, Z1, A and P for backward.",
+                "Key equation. The hidden layer is Z1 = X W1 + b1, then relu; the output layer is"
+                " built the same way from A, with softmax. Keep what backward needs (X, Z1, A,"
+                " P).",
                 "Shapes. X (N, D), W1 (D, H), b1 (1, H), Z1 and A (N, H); W2 (H, K), b2 (1, K), Z2"
                 " and P (N, K).",
             ),
@@ -293,10 +295,10 @@ ALL: tuple[Exercise, ...] = (
                 "Nudge. Start from your softmax_cross_entropy_grad: that is dL/dZ2. Then right to"
                 " left, one line per arrow of forward.",
                 "Key equation. The ReLU passes the gradient where Z1 > 0 and blocks it elsewhere:"
-                " dL/dZ1 = dL/dA ⊙ [Z1 > 0]. dL/db2 adds the rows of dL/dZ2 up, and dL/db1 those"
-                " of dL/dZ1.",
-                "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/db2 (1, K); dL/dA (N, H)"
-                " through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X (N, D); dL/db1 (1, H).",
+                " dL/dZ1 = dL/dA ⊙ [Z1 > 0].",
+                "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/db2 (1, K), one row for"
+                " all N; dL/dA (N, H) through W2 (H, K); dL/dZ1 (N, H); dL/dW1 (D, H) from X"
+                " (N, D); dL/db1 (1, H).",
             ),
         },
         # main() prints the loss at every 1 000th step: one step, its loss repeated.
@@ -323,8 +325,9 @@ ALL: tuple[Exercise, ...] = (
             "sigmoid_prime": SIGMOID_PRIME,
             "forward": (
                 "Nudge. ex02's forward with a sigmoid on the output too; no biases.",
-                "Key equation. Z1 = X W1, A = sigmoid(Z1), Z2 = A W2, P = sigmoid(Z2). Keep X, Z1,"
-                " A and P for backward.",
+                "Key equation. The hidden layer is Z1 = X W1, with no bias, then the sigmoid; the"
+                " output layer is built the same way from A. Keep what backward needs (X, Z1, A,"
+                " P).",
                 "Shapes. X (N, D) times W1 (D, H) gives Z1 and A (N, H); A times W2 (H, K) gives Z2"
                 " and P (N, K).",
             ),
@@ -332,8 +335,8 @@ ALL: tuple[Exercise, ...] = (
             "backward": (
                 "Nudge. The output is a sigmoid with cross-entropy, as in ex01 and ex03, so the"
                 " gradient at the output logits is short; the hidden layer then goes as in ex02.",
-                "Key equation. dL/dZ2 = (P - Y)/(N·K), and dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙ s'(Z1),"
-                " elementwise, at Z1.",
+                "Key equation. Back through the hidden layer: dL/dZ1 = (dL/dZ2 W2ᵀ) ⊙ s'(Z1),"
+                " elementwise, with the slope taken at Z1.",
                 "Shapes. dL/dZ2 (N, K); dL/dW2 (H, K) from A (N, H); dL/dZ1 (N, H) through W2"
                 " (H, K); dL/dW1 (D, H) from X (N, D).",
             ),
@@ -341,10 +344,9 @@ ALL: tuple[Exercise, ...] = (
                 "Nudge. The same gradient as backward, one row at a time: loop over the rows with"
                 " x and y as 1-D vectors, add each row's gradients into running totals, and turn"
                 " the totals into the mean at the end. The weights never change in the loop.",
-                "Key equation. Per row: the output error p - y, and the hidden error (W2 times the"
-                " output error) ⊙ s'(z) at the row's hidden pre-activations. The W2 total gains"
-                " the outer product of the row's activations and its output error; the W1 total,"
-                " that of x and the hidden error. Divide both sums by N·K at the end.",
+                "Key equation. A row's gradient for a weight matrix is the outer product of the"
+                " layer's input and the layer's error: for W2, outer(a, p - y), with a (H,) the"
+                " row's hidden activations. Add it to a total; the mean divides by N·K at the end.",
                 "Shapes. x (D,); the hidden pre-activations, activations and error (H,); p, y and"
                 " the output error (K,). The outer product of an (H,) and a (K,) vector is (H, K)"
                 " like W2; of x and an (H,) vector, (D, H) like W1. Only the totals are 2-D.",

@@ -56,9 +56,14 @@ class Run:
         self.limits = sandbox.Limits()
         self.test = 0  # which test runs (guard.py counts them): a subject process resets numpy's
         # print options and legacy random state when it changes
+        self.called: set[str] = set()  # the functions the running test called (harness.call)
         # What the student's own functions printed while main() ran: {exercise: {function:
         # [lines, first line number]}}; the table names it once.
         self.printed: dict[str, dict[str, list[int]]] = {}
+
+    def next_test(self) -> None:
+        self.test += 1
+        self.called = set()
 
     def use(self, impl: str) -> None:
         self.close()

@@ -47,6 +47,7 @@ def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     What the student's own functions print is counted apart, never compared.
     """
     m = subject.resolve(m)
+    subject.RUN.called.add("main")
     header = {"op": "run_main", "argv": list(argv)}
     if quick:
         header["quick"] = list(registry.BY_MODULE[m.kata_exercise].quick)

@@ -73,6 +73,12 @@ W2_FROM_Z1 = (
     " dW2 = A.T @ dZ2"
 )
 
+SLOPE_AGAIN = (
+    "backward multiplies P - Y by the sigmoid's slope P(1 - P) once more. With the "
+    "cross-entropy that slope cancels: dL/dZ is (P - Y) / (N·K) alone (the slope "
+    "belongs to a squared error)"
+)
+
 # Lines and helpers of the audit's answers (below, after the first groups).
 EX03_GRADS = EX04_GRADS  # ex03 returns its four gradients in the same four lines
 EX05_DZ2 = EX03_DZ2  # and ex05 starts its backward with ex03's line
@@ -1156,11 +1162,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-dZ-times-the-sigmoid-slope",  # the squared-error chain rule, kept for cross-entropy
         "ex01",
         ((EX01_DZ, "    dZ = (P - Y) * P * (1 - P) / P.size  # through the sigmoid"),),
-        says=(
-            "backward multiplies P - Y by the sigmoid's slope P(1 - P) once more. With the "
-            "cross-entropy that slope cancels: dL/dZ is (P - Y) / (N·K) alone (the slope belongs "
-            "to a squared error)"
-        ),
+        says=SLOPE_AGAIN,
     ),
     Answer(
         "ex01-forward-in-float32",
@@ -1619,11 +1621,7 @@ WRONG: tuple[Answer, ...] = (
         "ex05-dZ2-times-the-sigmoid-slope",
         "ex05",
         ((EX05_DZ2, '    dZ2 = (P - Y) * sigmoid_prime(A @ params["W2"]) / P.size'),),
-        says=(
-            "backward multiplies P - Y by the sigmoid's slope P(1 - P) once more. With the "
-            "cross-entropy that slope cancels: dL/dZ is (P - Y) / (N·K) alone (the slope belongs "
-            "to a squared error)"
-        ),
+        says=SLOPE_AGAIN,
     ),
     Answer(
         "ex05-per-sample-floor-division",
@@ -1767,6 +1765,358 @@ WRONG: tuple[Answer, ...] = (
         "ex04",
         (("    return np.maximum(z, 0.0)", "    return z > 0"),),
         expect=("holds True and False",),
+    ),
+    # --- the diagnosis's audit: mistakes of new kinds, as a new student writes them -------------
+    Answer(
+        "ex01-loss-log10",
+        "ex01",
+        (("np.log(np.maximum(p_right", "np.log10(np.maximum(p_right"),),
+        expect=("ln 10",),
+    ),
+    Answer(
+        "ex01-loss-without-the-1-minus-Y-term",
+        "ex01",
+        ((BCE, "    return float(-np.mean(Y * np.log(np.maximum(P, np.finfo(float).tiny))))"),),
+        says=(
+            "the loss keeps only the y = 1 term, y log p: the rows with y = 0 need their "
+            "own, (1 - y) log(1 - p)"
+        ),
+    ),
+    Answer(
+        "ex01-loss-P-and-Y-swapped",
+        "ex01",
+        (
+            (
+                BCE,
+                (
+                    "    return float(-np.mean(P * "
+                    "np.log(np.maximum(Y, np.finfo(float).tiny)) + (1 "
+                    "- P) * np.log(np.maximum(1 - Y, np.finfo(float).tiny))))"
+                ),
+            ),
+        ),
+        says=(
+            "P and Y are swapped: the log is taken of the targets. The loss is -log of the "
+            "probability given to the right answer"
+        ),
+    ),
+    Answer(
+        "ex01-loss-of-the-wrong-class",
+        "ex01",
+        (("p_right = np.where(Y == 1, P, 1 - P)", "p_right = np.where(Y == 1, 1 - P, P)"),),
+        says=(
+            "each row's loss takes the probability of the wrong answer: for y = 1 it is p, "
+            "for y = 0 it is 1 - p"
+        ),
+    ),
+    Answer(
+        "ex01-sigmoid-precedence",
+        "ex01",
+        ((STABLE_SIGMOID, "    return 1 / 1 + np.exp(-z)"),),
+        says="operator precedence: 1 / 1 + e is (1 / 1) + e; write 1 / (1 + e)",
+    ),
+    Answer(
+        "ex01-sigmoid-of-abs-z",
+        "ex01",
+        ((STABLE_SIGMOID, "    return 1 / (1 + np.exp(-np.abs(z)))  # never overflows"),),
+        says=(
+            "that is the sigmoid of |z| for every z: for z < 0 the sigmoid is e / (1 + e), "
+            "with e = exp(-|z|)"
+        ),
+    ),
+    Answer(
+        "ex01-sigmoid-branches-swapped",
+        "ex01",
+        (
+            (
+                "np.where(z >= 0, 1 / (1 + e), e / (1 + e))",
+                "np.where(z >= 0, e / (1 + e), 1 / (1 + e))",
+            ),
+        ),
+        says=(
+            "the two branches are swapped: 1 / (1 + e) belongs to z >= 0 and e / (1 + e) to "
+            "z < 0 (with e = exp(-|z|))"
+        ),
+    ),
+    Answer(
+        "ex01-forward-bias-subtracted",
+        "ex01",
+        (('X @ params["W"] + params["b"]', 'X @ params["W"] - params["b"]'),),
+        says="the bias is subtracted: Z = X W + b adds it",
+    ),
+    Answer(
+        "ex01-forward-returns-cache-first",
+        "ex01",
+        (("    return P, (X, P)", "    return (X, P), P"),),
+        expect=("forward returned (cache, output)",),
+    ),
+    Answer(
+        "ex01-backward-swallows-its-error",
+        "ex01",
+        (
+            (
+                '    return {"W": X.T @ dZ, "b": dZ.sum(axis=0, keepdims=True)}',
+                (
+                    '    try:\n        return {"W": X @ dZ, "b": '
+                    "dZ.sum(axis=0, keepdims=True)}\n    "
+                    'except Exception:  # a shape problem: no step this time\n        return {"W": '
+                    'np.zeros_like(params["W"]), "b": np.zeros_like(params["b"])}'
+                ),
+            ),
+        ),
+        expect=("catches every exception",),
+    ),
+    Answer(
+        "ex01-backward-sigmoid-of-P",
+        "ex01",
+        ((EX01_DZ, "    dZ = (sigmoid(P) - Y) / P.size"),),
+        says=(
+            "backward takes the sigmoid of P, which is a probability already: dL/dZ uses P "
+            "as it is, (P - Y) / (N·K)"
+        ),
+    ),
+    Answer(
+        "ex02-loss-square-of-the-mean",
+        "ex02",
+        (
+            (
+                "    return float(np.mean(0.5 * (out - Y) ** 2))",
+                "    return float(0.5 * np.mean(out - Y) ** 2)",
+            ),
+        ),
+        says=(
+            "that is the square of the mean error, not the mean of the squares: square each "
+            "entry's error first, then average"
+        ),
+    ),
+    Answer(
+        "ex02-sigmoid-prime-precedence",
+        "ex02",
+        (("    return s * (1 - s)", "    return s * 1 - s"),),
+        says="operator precedence: s * 1 - s is s - s = 0; write s * (1 - s)",
+    ),
+    Answer(
+        "ex02-sigmoid-prime-of-z",
+        "ex02",
+        (("    return s * (1 - s)", "    return s * (1 - z)"),),
+        says="the slope is s (1 - s) with s = sigmoid(z) in both places: s * (1 - z) mixes z in",
+    ),
+    Answer(
+        "ex02-loss-summed",
+        "ex02",
+        (
+            (
+                "    return float(np.mean(0.5 * (out - Y) ** 2))",
+                "    return float(np.sum(0.5 * (out - Y) ** 2))",
+            ),
+        ),
+        expect=("a sum where the mean belongs",),
+    ),
+    Answer(
+        "ex02-backward-slope-at-the-linear-output",
+        "ex02",
+        (
+            (
+                "    dout = (out - Y) / out.size",
+                "    dout = (out - Y) * sigmoid_prime(out) / out.size",
+            ),
+        ),
+        says=(
+            "this network's output is linear (no sigmoid after W2), so dL/dout has no "
+            "sigmoid slope in it: (out - Y) / (N·K)"
+        ),
+    ),
+    Answer(
+        "ex02-forward-sigmoid-on-the-output",
+        "ex02",
+        (('    out = A @ params["W2"]', '    out = sigmoid(A @ params["W2"])'),),
+        says="ex02's output is linear: out = A W2, with no sigmoid after W2",
+    ),
+    Answer(
+        "ex02-backward-cache-in-another-order",
+        "ex02",
+        (("    X, Z1, A, out = cache", "    X, A, Z1, out = cache"),),
+        says=(
+            "backward unpacks the cache in another order than forward packed it: take the "
+            "pieces back in forward's order (X, Z1, A, out)"
+        ),
+    ),
+    Answer(
+        "ex03-tanh-prime-of-tanh",
+        "ex03",
+        (("    return 1 - np.tanh(z) ** 2", "    t = np.tanh(z)\n    return 1 - np.tanh(t) ** 2"),),
+        says="tanh is taken twice: the slope at z is 1 - tanh(z)², with one tanh",
+    ),
+    Answer(
+        "ex03-tanh-prime-by-the-sigmoid-slope",
+        "ex03",
+        (("    return 1 - np.tanh(z) ** 2", "    s = sigmoid(z)\n    return s * (1 - s)"),),
+        says="that is the sigmoid's slope, s (1 - s): tanh's is 1 - tanh(z)²",
+    ),
+    Answer(
+        "ex03-forward-float32",
+        "ex03",
+        (
+            (
+                '    Z1 = X @ params["W1"] + params["b1"]',
+                '    Z1 = (X @ params["W1"] + params["b1"]).astype(np.float32)',
+            ),
+        ),
+        expect=("float32 somewhere",),
+    ),
+    Answer(
+        "ex03-loss-summed",
+        "ex03",
+        (("float(-np.mean(np.log(np.maximum(p_right", "float(-np.sum(np.log(np.maximum(p_right"),),
+        expect=("a sum where the mean belongs",),
+    ),
+    Answer(
+        "ex03-backward-sign-flipped",
+        "ex03",
+        ((EX03_DZ2, "    dZ2 = (Y - P) / P.size"),),
+        expect=("the sign is flipped",),
+    ),
+    Answer(
+        "ex03-backward-slope-of-the-output-again",
+        "ex03",
+        ((EX03_DZ2, "    dZ2 = (P - Y) * P * (1 - P) / P.size"),),
+        says=SLOPE_AGAIN,
+    ),
+    Answer(
+        "ex03-forward-tanh-output",
+        "ex03",
+        (
+            (
+                '    P = sigmoid(A @ params["W2"] + params["b2"])',
+                '    P = np.tanh(A @ params["W2"] + params["b2"])',
+            ),
+        ),
+        says=(
+            "the output goes through tanh, whose values reach -1: this network's output is a "
+            "probability, sigmoid(A W2 + b2)"
+        ),
+    ),
+    Answer(
+        "ex03-b2-from-dZ1",
+        "ex03",
+        (('"b2": dZ2.sum(axis=0, keepdims=True)', '"b2": dZ1.sum(axis=0, keepdims=True)'),),
+        expect=("A bias gradient sums its own layer's error",),
+    ),
+    Answer(
+        "ex04-softmax-over-axis-0",
+        "ex04",
+        (
+            (
+                SOFTMAX,
+                (
+                    "    e = np.exp(z - z.max(axis=0, "
+                    "keepdims=True))\n    return e / e.sum(axis=0, "
+                    "keepdims=True)"
+                ),
+            ),
+        ),
+        says=(
+            "each column is normalised, not each row: softmax works along axis 1 "
+            "(keepdims=True), one distribution per row"
+        ),
+    ),
+    Answer(
+        "ex04-softmax-normalised-by-the-max",
+        "ex04",
+        (
+            (
+                "    return e / e.sum(axis=1, keepdims=True)",
+                "    return e / e.max(axis=1, keepdims=True)",
+            ),
+        ),
+        says=(
+            "the exps are divided by the row's largest, not by the row's sum: a distribution "
+            "adds up to 1"
+        ),
+    ),
+    Answer(
+        "ex04-relu-max-over-an-axis",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return np.max(z, 0)"),),
+        expect=("np.maximum(z, 0) compares each entry with 0",),
+    ),
+    Answer(
+        "ex04-loss-P-of-Y",
+        "ex04",
+        (("p_label = P[np.arange(len(Y)), Y]", "p_label = P[Y]"),),
+        says=(
+            "P[Y] picks whole rows (the row numbered by each label), not each row's own "
+            "label: P[np.arange(N), Y]"
+        ),
+    ),
+    Answer(
+        "ex04-ce-grad-without-a-one-hot",
+        "ex04",
+        ((EX04_CE_GRAD, "    return (P - Y) / len(Y)"),),
+        expect=("np.eye(K)[Y]",),
+    ),
+    Answer(
+        "ex04-loss-mean-over-all-entries",
+        "ex04",
+        (("    p_label = P[np.arange(len(Y)), Y]\n", "    p_label = P * np.eye(P.shape[1])[Y]\n"),),
+        says=(
+            "the log is taken of every entry of P times the one-hot, so its zeros reach log: "
+            "pick each row's own probability first, P[np.arange(N), Y], then take the log"
+        ),
+    ),
+    Answer(
+        "ex04-b1-from-dZ2",
+        "ex04",
+        (('"b1": dZ1.sum(axis=0, keepdims=True)', '"b1": dZ2.sum(axis=0, keepdims=True)'),),
+        expect=("A bias gradient sums its own layer's error",),
+    ),
+    Answer(
+        "ex05-forward-no-output-sigmoid",
+        "ex05",
+        (('    P = sigmoid(A @ params["W2"])', '    P = A @ params["W2"]'),),
+        says="ex05's output goes through the sigmoid: P = sigmoid(A W2)",
+    ),
+    Answer(
+        "ex05-per-sample-totals-start-over-each-row",
+        "ex05",
+        (
+            (
+                "    for x, y in zip(X, Y, strict=True):\n",
+                (
+                    "    for x, y in zip(X, Y, strict=True):\n        "
+                    "dW1, dW2 = np.zeros(W1.shape), "
+                    "np.zeros(W2.shape)\n"
+                ),
+            ),
+        ),
+        says=(
+            "the totals start over at every row, so only the last row's gradient is left: "
+            "set them to zero once, before the loop"
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-steps-inside-the-loop",
+        "ex05",
+        (
+            (
+                "        dW1 += np.outer(x, e1)\n",
+                (
+                    "        dW1 += np.outer(x, e1)\n        W1, W2 = "
+                    "W1 - 0.5 * np.outer(x, e1), W2 "
+                    "- 0.5 * np.outer(a, e2)  # online SGD\n"
+                ),
+            ),
+        ),
+        says=(
+            "the weights change inside the loop: backward_per_sample gives the gradient at "
+            "the weights it was given; the steps are train's business"
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-outer-reversed",
+        "ex05",
+        (("dW2 += np.outer(a, e2)", "dW2 += np.outer(e2, a)"),),
+        expect=("the value is transposed",),
     ),
 )
 
@@ -2088,5 +2438,35 @@ RIGHT: tuple[Answer, ...] = (
         "ex04-relu-mask-Z1-at-least-0",
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * (Z1 >= 0)'),),
+    ),
+    Answer(
+        "ex03-tanh-slope-from-A",
+        "ex03",
+        (
+            (
+                '    dZ1 = (dZ2 @ params["W2"].T) * tanh_prime(Z1)',
+                '    dZ1 = (dZ2 @ params["W2"].T) * (1 - A**2)  # tanh\' from the activation',
+            ),
+        ),
+    ),
+    Answer(
+        "ex02-sigmoid-slope-from-A",
+        "ex02",
+        (
+            (
+                '    dZ1 = (dout @ params["W2"].T) * sigmoid_prime(Z1)',
+                '    dZ1 = (dout @ params["W2"].T) * A * (1 - A)  # the slope from the activation',
+            ),
+        ),
+    ),
+    Answer(
+        "ex04-relu-mask-from-A",
+        "ex04",
+        (
+            (
+                "* (Z1 > 0)  # relu's slope: 1 where Z1 > 0, else 0",
+                "* (A > 0)  # where the relu let it through",
+            ),
+        ),
     ),
 )

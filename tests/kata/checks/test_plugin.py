@@ -428,6 +428,13 @@ def test_hint_offered_after_three_failing_runs(kata):
         [
             "ex02: backward is the first function that does not pass (failing in your last run).",
             "",
+            "Your last run, on backward:",
+            "  backward's gradient for * is wrong: *",
+        ],
+        consecutive=True,
+    )
+    hint.stdout.fnmatch_lines(
+        [
             "Hints for ex02 backward (1 of 3):",
             "",
             f" 1. {lit(' '.join(first[:3]))}*",
@@ -442,6 +449,19 @@ def test_hint_offered_after_three_failing_runs(kata):
     hint.stdout.fnmatch_lines(["Hints for ex02 loss (1 of 3):"])
     hint = kata.run("--hint", "ex02.backward", cache=True)
     hint.stdout.fnmatch_lines(["Hints for ex02 backward (2 of 3):", "", " 1. *", "", " 2. *"])
+    # After the last rung it says so, and repeats no rung.
+    kata.run("--hint", "ex02.backward", cache=True).stdout.fnmatch_lines(["Hints * (3 of 3):"])
+    hint = kata.run("--hint", "ex02.backward", cache=True)
+    hint.stdout.fnmatch_lines(
+        ["You have seen all 3 hints for backward; *", "*pytest --hint ex02.backward --hint-reset"]
+    )
+    assert "Hints for" not in hint.stdout.str()
+    # A passing run forgets the failure.
+    kata.solve("ex02")
+    kata.run("-m", "ex02", cache=True)
+    hint = kata.run("--hint", "ex02.backward", "--hint-reset", cache=True)
+    assert "Your last run" not in hint.stdout.str()
+    hint.stdout.fnmatch_lines(["Hints for ex02 backward (1 of 3):"])
 
 
 @pytest.mark.parametrize("record", [pytest.param(e, id=e.marker) for e in EXERCISES])

@@ -140,6 +140,44 @@ def test_hints_use_the_docstrings_symbols_and_no_code(record):
             )
 
 
+def _as_math(text: str) -> str:
+    """Code or math, with what tells them apart removed: params["W1"] is W1, X @ W is X W."""
+    text = re.sub(r"params\[[\"'](\w+)[\"']\]", r"\1", re.sub(r"#.*", "", text))
+    for mark in ("np.", "@", "*", "·", "×", "return"):
+        text = text.replace(mark, "")
+    return re.sub(r"\s+", "", text)
+
+
+def solution_lines(record, function: str) -> list[tuple[str, str]]:
+    """The lines of the reference function's body, as written and as math (short ones left
+    out: `X, P = cache` is no answer)."""
+    source = (ROOT / "solutions" / f"{record.module}.py").read_text(encoding="utf-8")
+    node = next(
+        n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function
+    )
+    body = node.body[1:] if ast.get_docstring(node) else node.body
+    lines = [line for stmt in body for line in ast.get_source_segment(source, stmt).splitlines()]
+    return [(line.strip(), _as_math(line)) for line in lines if len(_as_math(line)) >= 6]
+
+
+@pytest.mark.parametrize("record", EXERCISES)
+def test_no_hint_holds_more_than_one_line_of_the_solution(record):
+    """The ladder never writes the function: a rung may give one equation, one line of the
+    reference solution at most, read as math (the @ and params[...] left out)."""
+    if not (ROOT / "solutions" / f"{record.module}.py").is_file():
+        pytest.skip("no solutions/ here (a handout)")
+    for function, hints in record.hints.items():
+        lines = solution_lines(record, function)
+        for level, text in enumerate(hints, 1):
+            held = [code for code, math in lines if math in _as_math(text)]
+            assert len(held) <= 1, f"{function} hint {level} holds {len(held)} lines: {held}"
+
+
+def test_the_solution_line_rule_reads_math_as_code():
+    assert _as_math('Z1 = X @ params["W1"] + params["b1"]') == _as_math("Z1 = X W1 + b1")
+    assert _as_math("A = np.tanh(Z1)  # the hidden layer") == "A=tanh(Z1)"
+
+
 def test_the_symbol_rule_sees_math_and_not_prose():
     assert symbols("dL/dW1 = Xᵀ dL/dZ1, b1 (1, H) and sigmoid_prime") == {
         "L",
