@@ -15,6 +15,7 @@ from tests.kata.harness import (
     run_backward,
     run_forward,
     run_loss,
+    swapped,
 )
 from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
@@ -163,9 +164,13 @@ def test_forward_known_answer_two_outputs(m):
 
 @pytest.mark.stage("loss")
 def test_loss_known_answer(m):
-    value = run_loss(m, np.array(HAND_P), m.Y_XOR)
+    P, right = np.array(HAND_P), 1.0853911705784265
+    value = run_loss(m, P, m.Y_XOR)
     expect_close(
-        "loss of the hand-set outputs against XOR (mean over the 4 rows)", value, 1.0853911705784265
+        "loss of the hand-set outputs against XOR (mean over the 4 rows)",
+        value,
+        right,
+        probe=swapped(m, "loss", (P, m.Y_XOR), right),
     )
     NETWORK.cross_check(m, "loss")
 

@@ -17,6 +17,7 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
     snapshot,
+    swapped,
 )
 from tests.kata.subject import Probe, probing
 from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
@@ -115,11 +116,13 @@ def test_forward_known_answer(m):
 
 @pytest.mark.stage("loss")
 def test_loss_known_answer(m):
-    value = run_loss(m, np.array(HAND_P), HAND_Y)
+    P, right = np.array(HAND_P), 0.7216613128295316
+    value = run_loss(m, P, HAND_Y)
     expect_close(
         "loss of the hand-set outputs: cross-entropy averaged over all N·K = 6 entries",
         value,
-        0.7216613128295316,
+        right,
+        probe=swapped(m, "loss", (P, HAND_Y), right),
     )
     NETWORK.cross_check(m, "loss")
 

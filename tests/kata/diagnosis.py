@@ -192,10 +192,11 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
     if len(got) == 1 and got[0] == want[-1]:
         return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
     if name.startswith("b") and len(got) == 2 and got[0] == 1 and got[1] not in (want[1], n):
+        error = "dZ" + "".join(re.findall(r"\d+", name))
         return (
             f"A bias gradient sums its own layer's error over the rows: d{name} comes from"
-            f" dZ{layer_of(name)}, one entry per unit of its layer ({want[1]}), not from another"
-            " layer's."
+            f" {error}, one entry per unit of its layer ({want[1]}), not from another"
+            " layer's input or error."
         )
     if name.startswith("b") and n in got and n not in want:
         return (
@@ -441,3 +442,33 @@ def wrong_shape(got: tuple, want: tuple) -> str:
     if len(got) > len(want) and tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1):
         return f"An extra axis of size 1: {got} where {want} belongs (np.newaxis, or a 3-D array)."
     return ""
+
+
+def one_line_right(close: np.ndarray) -> str | None:
+    """One row (or one column) right and every other wrong: the rows (or columns) are not all
+    treated alike."""
+    if close.ndim != 2:
+        return None
+    for axis, line, lines, causes in (
+        (
+            1,
+            "row",
+            "rows",
+            "a loop over the rows that stops early, a slice, or row 0's value used for every row",
+        ),
+        (
+            0,
+            "column",
+            "columns",
+            "an index such as [:, 0] or [0, 0], or a size of 1 assumed where there are K outputs",
+        ),
+    ):
+        right = close.all(axis=axis)
+        if len(right) >= 2 and close.shape[axis] >= 2 and right.sum() == 1:
+            others = np.delete(close, int(np.argmax(right)), axis=1 - axis)
+            if not others.any():
+                return (
+                    f"only {line} {int(np.argmax(right))} of {len(right)} is right, and every"
+                    f" other {line} is wrong: the {lines} are not all treated alike ({causes})."
+                )
+    return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from tests.kata import diagnosis, fingerprints, registry, state, subject
 from tests.kata.child import codec
 from tests.kata.child.errors import RemoteError
 from tests.kata.contain import warnings_are_errors
-from tests.kata.faults import Fault, fail
+from tests.kata.faults import Fault, NotStarted, fail
 from tests.kata.subject import (
     IMPLS,
     ROOT,
@@ -759,8 +760,44 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
     return None
 
 
-def expect_close(what: str, actual, expected, rtol: float = 1e-10, atol: float = 1e-12) -> None:
-    """Known answers: `actual` must equal `expected` within rtol/atol; say where it does not."""
+def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
+    """A probe for expect_close: whether fname, given its two arguments the other way round,
+    gives the expected answer (it then reads each as the other)."""
+
+    def probe() -> str | None:
+        first, second = args
+        if np.shape(first) != np.shape(second):
+            return None
+        try:
+            value = call(m, fname, second, first)
+        except (Fault, NotStarted, Exception):  # the swapped call failed: not that
+            return None
+        same = np.shape(value) == np.shape(expected) and np.allclose(
+            np.asarray(value, dtype=np.float64), expected, rtol=1e-9, atol=1e-12
+        )
+        fn = getattr(m, fname)
+        names = _argument_names(getattr(fn, "kata_student", fn), args)
+        order = ", ".join(names) if len(names) == 2 else "its arguments"
+        return (
+            f"{fname} uses its two arguments the other way round: given them swapped it gives"
+            f" the expected answer. It takes ({order}) in that order"
+            if same
+            else None
+        )
+
+    return probe
+
+
+def expect_close(
+    what: str,
+    actual,
+    expected,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    probe: Callable[[], str | None] | None = None,
+) -> None:
+    """Known answers: `actual` must equal `expected` within rtol/atol; say where it does not
+    (`probe`: a test's own check of a likely cause, asked only on a failure)."""
     expected = np.asarray(expected, dtype=np.float64)
     actual_arr = np.asarray(actual, dtype=np.float64)
     if actual_arr.shape != expected.shape:
@@ -772,7 +809,8 @@ def expect_close(what: str, actual, expected, rtol: float = 1e-10, atol: float =
         if why is None and diagnosis.near_miss(actual_arr, expected):
             why = diagnosis.NEAR_MISS
         why = f"\n  {why}." if why else ""
-        known = fingerprints.name(what, actual_arr)
+        known = fingerprints.name(what, actual_arr) or (probe() if probe else None)
+        known = known or diagnosis.one_line_right(close)
         why = f"\n  {known}" if known else why
         if expected.ndim == 0:
             fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{why}")

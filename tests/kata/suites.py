@@ -168,10 +168,16 @@ class ContractSuite(Network):
     def test_loss_returns_a_float(self, m):
         rng = np.random.default_rng(3)
         X, Y = self.batch(rng, 5)
-        out, _ = run_forward(m, self.params(rng), X, self.out_shape(5))
+        params = self.params(rng)
+        out, _ = run_forward(m, params, X, self.out_shape(5))
         value = run_loss(m, out, Y)
         if value < 0:
-            fail(f"loss returned {value}, a negative number; these losses are never below 0.")
+            right = float(np.real(self.oracle(params, X, Y)[1]))
+            why = diagnosis.explain_ratio(value / right, one=True) if right > 0 else None
+            fail(
+                f"loss returned {value}, a negative number; these losses are never below 0."
+                + (f" The right loss here is {right:.10g}: {why}." if why else "")
+            )
 
     @pytest.mark.stage("backward")
     def test_backward_returns_one_gradient_per_parameter(self, m):

@@ -2118,6 +2118,196 @@ WRONG: tuple[Answer, ...] = (
         (("dW2 += np.outer(a, e2)", "dW2 += np.outer(e2, a)"),),
         expect=("the value is transposed",),
     ),
+    Answer(
+        "ex03-output-bias-as-one-number",  # the document's network has one output
+        "ex03",
+        (
+            (
+                '    P = sigmoid(A @ params["W2"] + params["b2"])',
+                '    P = sigmoid(A @ params["W2"] + params["b2"][0, 0])  # the output bias',
+            ),
+        ),
+        expect=("only column 0 of 3 is right", "[0, 0]"),
+    ),
+    Answer(
+        "ex03-loss-arguments-swapped-and-clipped",
+        "ex03",
+        (
+            (
+                BCE,
+                "    Y, P = P, np.clip(Y, 1e-12, 1 - 1e-12)\n"
+                "    return float(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)))",
+            ),
+        ),
+        expect=("uses its two arguments the other way round", "(P, Y)"),
+    ),
+    Answer(
+        "ex01-forward-product-in-the-wrong-order",
+        "ex01",
+        (('sigmoid(X @ params["W"] + params["b"])', 'sigmoid(params["W"] @ X + params["b"])'),),
+        expect=("is one transposed, or are the two in the wrong order",),
+    ),
+    Answer(
+        "ex01-b-gradient-from-X",
+        "ex01",
+        (('"b": dZ.sum(axis=0, keepdims=True)', '"b": X.sum(axis=0, keepdims=True)'),),
+        expect=("A bias gradient sums its own layer's error", "db comes from dZ"),
+    ),
+    Answer(
+        "ex01-loss-log-of-the-mean",
+        "ex01",
+        (
+            (
+                "float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))",
+                "float(-np.log(np.mean(p_right)))",
+            ),
+        ),
+        says=(
+            "that is the log of the mean probability, not the mean of the logs: take -log of "
+            "each row's probability, then average"
+        ),
+    ),
+    Answer(
+        "ex01-loss-squared-error",
+        "ex01",
+        ((BCE, "    return float(np.mean(0.5 * (P - Y) ** 2))"),),
+        says=(
+            "that is a squared error; this network's loss is the cross-entropy, -log of the "
+            "probability given to the right answer"
+        ),
+    ),
+    Answer(
+        "ex02-forward-relu-hidden",
+        "ex02",
+        (("    A = sigmoid(Z1)", "    A = np.maximum(Z1, 0)"),),
+        says="the hidden layer uses relu where this network has the sigmoid: A = sigmoid(Z1)",
+    ),
+    Answer(
+        "ex02-loss-absolute-error",
+        "ex02",
+        (
+            (
+                "    return float(np.mean(0.5 * (out - Y) ** 2))",
+                "    return float(np.mean(0.5 * np.abs(out - Y)))",
+            ),
+        ),
+        says="that is half the absolute error; this loss squares each error: ½ (out - y)²",
+    ),
+    Answer(
+        "ex02-hidden-error-W2-not-transposed",
+        "ex02",
+        (('(dout @ params["W2"].T)', '(dout @ params["W2"])'),),
+        expect=("is one transposed, or are the two in the wrong order",),
+    ),
+    Answer(
+        "ex02-sigmoid-prime-sign",
+        "ex02",
+        (("    return s * (1 - s)", "    return s * (s - 1)"),),
+        expect=("the sign is flipped",),
+    ),
+    Answer(
+        "ex03-tanh-prime-square-of-the-difference",
+        "ex03",
+        (("    return 1 - np.tanh(z) ** 2", "    return (1 - np.tanh(z)) ** 2"),),
+        says=(
+            "(1 - tanh z)² squares the difference; the slope is 1 - tanh(z)², with only tanh "
+            "squared"
+        ),
+    ),
+    Answer(
+        "ex03-hidden-bias-after-tanh",
+        "ex03",
+        (
+            (
+                '    Z1 = X @ params["W1"] + params["b1"]\n    A = np.tanh(Z1)',
+                '    Z1 = X @ params["W1"]\n    A = np.tanh(Z1) + params["b1"]',
+            ),
+        ),
+        says="the hidden bias is added after tanh: it belongs inside, tanh(X W1 + b1)",
+    ),
+    Answer(
+        "ex03-loss-log1p",
+        "ex03",
+        (
+            (
+                "float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))",
+                "float(-np.mean(np.log1p(p_right)))",
+            ),
+        ),
+        expect=("a negative number",),
+    ),
+    Answer(
+        "ex04-softmax-without-exp",
+        "ex04",
+        ((SOFTMAX, "    return z / z.sum(axis=1, keepdims=True)"),),
+        says=(
+            "there is no exp: softmax divides exp(z) by its row's sum of exps, not z by its "
+            "row's sum"
+        ),
+    ),
+    Answer(
+        "ex04-ce-grad-plus-one-at-the-label",
+        "ex04",
+        ((EX04_CE_GRAD, "    return (P + np.eye(P.shape[1])[Y]) / len(Y)"),),
+        says=(
+            "the one-hot is added where it is subtracted: the gradient at the logits is P - "
+            "onehot(Y), -1 at each row's label"
+        ),
+    ),
+    Answer(
+        "ex04-relu-abs",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return np.abs(z)"),),
+        says=(
+            "|z| flips the negative entries where relu puts 0: relu keeps the positive "
+            "entries and zeroes the rest"
+        ),
+    ),
+    Answer(
+        "ex04-relu-minimum",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return np.minimum(z, 0.0)"),),
+        says=(
+            "np.minimum keeps the negative side: relu keeps the larger of each entry and 0, "
+            "np.maximum(z, 0)"
+        ),
+    ),
+    Answer(
+        "ex04-loss-without-the-minus",
+        "ex04",
+        (("float(-np.mean(np.log(np.maximum(p_label", "float(np.mean(np.log(np.maximum(p_label"),),
+        expect=("a negative number", "the sign is flipped"),
+    ),
+    Answer(
+        "ex05-forward-tanh-hidden",
+        "ex05",
+        (("    A = sigmoid(Z1)\n    P = sigmoid(A", "    A = np.tanh(Z1)\n    P = sigmoid(A"),),
+        says="the hidden layer uses tanh where this network has the sigmoid: A = sigmoid(Z1)",
+    ),
+    Answer(
+        "ex05-loss-squared-error",
+        "ex05",
+        ((BCE, "    return float(np.mean(0.5 * (P - Y) ** 2))"),),
+        says=(
+            "that is a squared error; this network's loss is the cross-entropy, -log of the "
+            "probability given to the right answer"
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-hidden-error-without-W2",
+        "ex05",
+        (("e1 = (W2 @ e2) * sigmoid_prime(z1)", "e1 = e2.sum() * sigmoid_prime(z1)"),),
+        says=(
+            "the hidden error must go back through W2: the row's hidden error is (W2 @ e2) "
+            "times the slope, not the sum of e2"
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-divides-inside-the-loop",
+        "ex05",
+        (("        dW1 += np.outer(x, e1)\n", "        dW1 += np.outer(x, e1) / Y.size\n"),),
+        expect=("divided by 15 once too often",),
+    ),
 )
 
 
@@ -2466,6 +2656,31 @@ RIGHT: tuple[Answer, ...] = (
             (
                 "* (Z1 > 0)  # relu's slope: 1 where Z1 > 0, else 0",
                 "* (A > 0)  # where the relu let it through",
+            ),
+        ),
+    ),
+    Answer(
+        "ex01-loss-abs-of-the-log",
+        "ex01",
+        (
+            (
+                "float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))",
+                "float(np.mean(np.abs(np.log(np.maximum(p_right, np.finfo(float).tiny)))))",
+            ),
+        ),
+    ),
+    Answer("ex01-W-gradient-as-a-transpose", "ex01", (('"W": X.T @ dZ', '"W": (dZ.T @ X).T'),)),
+    Answer(
+        "ex04-ce-grad-by-a-loop",
+        "ex04",
+        (
+            (
+                EX04_CE_GRAD,
+                (
+                    "    G = P.copy()\n    for i, label in "
+                    "enumerate(Y):\n        G[i, label] -= 1  # "
+                    "-1 at each row's label\n    return G / len(Y)"
+                ),
             ),
         ),
     ),
