@@ -198,9 +198,10 @@ class Outcomes:
 
 
 def calls(record: registry.Exercise, function: str) -> list[str]:
-    """The functions of the student's own that `function` calls, directly or through another
-    of them, in teaching order; read from the syntax tree of the student's file (only when a
-    test fails, so a run parses it a few times at most)."""
+    """The functions the student writes that `function` calls, directly or through any other
+    function of the file (given code such as train included), in teaching order. Read from
+    the syntax tree of the student's file, only when a test fails: a run parses it a few
+    times at most."""
     direct = {
         name: {
             n.func.id
@@ -213,7 +214,7 @@ def calls(record: registry.Exercise, function: str) -> list[str]:
     todo = [function]
     while todo:
         for name in direct.get(todo.pop(), set()):
-            if name in record.writes and name not in seen:
+            if name in direct and name not in seen:  # through given code (train) too
                 seen.add(name)
                 todo.append(name)
     return [f for f in record.writes if f in seen]

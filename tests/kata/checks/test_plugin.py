@@ -659,3 +659,32 @@ def test_the_table_wraps_to_80_columns_and_cuts_nothing(kata):
     assert not any(line.rstrip().endswith("…") for line in shown), "\n".join(shown)
     words = " ".join(" ".join(shown).split())
     assert "W2 is twice too large: a stray factor 2" in words, "\n".join(shown)
+
+
+# --- the right first failure: one cause, one function to fix ----------------------------------
+def test_a_wrong_helper_blocks_its_callers_and_they_blame_it(kata):
+    """tanh_prime wrong: its own tests fail; backward's (which calls it) and training's are
+    blocked, each naming tanh_prime, never backward."""
+    kata.solve("ex03")
+    kata.edit("ex03", "    return 1 - np.tanh(z) ** 2", "    return 1 - z ** 2")
+    result = kata.run("-m", "ex03", "-rfs")
+    assert result.ret == 1
+    failed = [line for line in result.outlines if line.startswith("FAILED ")]
+    assert failed and all("tanh_prime" in line for line in failed), failed
+    reasons = {reason for *_, reason in skip_lines(result.outlines)}
+    assert reasons == {"blocked: fix tanh_prime first"}, reasons
+    (row,) = [line for line in table(result.outlines) if line.startswith(" ex03_tanh_xor ")]
+    assert re.search(r" 2 failing, \d+ blocked$", row), row
+
+
+def test_edge_cases_wait_for_their_functions_known_answers(kata):
+    """A sum where the mean belongs: the loss's known answers fail and name it; its tests of
+    the extremes are blocked behind them instead of adding their own words."""
+    kata.solve("ex03")
+    line = "    return float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))"
+    kata.edit("ex03", line, line.replace("np.mean", "np.sum"))
+    result = kata.run("-m", "ex03", "-rfs")
+    result.stdout.fnmatch_lines(["*a sum where the mean belongs*"])
+    failed = [line for line in result.outlines if line.startswith("FAILED ")]
+    assert failed and not any("tails" in line or "near_0" in line for line in failed), failed
+    assert "blocked: fix loss first" in {reason for *_, reason in skip_lines(result.outlines)}

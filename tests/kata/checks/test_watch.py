@@ -293,7 +293,8 @@ def test_watch_runs_again_after_each_save_and_stops_on_ctrl_c(kata):
     assert "W is twice too large" in second[2]
     assert "my dZ is (5, 3)" in second
     rows = [line for line in second if line.startswith(" ex01_logistic_regression  ")]
-    assert len(rows) == 1 and rows[0].endswith(" failing"), second
+    # backward's edge cases are blocked behind its failing plain tests
+    assert len(rows) == 1 and re.search(r" failing, \d+ blocked$", rows[0]), second
     assert second.index("my dZ is (5, 3)") < second.index(rows[0])
 
     kata.solve("ex01")
