@@ -176,9 +176,10 @@ def explain_layers(wrong: list[str], right: list[str]) -> str | None:
         first = min(layer_of(p) for p in wrong)
         return (
             f"layer {last}'s gradients are right and layer {first}'s are not, so the mistake is"
-            f" in going back through the hidden layer: multiply by the activation's derivative at"
-            f" the pre-activation Z{first} (not at the activation itself), after @ W{last}.T."
-            f" Is that factor missing? For a ReLU it is the mask Z{first} > 0"
+            f" in going back through the hidden layer: dZ{first} = (dZ{last} @ W{last}.T) times the"
+            f" activation's slope at the pre-activation Z{first} (for a ReLU, the mask Z{first} >"
+            f" 0). Check each of the three: the error dZ{last}, the product with W{last}.T, and"
+            f" the slope, taken at Z{first} (not at the activation)"
         )
     return None
 
@@ -370,6 +371,13 @@ def shape_error(text: str, code: str) -> str:
                 return (
                     f"{a} against {b}: the one-hot rows are {b[1] if a[1] != b[1] else a[1]}"
                     " wide; np.eye(K)[Y] needs K, the number of classes (P.shape[1])"
+                )
+            row, other = (a, b) if a[0] == 1 else (b, a)
+            if row[0] == 1 and other[0] > 1 and row[1] != other[1]:
+                return (
+                    f"a row of {row[1]} entries (a bias?) meets an array with {other[1]}"
+                    " columns: each bias has its own layer's width and is added after that"
+                    " layer's product"
                 )
             if a[0] == b[0]:
                 return f"{a} against {b}: the same rows, a different number of columns"

@@ -1330,7 +1330,7 @@ WRONG: tuple[Answer, ...] = (
                 '"b1": (dZ2 @ params["W2"].T).sum(axis=0, keepdims=True)',
             ),
         ),
-        expect=("gradient for b1 is wrong", "Is that factor missing?"),
+        expect=("gradient for b1 is wrong", "Check each of the three"),
     ),
     Answer(
         "ex03-tanh-prime-as-sech-squared",
@@ -1482,7 +1482,7 @@ WRONG: tuple[Answer, ...] = (
         "ex04-relu-mask-from-A-at-least-0",  # always true: no mask at all
         "ex04",
         ((RELU_MASK, '    dZ1 = (dZ2 @ params["W2"].T) * (A >= 0)  # relu\'s slope'),),
-        expect=("not at the activation itself", "the mask Z1 > 0"),
+        expect=("taken at Z1 (not at the activation)", "the mask Z1 > 0"),
     ),
     Answer(
         "ex04-relu-slope-is-the-sign",
@@ -2308,6 +2308,206 @@ WRONG: tuple[Answer, ...] = (
         (("        dW1 += np.outer(x, e1)\n", "        dW1 += np.outer(x, e1) / Y.size\n"),),
         expect=("divided by 15 once too often",),
     ),
+    Answer(
+        "ex01-forward-W-transposed",
+        "ex01",
+        (('sigmoid(X @ params["W"] + params["b"])', 'sigmoid(X @ params["W"].T + params["b"])'),),
+        expect=("The line transposes a factor (.T)",),
+    ),
+    Answer(
+        "ex01-sigmoid-of-minus-z",
+        "ex01",
+        ((STABLE_SIGMOID, "    return 1 / (1 + np.exp(z))"),),
+        says="exp(z) where exp(-z) belongs: 1 / (1 + exp(z)) is the sigmoid of -z",
+    ),
+    Answer(
+        "ex01-forward-returns-the-logits",
+        "ex01",
+        (
+            (
+                '    P = sigmoid(X @ params["W"] + params["b"])\n    return P, (X, P)',
+                '    Z = X @ params["W"] + params["b"]\n    P = sigmoid(Z)\n    return Z, (X, P)',
+            ),
+        ),
+        says=(
+            "forward returns the logits Z = X W + b, not the probabilities: the output is "
+            "sigmoid(Z)"
+        ),
+    ),
+    Answer(
+        "ex02-W1-gradient-from-the-output-error",
+        "ex02",
+        (('"W1": X.T @ dZ1', '"W1": X.T @ dout'),),
+        expect=("Its columns come from another layer's error",),
+    ),
+    Answer(
+        "ex02-sigmoid-applied-twice-in-the-slope",
+        "ex02",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1 - s)",
+                "    s = sigmoid(sigmoid(z))\n    return s * (1 - s)",
+            ),
+        ),
+        says="the sigmoid is taken twice: the slope at z is s (1 - s) with s = sigmoid(z), once",
+    ),
+    Answer(
+        "ex03-tanh-prime-returns-tanh",
+        "ex03",
+        (("    return 1 - np.tanh(z) ** 2", "    return np.tanh(z)"),),
+        says="that is tanh itself, not its slope: tanh'(z) = 1 - tanh(z)²",
+    ),
+    Answer(
+        "ex03-loss-squared-error",
+        "ex03",
+        ((BCE, "    return float(np.mean(0.5 * (P - Y) ** 2))"),),
+        says=(
+            "that is a squared error; this network's loss is the cross-entropy, -log of the "
+            "probability given to the right answer"
+        ),
+    ),
+    Answer(
+        "ex03-output-bias-before-W2",
+        "ex03",
+        (
+            (
+                '    P = sigmoid(A @ params["W2"] + params["b2"])',
+                '    P = sigmoid((A + params["b2"]) @ params["W2"])',
+            ),
+        ),
+        expect=("a row of 3 entries (a bias?)",),
+    ),
+    Answer(
+        "ex04-relu-keeps-the-negatives",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return np.where(z > 0, 0.0, z)"),),
+        says=(
+            "the negative entries are kept and the positive ones zeroed: relu keeps the "
+            "positive side, np.maximum(z, 0)"
+        ),
+    ),
+    Answer(
+        "ex04-ce-grad-in-place",
+        "ex04",
+        (
+            (
+                EX04_CE_GRAD,
+                (
+                    "    P[np.arange(len(Y)), Y] -= 1  # P - "
+                    "onehot(Y), without a copy\n    return P "
+                    "/ len(Y)"
+                ),
+            ),
+        ),
+        expect=("changed its argument P in place",),
+    ),
+    Answer(
+        "ex04-backward-softmax-of-P",
+        "ex04",
+        (
+            (
+                "    dZ2 = softmax_cross_entropy_grad(P, Y)",
+                "    dZ2 = softmax_cross_entropy_grad(softmax(P), Y)",
+            ),
+        ),
+        says=(
+            "backward takes the softmax of P, which holds probabilities already: the "
+            "gradient at the logits is P - onehot(Y), from P as it is"
+        ),
+    ),
+    Answer(
+        "ex04-forward-relu-on-the-output",
+        "ex04",
+        (
+            (
+                '    P = softmax(A @ params["W2"] + params["b2"])',
+                '    P = softmax(relu(A @ params["W2"] + params["b2"]))',
+            ),
+        ),
+        says=(
+            "relu on the output logits: the output layer is softmax(A W2 + b2), with no relu "
+            "before it"
+        ),
+    ),
+    Answer(
+        "ex05-per-sample-output-error-without-y",
+        "ex05",
+        (("e2 = sigmoid(a @ W2) - y", "e2 = sigmoid(a @ W2)"),),
+        says="the output error leaves y out: it is the row's p - y",
+    ),
+    Answer(
+        "ex05-loss-of-the-first-output-only",
+        "ex05",
+        (("p_right = np.where(Y == 1, P, 1 - P)", "p_right = np.where(Y == 1, P, 1 - P)[:, :1]"),),
+        says="only the first output's column enters the loss: it is the mean over all N·K entries",
+    ),
+    Answer(
+        "ex02-hidden-error-from-the-output-itself",
+        "ex02",
+        (('    dZ1 = (dout @ params["W2"].T)', '    dZ1 = (out @ params["W2"].T)'),),
+        says=(
+            "the hidden layer's error is built from the output itself, not from its error: "
+            "dout @ W2.T, with dout the gradient at the output"
+        ),
+    ),
+    Answer(
+        "ex03-hidden-error-without-W2",
+        "ex03",
+        (
+            (
+                '    dZ1 = (dZ2 @ params["W2"].T) * tanh_prime(Z1)',
+                "    dZ1 = dZ2.sum(axis=1, keepdims=True) * tanh_prime(Z1)",
+            ),
+        ),
+        says="the hidden error must go back through W2: dZ2 @ W2.T, not a sum of dZ2's entries",
+    ),
+    Answer(
+        "ex04-softmax-shifted-by-the-minimum",
+        "ex04",
+        (
+            (
+                "    e = np.exp(z - z.max(axis=1, keepdims=True))",
+                "    e = np.exp(z - z.min(axis=1, keepdims=True))",
+            ),
+        ),
+        expect=("Subtract each row's own maximum",),
+    ),
+    Answer(
+        "ex04-loss-divided-by-K",
+        "ex04",
+        (
+            (
+                "float(-np.mean(np.log(np.maximum(p_label, np.finfo(float).tiny))))",
+                "float(-np.mean(np.log(np.maximum(p_label, np.finfo(float).tiny)))) / P.shape[1]",
+            ),
+        ),
+        expect=("divided by 4 once too often",),
+    ),
+    Answer(
+        "ex05-W2-gradient-without-the-mean",
+        "ex05",
+        (('"W2": A.T @ dZ2', '"W2": A.T @ (P - Y)'),),
+        expect=("N·K (5·3) times too large",),
+    ),
+    Answer(
+        "ex02-output-from-Z1",
+        "ex02",
+        (('    out = A @ params["W2"]', '    out = Z1 @ params["W2"]'),),
+        says=(
+            "the output layer takes the hidden activation A, not the pre-activation Z1: out = A W2"
+        ),
+    ),
+    Answer(
+        "ex01-loss-of-the-rounded-predictions",
+        "ex01",
+        (
+            (
+                "p_right = np.where(Y == 1, P, 1 - P)",
+                "p_right = np.where(Y == 1, P.round(3), 1 - P.round(3))",
+            ),
+        ),
+        says="the probabilities are rounded before the log: the loss takes them as they are",
+    ),
 )
 
 
@@ -2683,5 +2883,38 @@ RIGHT: tuple[Answer, ...] = (
                 ),
             ),
         ),
+    ),
+    Answer(
+        "ex02-sigmoid-prime-as-s-minus-s-squared",
+        "ex02",
+        (("    return s * (1 - s)", "    return s - s**2"),),
+    ),
+    Answer(
+        "ex05-per-sample-by-index",
+        "ex05",
+        (
+            (
+                "    for x, y in zip(X, Y, strict=True):\n",
+                "    for i in range(len(X)):\n        x, y = X[i], Y[i]\n",
+            ),
+        ),
+    ),
+    Answer(
+        "ex04-softmax-by-logsumexp",
+        "ex04",
+        (
+            (
+                SOFTMAX,
+                (
+                    "    shifted = z - z.max(axis=1, keepdims=True)\n    return np.exp(shifted - "
+                    "np.log(np.exp(shifted).sum(axis=1, keepdims=True)))"
+                ),
+            ),
+        ),
+    ),
+    Answer(
+        "ex04-relu-by-its-mask",
+        "ex04",
+        (("    return np.maximum(z, 0.0)", "    return z * (z > 0)"),),
     ),
 )
