@@ -180,6 +180,22 @@ def blames(answer: Answer, first: dict) -> str:
     return f"yet the first failure says to fix {other[0]} first" if other else ""
 
 
+def test_no_two_answers_are_the_same():
+    """Each answer has an id of its own and a change of its own (lines compared without
+    their indentation), so no mistake is counted twice."""
+    seen: dict = {}
+    for answer in WRONG + RIGHT:
+        change = tuple(
+            tuple(line.strip() for line in text.splitlines())
+            for pair in answer.replace
+            for text in pair
+        )
+        for key in (answer.id, (answer.exercise, change)):
+            if key in seen:
+                fail(f"{answer.id} repeats {seen[key]}")
+            seen[key] = answer.id
+
+
 def test_nine_in_ten_wrong_answers_are_named():
     """Of the wrong answers, at least 90 % expect their mistake's own words in the first
     failure: a general check's (`expect`) or their own (`says`, by fingerprint). Each one's
