@@ -9,7 +9,9 @@ difference has no recognisable shape.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 import numpy as np
 
@@ -38,14 +40,6 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool, d: int = 0) -> str |
                 k / d,
                 f"{r:.4g} = K/D ({k}/{d}) times the right one: divided by X.size (N·D ="
                 f" {n}·{d}) instead of the number of output entries (N·K = {n}·{k}, P.size)",
-            )
-        )
-    if n > 1 and k > 1 and n != k:
-        candidates.append(
-            (
-                n / k,
-                f"{r:.4g} = N/K ({n}/{k}) times the right one: divided by K, the number of"
-                f" outputs ({k}), where the mean over the N rows ({n}) belongs",
             )
         )
     if n > 1 and k > 1:
@@ -90,6 +84,15 @@ def explain_factor(r: float, n: int, k: int, is_bias: bool, d: int = 0) -> str |
         (2, "twice too large: a stray factor 2 (d/dx of ½ x² is x, not 2x)"),
         (0.5, "half what it should be: a stray factor ½"),
     ]
+    taken = [value for value, _ in candidates]
+    if n > 1 and k > 1 and not any(np.isclose(n / k, value) for value in taken):
+        candidates.append(
+            (
+                n / k,
+                f"{r:.4g} = N/K ({n}/{k}) times the right one: divided by K, the number of"
+                f" outputs ({k}), where the mean over the N rows ({n}) belongs",
+            )
+        )
     if abs(r - 1) < 1e-3:
         return NEAR_MISS
     for value, why in candidates:
@@ -193,7 +196,7 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
     if len(got) == 1 and got[0] == want[-1]:
         return "Keep it 2-D: a bias gradient is a (1, H) row (keepdims=True)."
     if name.startswith("b") and len(got) == 2 and got[0] == 1 and got[1] not in (want[1], n):
-        error = "dZ" + "".join(re.findall(r"\d+", name))
+        error = "dZ" + "".join(re.findall(r"\d+", name))  # dZ1 for b1, dZ for b
         return (
             f"A bias gradient sums its own layer's error over the rows: d{name} comes from"
             f" {error}, one entry per unit of its layer ({want[1]}), not from another"
@@ -204,17 +207,22 @@ def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
             "Summed over the wrong axis: dZ.sum(axis=1) gives one number per row, and the"
             " batch has N rows; a bias gradient sums over the rows (axis=0), one number per unit."
         )
-    if len(got) == len(want) == 2 and got[1] == want[1] and got[0] != want[0]:
-        layer = layer_of(name)
-        source = "X" if layer == 1 else "A, the activation of the layer before,"
+    error = "dZ" + "".join(re.findall(r"\d+", name))  # dZ1 for W1 and b1, dZ for W and b
+    if name.startswith("b") and len(got) == 2:
         return (
-            f"Its rows come from the wrong input: d{name} = {source.split(',')[0]}.T @ dZ{layer},"
+            f"A bias gradient is its layer's error summed over the rows: one row of {want[1]},"
+            f" from {error} alone (no product with the layer's input)."
+        )
+    if len(got) == len(want) == 2 and got[1] == want[1] and got[0] != want[0]:
+        source = "X" if layer_of(name) == 1 else "A, the activation of the layer before,"
+        return (
+            f"Its rows come from the wrong input: d{name} = {source.split(',')[0]}.T @ {error},"
             f" the layer's own input ({source} with {want[0]} columns) times its error."
         )
     if len(got) == len(want) == 2 and got[0] == want[0] and got[1] != want[1]:
         return (
             f"Its columns come from another layer's error: d{name} = (this layer's input).T"
-            f" @ dZ{layer_of(name)}, whose {want[1]} columns are this layer's units."
+            f" @ {error}, whose {want[1]} columns are this layer's units."
         )
     return ""
 
@@ -228,7 +236,10 @@ def explain_ratio(r: float, one: bool = False) -> str | None:
     if np.isclose(r, 1, rtol=1e-4):
         return NEAR_MISS
     if abs(r) < 1e-12:
-        return "every entry is 0: is anything computed at all?"
+        return (
+            "every entry is 0: is anything computed at all, or does an expression cancel"
+            " (operator precedence: s * 1 - s is s - s; s * (1 - s) was meant)?"
+        )
     if np.isclose(r, -1, rtol=1e-6):
         return "that is -1 × the expected value: the sign is flipped"
     m = round(r) if r >= 1 else round(1 / r) if r > 0 else 0
@@ -335,10 +346,21 @@ def _shapes(text: str) -> list[tuple[int, ...]]:
     return [tuple(int(n) for n in s.split(",") if n) for s in found]
 
 
-def shape_error(text: str, code: str) -> str:
-    """What a shape error means, by its cause: the error's text and the student's line (its
-    spaces removed)."""
-    constants = sorted(set(re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b[A-Z]{2,}\b", code)))
+def _code_words(line: str) -> set[str]:
+    """The names a line of code uses: its strings and its comment left out."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return set()
+    return {t.string for t in tokens if t.type == tokenize.NAME}
+
+
+def shape_error(text: str, line: str, constants: set[str] = frozenset()) -> str:
+    """What a shape error means, by its cause: the error's text, the student's line, and the
+    upper-case names the student's module assigns (a line that reads one of them reads the
+    document's data or a fixed size)."""
+    code = line.replace(" ", "")
+    constants = sorted(_code_words(line) & set(constants))
     if constants:
         return (
             f"the line reads {', '.join(constants)}, a constant of the module (the document's"
@@ -468,7 +490,8 @@ def one_line_right(close: np.ndarray) -> str | None:
             0,
             "column",
             "columns",
-            "an index such as [:, 0] or [0, 0], or a size of 1 assumed where there are K outputs",
+            "an index such as [:, 0] or [0, 0], a size of 1 assumed where there are K outputs,"
+            " or a bias left out where that column's bias is 0",
         ),
     ):
         right = close.all(axis=axis)

@@ -27,12 +27,14 @@ MAX_VALUES = 256  # larger checks (hundreds of rows) keep no fingerprint
 
 
 @functools.cache
-def _known() -> tuple[dict[str, str], dict[str, list]]:
+def _known() -> tuple[dict[str, str], dict[str, list], dict[str, str]]:
+    """The file's mistakes (id: what to say), checks (key: [[id, shape, values], ...]) and
+    each mistake's function (id: the one function its change is in)."""
     try:
         data = json.loads(PATH.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}, {}
-    return data.get("mistakes", {}), data.get("checks", {})
+        return {}, {}, {}
+    return data.get("mistakes", {}), data.get("checks", {}), data.get("functions", {})
 
 
 def point(*values) -> str:
@@ -72,17 +74,26 @@ def _matching(check: str, values: np.ndarray) -> list[str]:
     return found
 
 
-def name(check: str, values) -> str | None:
+def name(check: str, values, about: tuple = (None, None)) -> str | None:
     """What the known mistakes whose values at `check` equal these say, or None.
 
     While the generator records (the RECORD variable set), it notes the values instead."""
-    return name_all({check: values})
+    return name_all({check: values}, (), about)
 
 
-def name_all(wrong: dict[str, object], right: tuple[str, ...] = ()) -> str | None:
+def name_all(
+    wrong: dict[str, object], right: tuple = (), about: tuple = (None, None)
+) -> str | None:
     """The known mistakes that give these values at every check in `wrong` and fail none of
     the checks in `right` (a mistake that also breaks what the student got right is not the
-    student's): what they say, or None."""
+    student's): what they say, or None.
+
+    `about`: the running test's exercise (each check is the exercise's own) and the function
+    the test is about: a mistake in another function would have failed that function's own
+    tests first, and blocked this one, so it is not this failure's cause."""
+    exercise, function = about
+    wrong = {f"{exercise}: {check}": values for check, values in wrong.items()}
+    right = tuple(f"{exercise}: {check}" for check in right)
     usable = {check: _usable(values) for check, values in wrong.items()}
     if os.environ.get(RECORD):
         for check, values in usable.items():
@@ -92,7 +103,7 @@ def name_all(wrong: dict[str, object], right: tuple[str, ...] = ()) -> str | Non
     usable = {check: values for check, values in usable.items() if values is not None}
     if not usable:
         return None
-    mistakes, checks = _known()
+    mistakes, checks, functions = _known()
     candidates = None
     for check, values in usable.items():
         found = _matching(check, values)
@@ -101,7 +112,9 @@ def name_all(wrong: dict[str, object], right: tuple[str, ...] = ()) -> str | Non
     hits = []
     for mistake in candidates or []:
         says = mistakes.get(mistake)
-        if mistake not in elsewhere and says and says not in hits:
+        theirs = functions.get(mistake)
+        elsewhere_function = theirs and function not in (None, "network", theirs)
+        if mistake not in elsewhere and not elsewhere_function and says and says not in hits:
             hits.append(says)
     if not hits:
         return None

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.kata import contain, subject
+from tests.kata import contain, registry, subject
 
 
 def _limit(item) -> float:
@@ -52,7 +52,13 @@ class Guard:
     def pytest_runtest_protocol(self, item, nextitem):
         if self.marker is not None:
             self.marker.write_text(item.nodeid, encoding="utf-8")
-        subject.RUN.next_test()
+        record = registry.of_test_file(item.path.name)
+        if record is None:
+            subject.RUN.next_test()
+        else:
+            stage = item.get_closest_marker("stage")
+            about = record.owner(item.nodeid, stage.args[0] if stage and stage.args else None)
+            subject.RUN.next_test(record.module, about)
         if self._stderr is not None and not contain.debugger_attached():
             faulthandler.dump_traceback_later(
                 _limit(item) + contain.LIMITS.grace, exit=True, file=self._stderr

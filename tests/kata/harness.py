@@ -14,6 +14,7 @@ Contract, for every network module:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import inspect
 from collections.abc import Callable
@@ -212,6 +213,20 @@ def _reordered(m, fname: str, fn) -> str:
     return _reorders[fn]
 
 
+def _module_constants(exercise: str | None) -> set[str]:
+    """The upper-case names the student's module assigns at its top level (X_XOR, N_BITS)."""
+    try:
+        tree = ast.parse(subject.student_path(exercise).read_bytes()) if exercise else None
+    except (OSError, SyntaxError, ValueError):
+        tree = None
+    names = set()
+    for node in tree.body if tree is not None else ():
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
+    return names
+
+
 def _hint(exc: BaseException) -> str:
     """What a numpy warning or a shape error usually means, read off the student's line."""
     text = str(exc)
@@ -277,11 +292,12 @@ def _hint(exc: BaseException) -> str:
         if "log" in text:
             return "log of a negative number: is a probability outside [0, 1] reaching log?"
         return "a NaN appeared (0 * inf, inf - inf or 0 / 0); look for a log of 0 or an overflow."
+    constants = _module_constants(getattr(exc, "exercise", None))
     if isinstance(exc, ValueError) and any(w in text for w in ("broadcast", "mismatch", "align")):
-        return diagnosis.shape_error(text, code)
+        return diagnosis.shape_error(text, line, constants)
     if isinstance(exc, IndexError) and "out of bounds" in text:
-        constants = diagnosis.shape_error("", code)
-        return constants if constants.startswith("the line reads") else ""
+        read = diagnosis.shape_error("", line, constants)
+        return read if read.startswith("the line reads") else ""
     return ""
 
 
@@ -599,11 +615,12 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
     n, k = out_shape
-    report, right, wrong, headlines = [], [], [], []
+    report, right, wrong, headlines, numerics = [], [], [], [], {}
     for name in params:
         numeric = _numeric_in_subject(m, params, X, Y, name)
         if numeric is None:  # one call at a time, each checked: the messages of run_forward
             numeric = numeric_gradient(f, params, name)
+        numerics[name] = numeric
         err = relative_error(grads[name], numeric)
         worst = np.unravel_index(np.argmax(err), err.shape)
         if err[worst] <= GRAD_TOL:
@@ -628,13 +645,13 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         )
     if wrong:
         point = fingerprints.point(params, X, Y)
-        known = fingerprints.name_all(
+        known = known_mistake(
             {f"backward's {name} at {point}": grads[name] for name in wrong},
             tuple(f"backward's {name} at {point}" for name in right),
         )
         if known:
             headlines.insert(0, known)
-        suspect = _cache_suspect(cache, output)
+        suspect = None if known else _cache_suspect(cache, output, grads, numerics, headlines)
         if suspect:
             raise Fault(
                 f"backward's gradient for {', '.join(wrong)} is wrong, and the cause is in"
@@ -671,7 +688,7 @@ def expect_gradients(
         return
     name = wrong[0]
     got, want = grads[name], expected[name]
-    known = fingerprints.name_all(
+    known = known_mistake(
         {f"backward's {w} {what}": grads[w] for w in wrong},
         tuple(f"backward's {r} {what}" for r in right),
     )
@@ -696,17 +713,19 @@ def expect_gradients(
     )
 
 
-def _cache_suspect(cache, output: np.ndarray) -> str | None:
+def _cache_suspect(cache, output, grads: dict, numerics: dict, headlines: list) -> str | None:
     """What in forward's cache can make a right backward wrong: numbers kept in less than
-    float64, or one array under two names (one was written over in place)."""
+    float64 (when every gradient is right to float32's precision), or one array under two
+    names (when nothing more telling was found: one of them was written over in place)."""
     arrays = [(k, a) for k, a in _arrays_in(cache) if a is not output]
-    for label, a in arrays:
+    rounded = all(diagnosis.near_miss(grads[name], numerics[name]) for name in numerics)
+    for label, a in arrays if rounded else ():
         if a.dtype.kind in "fc" and a.dtype.itemsize < np.dtype(a.dtype.kind + "8").itemsize:
             return (
                 f"its cache holds {label} as {a.dtype}, so backward works with rounded numbers."
                 " Keep the cache in float64, as forward computed it"
             )
-    for i, (first, a) in enumerate(arrays):
+    for i, (first, a) in enumerate(arrays if not headlines else ()):
         for second, b in arrays[i + 1 :]:
             if a.size and b.size and np.shares_memory(a, b):
                 return (
@@ -760,6 +779,12 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
     return None
 
 
+def known_mistake(wrong: dict, right: tuple = ()) -> str | None:
+    """What the catalogue's mistakes with these values say (tests/kata/fingerprints.py), for
+    the running test's exercise and function."""
+    return fingerprints.name_all(wrong, right, subject.RUN.about)
+
+
 def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
     """A probe for expect_close: whether fname, given its two arguments the other way round,
     gives the expected answer (it then reads each as the other)."""
@@ -768,8 +793,8 @@ def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
         first, second = args
         if np.shape(first) != np.shape(second):
             return None
-        try:
-            value = call(m, fname, second, first)
+        try:  # copies: the test's own arrays stay as they are, whatever the call does
+            value = call(m, fname, np.array(second, copy=True), np.array(first, copy=True))
         except (Fault, NotStarted, Exception):  # the swapped call failed: not that
             return None
         same = np.shape(value) == np.shape(expected) and np.allclose(
@@ -809,8 +834,9 @@ def expect_close(
         if why is None and diagnosis.near_miss(actual_arr, expected):
             why = diagnosis.NEAR_MISS
         why = f"\n  {why}." if why else ""
-        known = fingerprints.name(what, actual_arr) or (probe() if probe else None)
-        known = known or diagnosis.one_line_right(close)
+        known = known_mistake({what: actual_arr}) or (probe() if probe else None)
+        if not known and not why:  # only when nothing more telling was found
+            known = diagnosis.one_line_right(close)
         why = f"\n  {known}" if known else why
         if expected.ndim == 0:
             fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{why}")

@@ -109,15 +109,14 @@ class Outcomes:
             if key is not None:
                 self.faults[key] = outcome.nodeid
             outcome.function = getattr(exc, "function", None)
-            self._note_failing(outcome)
+            self._note_failing(item, outcome)
             outcome.message = str(getattr(exc, "msg", None) or exc).strip() or type(exc).__name__
             swallowed = self._swallowed(outcome)
-            if swallowed:
-                outcome.message = f"{swallowed}\n{outcome.message}"
-                if isinstance(report.longrepr, str):
-                    report.longrepr = f"{swallowed}\n{report.longrepr}"
-                elif isinstance(report.longrepr, tuple):
-                    report.longrepr = (*report.longrepr[:2], f"{swallowed}\n{report.longrepr[2]}")
+            if swallowed:  # after the first line, which the table shows as the reason
+                first, _, rest = outcome.message.partition("\n")
+                outcome.message = "\n".join(part for part in (first, swallowed, rest) if part)
+                if hasattr(report.longrepr, "addsection"):
+                    report.longrepr.addsection("a try/except", swallowed)
         if report.failed:
             outcome.message = outcome.message or str(report.longrepr).strip()
             outcome.reason = outcome.message.splitlines()[0] if outcome.message else ""
@@ -134,12 +133,18 @@ class Outcomes:
         record = registry.BY_MODULE.get(outcome.exercise or "")
         return record.owner(outcome.test, outcome.stage) if record else None
 
-    def _note_failing(self, outcome: Outcome) -> None:
-        """A failed test of a function marks the function failing (a test of the whole network
-        marks none: where its failure lies is what the functions' own tests tell)."""
+    def _note_failing(self, item, outcome: Outcome) -> None:
+        """A failed plain test of a function marks the function failing: the function the
+        failure names (forward, for a cache that spoils a right backward), else the test's
+        own. A test of the extremes marks none (its function may be right everywhere a caller
+        goes), nor does a test of the whole network (where its failure lies is what the
+        functions' own tests tell)."""
         owner = self._owner(outcome)
-        if owner not in (None, "network"):
-            self.failing.setdefault(outcome.exercise, set()).add(owner)
+        if owner in (None, "network") or item.get_closest_marker("extreme"):
+            return
+        record = registry.BY_MODULE[outcome.exercise]
+        named = outcome.function if outcome.function in record.writes else owner
+        self.failing.setdefault(outcome.exercise, set()).add(named)
 
     def _swallowed(self, outcome: Outcome) -> str:
         """A try/except in the failing function that catches every exception: what the test
@@ -166,7 +171,7 @@ class Outcomes:
         if not failing or owner is None:
             return None
         if item.get_closest_marker("extreme") and owner in failing:
-            return owner  # its plain tests (the known answers) failed: they name the mistake
+            return owner  # its plain tests (its known answers) failed: they name the mistake
         record = registry.BY_MODULE[outcome.exercise]
         used = {owner, *subject.RUN.called}
         reach = set(used)
@@ -245,6 +250,8 @@ def broad_except(record: registry.Exercise, function: str) -> int | None:
             continue
         caught = handler.type
         names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-        if caught is None or any(isinstance(n, ast.Name) and n.id in BROAD for n in names):
+        reraises = any(isinstance(n, ast.Raise) for n in ast.walk(handler))
+        broad = caught is None or any(isinstance(n, ast.Name) and n.id in BROAD for n in names)
+        if broad and not reraises:
             return handler.lineno
     return None

@@ -57,13 +57,16 @@ class Run:
         self.test = 0  # which test runs (guard.py counts them): a subject process resets numpy's
         # print options and legacy random state when it changes
         self.called: set[str] = set()  # the functions the running test called (harness.call)
+        # The running test's exercise and the function it is about ("network": the whole)
+        self.about: tuple[str | None, str | None] = (None, None)
         # What the student's own functions printed while main() ran: {exercise: {function:
         # [lines, first line number]}}; the table names it once.
         self.printed: dict[str, dict[str, list[int]]] = {}
 
-    def next_test(self) -> None:
+    def next_test(self, exercise: str | None = None, function: str | None = None) -> None:
         self.test += 1
         self.called = set()
+        self.about = (exercise, function)
 
     def use(self, impl: str) -> None:
         self.close()

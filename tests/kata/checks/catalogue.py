@@ -1897,7 +1897,7 @@ WRONG: tuple[Answer, ...] = (
         "ex02-sigmoid-prime-precedence",
         "ex02",
         (("    return s * (1 - s)", "    return s * 1 - s"),),
-        says="operator precedence: s * 1 - s is s - s = 0; write s * (1 - s)",
+        expect=("every entry is 0", "operator precedence"),
     ),
     Answer(
         "ex02-sigmoid-prime-of-z",

@@ -49,7 +49,8 @@ class Encoder:
 
     def __init__(self, keep=None, view=None, refer=None):
         self.blobs: list[bytes] = []
-        self.arrays: dict[int, int] = {}  # id of an array already in this message -> its blob
+        # id of an array already in this message -> (the array, kept alive; its blob)
+        self.arrays: dict[int, tuple[np.ndarray, int]] = {}
         self.keep = keep  # callable(obj) -> id, or None: no handles (the parent's side)
         self.view = view  # callable(obj) -> dict of attributes, or None
         self.refer = refer  # callable(obj) -> the other side's id of the same object, or None
@@ -75,14 +76,10 @@ class Encoder:
             if value.dtype.kind not in PLAIN_KINDS or value.dtype.hasobject:
                 return self._handle(value)
             # One array twice in a value (a cache holding Z1 under two names) arrives as one.
-            if id(value) not in self.arrays:
-                self.arrays[id(value)] = self._blob(value)
-            return {
-                "$": "nd",
-                "d": value.dtype.str,
-                "s": list(value.shape),
-                "b": self.arrays[id(value)],
-            }
+            seen = self.arrays.get(id(value))
+            if seen is None or seen[0] is not value:
+                seen = self.arrays[id(value)] = (value, self._blob(value))
+            return {"$": "nd", "d": value.dtype.str, "s": list(value.shape), "b": seen[1]}
         if isinstance(value, complex):
             return {"$": "complex", "v": [value.real, value.imag]}
         if isinstance(value, bytes):
