@@ -175,8 +175,10 @@ pytest --benchmark-only -m {first.marker}   # time your gradient: batched agains
 ```
 
 A test of a function you have not written yet is *not started*; a test that
-would fail for the same reason as an earlier one is *blocked*. Each failure
-says what was expected, what came, and where. Your code runs inside time
+would fail for the same reason as an earlier one, or that relies on a function
+whose own tests failed, is *blocked* (`blocked: fix sigmoid first`). Each
+failure says what was expected, what came, and where, and names the mistake
+when it knows it; `--hint` starts from your last failure. Your code runs inside time
 limits (10 s a call, 60 s a test), and `exit()`, a stray `main()` at import or
 `np.seterr` cannot take the run down.
 
