@@ -221,8 +221,8 @@ def _module_constants(exercise: str | None) -> set[str]:
         tree = None
     names = set()
     for node in tree.body if tree is not None else ():
-        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()}
     return names
 
@@ -400,12 +400,8 @@ def _check_forward(result, params, X, out_shape, before):
             f"forward returned only {describe(result)}; the contract is"
             " `return output, cache`, the cache being whatever backward needs."
         )
-    swapped = isinstance(result, tuple | list) and len(result) == 2
-    if (
-        swapped
-        and getattr(result[1], "shape", None) == out_shape
-        and not hasattr(result[0], "shape")
-    ):
+    pair = isinstance(result, tuple | list) and len(result) == 2
+    if pair and getattr(result[1], "shape", None) == out_shape and not hasattr(result[0], "shape"):
         fail(
             "forward returned (cache, output): the contract is `return output, cache`, the"
             " output first."
