@@ -5,7 +5,7 @@ pytest --solutions   the instructor's switch: the same tests against solutions/
 KATA_IMPL=solutions  the same switch, for IDEs and CI
 """
 
-from tests.kata import plugin
+from tests.kata.runtime import plugin
 
 
 def pytest_addoption(parser):

@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
-from tests.kata import oracle
-from tests.kata.harness import Lazy, call, expect_close, fail, run_backward, run_forward, run_loss
-from tests.kata.suites import ContractSuite, SigmoidPrimeSuite
+from tests.kata.runtime import oracle
+from tests.kata.runtime.harness import (
+    Lazy,
+    call,
+    expect_close,
+    fail,
+    run_backward,
+    run_forward,
+    run_loss,
+)
+from tests.kata.runtime.suites import ContractSuite, SigmoidPrimeSuite
 
 EX = "ex02_sigmoid_mse"
 

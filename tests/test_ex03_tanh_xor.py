@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import oracle
-from tests.kata.harness import (
+from tests.kata.runtime import oracle
+from tests.kata.runtime.harness import (
     Lazy,
     call,
     expect_array,
@@ -17,7 +17,7 @@ from tests.kata.harness import (
     run_loss,
     swapped,
 )
-from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
+from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
 EX = "ex03_tanh_xor"
 

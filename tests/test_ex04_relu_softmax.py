@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis, oracle
-from tests.kata.harness import (
+from tests.kata.runtime import diagnosis, oracle
+from tests.kata.runtime.harness import (
     Fault,
     H,
     Lazy,
@@ -26,8 +26,8 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
-from tests.kata.subject import needs
-from tests.kata.suites import ContractSuite, ProbabilitySuite
+from tests.kata.runtime.subject import needs
+from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite
 
 EX = "ex04_relu_softmax"
 

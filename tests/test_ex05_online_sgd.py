@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis, oracle
-from tests.kata.harness import (
+from tests.kata.runtime import diagnosis, oracle
+from tests.kata.runtime.harness import (
     Lazy,
     call,
     describe,
@@ -19,8 +19,8 @@ from tests.kata.harness import (
     snapshot,
     swapped,
 )
-from tests.kata.subject import Probe, probing
-from tests.kata.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
+from tests.kata.runtime.subject import Probe, probing
+from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
 
 EX = "ex05_online_sgd"
 
@@ -198,7 +198,7 @@ def network(params, X, Y):
 
 
 def reference_gradient(params, X, Y) -> dict:
-    """The gradient of the test's own loss, by complex steps (tests/kata/oracle.py)."""
+    """The gradient of the test's own loss, by complex steps (tests/kata/runtime/oracle.py)."""
     return oracle.gradient(lambda p: network(p, X, Y)[1], params)
 
 

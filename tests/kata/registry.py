@@ -3,7 +3,8 @@
 Markers, the teaching order of the functions, hints, the short run of main() the
 transcript test needs, and the benchmark's settings are read from here. Adding a network
 means its solution (solutions/exNN_*.py, the single source), its test file
-(tests/test_exNN_*.py) and one record below; `python -m tests.kata.generate` writes the rest.
+(tests/test_exNN_*.py) and one record below; `python -m tests.kata generate`
+writes the rest.
 The completeness check (tests/kata/checks/test_registry.py) refuses a record with a part
 missing.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
+
+from tests.kata.paths import TESTS
 
 
 def _bits(target: Callable[[np.ndarray, np.ndarray], np.ndarray]):
@@ -370,7 +372,6 @@ ALL: tuple[Exercise, ...] = (
 
 # The exercises this copy of the kata holds: all of them, or those a handout was made of
 # (pytest --handout OUT --exercises ex01,ex03), as their test files say.
-TESTS = Path(__file__).resolve().parents[1]
 EXERCISES: tuple[Exercise, ...] = tuple(e for e in ALL if (TESTS / e.test_file).is_file())
 BY_MODULE = {e.module: e for e in EXERCISES}
 BY_MARKER = {e.marker: e for e in EXERCISES}

@@ -36,7 +36,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from tests.kata import console
+from tests.kata.runtime import console
 
 # pytest-benchmark's options that ask for benchmarks to run.
 ASKING = (

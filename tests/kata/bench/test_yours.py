@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 
 from tests.kata import registry
-from tests.kata import subject as subject_module
-from tests.kata.child import codec
-from tests.kata.faults import Fault, NotStarted
-from tests.kata.harness import check_gradients, load
-from tests.kata.subject import resolve
+from tests.kata.runtime import subject as subject_module
+from tests.kata.runtime.child import codec
+from tests.kata.runtime.faults import Fault, NotStarted
+from tests.kata.runtime.harness import check_gradients, load
+from tests.kata.runtime.subject import resolve
 
 pytestmark = pytest.mark.given
 SIZES = (4, 64, 500)

@@ -27,7 +27,8 @@ class Answer(NamedTuple):
     expect: tuple[str, ...] = ()  # words the first failure's message must contain
     test: str = ""  # a word of the name of the first failing test
     # What to tell a student who makes this mistake, where no general check can tell it: the
-    # generator stores the mistake's values at each check it fails (tests/kata/fingerprints.py),
+    # generator stores the mistake's values at each check it fails
+    # (tests/kata/runtime/fingerprints.py),
     # and the first failure must say it.
     says: str = ""
 

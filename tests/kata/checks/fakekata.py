@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.kata import registry
+from tests.kata.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 PARTS = ("exercises", "solutions", "tests", "conftest.py", "pyproject.toml")
 # test_plugin.py stays out of the copy: were a student's run ever to collect tests/kata/, the
 # copy would run the tests that copy the kata, and so on without end.

@@ -1,8 +1,8 @@
-"""Write tests/kata/fingerprints.json from the catalogue: each wrong answer that `says`
+"""Write tests/kata/runtime/fingerprints.json from the catalogue: each wrong answer that `says`
 something runs against its exercise's tests, every test, and the values it gave at each check
 it failed become that mistake's fingerprint there.
 
-    python -m tests.kata.generate --fingerprints
+    python -m tests.kata generate --fingerprints
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.kata import fingerprints
 from tests.kata.checks.catalogue import WRONG
 from tests.kata.checks.test_catalogue import WORKERS, mistaken_function, run_answer
+from tests.kata.runtime import fingerprints
 
 DIGITS = 12  # significant digits kept: matches are judged to 1e-9
 

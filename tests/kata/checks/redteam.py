@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.kata.subject import ROOT
+from tests.kata.runtime.subject import ROOT
 
 EX = "ex01_logistic_regression"
 RIGHT = (ROOT / "solutions" / f"{EX}.py").read_text(encoding="utf-8")
@@ -75,8 +75,8 @@ def _grader_paths():
         try:
             found.append(_os.readlink(f"/proc/{pid}/cwd"))
             args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
-            grading = [a.decode() for a in args if a.startswith(b"--grade") and b"=" in a]
-            found += [a.split("=", 1)[1] for a in grading]
+            words = [a.decode().rpartition("=")[2] for a in args[1:]]
+            found += [w for w in words if w.startswith("/")]
         except (OSError, IndexError, UnicodeDecodeError):
             pass
     return found
@@ -173,7 +173,7 @@ ATTACKS = [
         "wrong",
         wrong=True,
     ),
-    Attack("import-the-tests", "from tests.kata.suites import output_layer", "zero"),
+    Attack("import-the-tests", "from tests.kata.runtime.suites import output_layer", "zero"),
     Attack("import-the-solutions", "from solutions.ex01_logistic_regression import *", "zero"),
     Attack(
         "import-the-test-file",

@@ -34,7 +34,7 @@ import pytest
 from tests.kata import registry
 from tests.kata.bench import plugin
 from tests.kata.bench import tiers as bench
-from tests.kata.harness import expect_close
+from tests.kata.runtime.harness import expect_close
 
 pytestmark = pytest.mark.given
 

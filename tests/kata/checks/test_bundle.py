@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata.subject import ROOT
+from tests.kata.runtime.subject import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
-SCHEMA = ROOT / "tests" / "kata" / "gradescope-results.schema.json"
+SCHEMA = ROOT / "tests" / "kata" / "instructor" / "gradescope-results.schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,8 @@ def autograder(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("autograder")
     bundle = root / "bundle.zip"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
-    command = [sys.executable, "-m", "pytest", f"--autograder-bundle={bundle}"]
-    subprocess.run([*command, "--exercises=ex01,ex02"], cwd=ROOT, env=env, check=True)
+    command = [sys.executable, "-m", "tests.kata", "bundle", str(bundle)]
+    subprocess.run([*command, "--exercises", "ex01,ex02"], cwd=ROOT, env=env, check=True)
     with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         assert {"setup.sh", "run_autograder"} <= set(names) and "kata/conftest.py" in names

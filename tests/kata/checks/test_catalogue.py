@@ -21,9 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.kata import fingerprints, registry
+from tests.kata import registry
 from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
-from tests.kata.harness import EXERCISES, ROOT, fail
+from tests.kata.runtime import fingerprints
+from tests.kata.runtime.harness import EXERCISES, ROOT, fail
 
 pytestmark = [pytest.mark.catalogue, pytest.mark.slow, pytest.mark.given]
 

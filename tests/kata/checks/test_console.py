@@ -15,8 +15,9 @@ import sys
 
 import pytest
 
-from tests.kata import console, registry
-from tests.kata.subject import ROOT
+from tests.kata import registry
+from tests.kata.runtime import console
+from tests.kata.runtime.subject import ROOT
 
 pytestmark = pytest.mark.given
 ENCODINGS = ["ascii", "cp1252"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.kata import diagnosis
+from tests.kata.runtime import diagnosis
 
 
 def test_a_shape_error_reads_code_not_comments():

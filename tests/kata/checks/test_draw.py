@@ -94,7 +94,7 @@ def test_a_module_runs_as_a_file_from_any_folder(where, tmp_path):
     import subprocess
     import sys
 
-    from tests.kata.subject import ROOT
+    from tests.kata.runtime.subject import ROOT
 
     cwd = {"root": ROOT, "its folder": ROOT / "solutions", "elsewhere": tmp_path}[where]
     plot = tmp_path / "new" / "folder" / "run.png"

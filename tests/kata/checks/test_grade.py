@@ -1,4 +1,5 @@
-"""pytest --grade: a class of fake submissions, each given exactly the points it deserves."""
+"""python -m tests.kata grade: a class of fake submissions, each given exactly the points it
+deserves."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata.subject import ROOT
+from tests.kata.runtime.subject import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
-SCHEMA = ROOT / "tests" / "kata" / "gradescope-results.schema.json"
+SCHEMA = ROOT / "tests" / "kata" / "instructor" / "gradescope-results.schema.json"
 ONLY = "ex01,ex02,ex03"
 
 
@@ -68,8 +69,8 @@ def graded(tmp_path_factory):
 
 def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
-    command = [sys.executable, "-m", "pytest", f"--grade={submissions}", f"--grade-out={out}"]
-    command += [f"--exercises={ONLY}", "--call-limit=1", "--grade-limit=120", *extra]
+    command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", str(out)]
+    command += ["--exercises", ONLY, "--call-limit", "1", "--limit", "120", *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -163,17 +164,37 @@ def test_grading_twice_gives_the_same_grades(graded, tmp_path):
         ).read_text()
 
 
+def old_form(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """The pytest options grading had before its command: kept for one release."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    command = [sys.executable, "-m", "pytest", f"--grade={submissions}", f"--grade-out={out}"]
+    command += [f"--exercises={ONLY}", "--call-limit=1", *extra]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
 def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
     submissions, _, _ = graded
     for extra, words in (("-m=ex01", "drop -m"), ("--solutions", "drop --solutions")):
-        done = grade(submissions, tmp_path / "x", extra)
+        done = old_form(submissions, tmp_path / "x", extra)
         assert done.returncode == 4 and words in done.stderr, done.stderr
+    env = {**os.environ, "KATA_IMPL": "solutions"}
+    command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", "x"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "unset KATA_IMPL" in done.stderr, done.stderr
+
+
+def test_the_old_options_still_grade_and_name_the_command(tmp_path):
+    (tmp_path / "class").mkdir()
+    done = old_form(tmp_path / "class", tmp_path / "out", "--grade-limit=90")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "python -m tests.kata grade" in done.stderr and "--limit 90" in done.stderr
+    assert (tmp_path / "out" / "gradebook.csv").is_file()
 
 
 def test_a_subject_over_its_memory_is_ended_where_the_kata_polls(monkeypatch):
     """macOS's way (the kernel does not limit it): the kata polls the subject process and
     ends it past the limit; the test gets one message."""
-    from tests.kata.child import process, sandbox
+    from tests.kata.runtime.child import process, sandbox
 
     monkeypatch.setattr(sandbox, "POLL_MEMORY", True)
     monkeypatch.setattr(sandbox, "resident", lambda pid: 3 * 1024**3)  # as ps would report it
@@ -230,8 +251,8 @@ def test_the_student_sees_what_the_instructor_sees(graded):
 def test_points_follow_each_functions_share():
     """The weight is shared among the functions as the registry says, then among each one's
     tests: failing all of a function's tests costs its share exactly, and the points add up."""
-    from tests.kata import grade as grading
     from tests.kata import registry
+    from tests.kata.instructor import grade as grading
 
     record = registry.BY_MODULE["ex05_online_sgd"]
     names = {

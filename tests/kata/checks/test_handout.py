@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import handout, registry
-from tests.kata.subject import ROOT
+from tests.kata import registry
+from tests.kata.instructor import handout
+from tests.kata.runtime.subject import ROOT
 
 pytestmark = pytest.mark.given
 
@@ -118,7 +119,7 @@ def test_a_solved_handout_passes_every_test(tmp_path):
 
 
 def test_grading_weights_come_from_pyproject(tmp_path):
-    from tests.kata import grade
+    from tests.kata.instructor import grade
 
     chosen = handout.choose("ex01,ex02")
     assert grade.weights(chosen, tmp_path / "none.toml") == {

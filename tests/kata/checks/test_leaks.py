@@ -5,8 +5,8 @@ import ast
 
 import pytest
 
-from tests.kata import leaks
-from tests.kata.harness import ROOT
+from tests.kata.runtime import leaks
+from tests.kata.runtime.harness import ROOT
 
 pytestmark = pytest.mark.given
 

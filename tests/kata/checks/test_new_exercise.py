@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata.subject import ROOT
+from tests.kata.runtime.subject import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
 TOY = Path(__file__).resolve().parent / "toy"
@@ -49,7 +49,10 @@ def kata(tmp_path_factory) -> Path:
     end = text.index("\n)\n", text.index("ALL: tuple"))  # the end of the records
     record = (TOY / "record.txt").read_text(encoding="utf-8").rstrip("\n")
     registry.write_text(text[:end] + "\n" + record + text[end:], encoding="utf-8")
-    for step in (("-m", "tests.kata.generate"), ("-m", "tests.kata.transcript")):
+    for step in (
+        ("-m", "tests.kata", "generate"),
+        ("-m", "tests.kata", "generate", "--transcripts"),
+    ):
         done = run(kata, *step)
         assert done.returncode == 0, done.stdout + done.stderr
     return kata

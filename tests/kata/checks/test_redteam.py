@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import subject
 from tests.kata.checks import redteam
 from tests.kata.checks.fakekata import copy_kata
-from tests.kata.child import sandbox
+from tests.kata.runtime import subject
+from tests.kata.runtime.child import sandbox
 
 # Grading the class takes minutes; the module's fixture grades it once per mode.
 pytestmark = [pytest.mark.slow, pytest.mark.given, pytest.mark.test_limit(1500)]
@@ -74,7 +74,7 @@ def hand_in(folder: Path, student: str, source: str | None, attack=None, **paths
             (mine / name).symlink_to(target.format(**paths))
 
 
-# .ci/redteam names two users of its own: the uid mode then grades with --grade-user.
+# .ci/redteam names two users of its own: the uid mode then grades with --user.
 USERS = os.environ.get("KATA_REDTEAM_USERS", "")
 
 
@@ -87,11 +87,10 @@ def subject_uids() -> list[int]:
 
 
 def grade(kata: Path, submissions: Path, out: Path, env: dict) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-    command += [f"--grade={submissions}", f"--grade-out={out}", "--exercises=ex01"]
-    command += ["--call-limit=5", "--grade-limit=180", "--grade-workers=2"]
+    command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", str(out)]
+    command += ["--exercises", "ex01", "--call-limit", "5", "--limit", "180", "--workers", "2"]
     if USERS and env.get("KATA_SANDBOX") == "off":
-        command.append(f"--grade-user={USERS}")
+        command += ["--user", USERS]
     return subprocess.run(command, cwd=kata, env=env, capture_output=True, text=True, timeout=1200)
 
 

@@ -15,10 +15,11 @@ import re
 
 import pytest
 
-from tests.kata import generate, registry
-from tests.kata.selection import STAGES
-from tests.kata.subject import PRISTINE, ROOT
-from tests.kata.transcript import FOLDER
+from tests.kata import registry
+from tests.kata.maintainer import generate
+from tests.kata.runtime.selection import STAGES
+from tests.kata.runtime.subject import PRISTINE, ROOT
+from tests.kata.runtime.transcript import FOLDER
 
 pytestmark = pytest.mark.given
 EXERCISES = [pytest.param(e, id=e.marker) for e in registry.ALL]
@@ -36,7 +37,7 @@ def test_every_exercise_has_every_part(record):
     assert (ROOT / "tests" / record.test_file).is_file(), f"tests/{record.test_file} is missing"
     assert (PRISTINE / f"{record.module}.py").is_file(), "no pristine stub: run the generator"
     assert (FOLDER / f"{record.module}.txt").is_file(), (
-        "no transcript: python -m tests.kata.transcript"
+        "no transcript: python -m tests.kata generate --transcripts"
     )
     assert record.writes, "the registry names no function for the student to write"
     for function, hints in record.hints.items():

@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import generate, handout, reset, sourcefile
 from tests.kata.checks.fakekata import QUIET, FakeKata, copy_kata
+from tests.kata.instructor import handout
+from tests.kata.maintainer import generate
+from tests.kata.paths import EXERCISE_GLOB
+from tests.kata.runtime import sourcefile
+from tests.kata.student import reset
 
 pytestmark = pytest.mark.given
 pytest_plugins = ("pytester",)
@@ -47,7 +51,7 @@ class Kata:
         self.pristine = root / "tests" / "kata" / "pristine"
         for folder in (self.exercises, self.pristine):
             folder.mkdir(parents=True)
-            for path in reset.PRISTINE.glob("ex[0-9][0-9]_*.py"):
+            for path in reset.PRISTINE.glob(EXERCISE_GLOB):
                 shutil.copyfile(path, folder / path.name)
         self.stub = (self.pristine / EX02).read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.kata.checks.fakekata import FakeKata
-from tests.kata.child import sandbox
+from tests.kata.runtime.child import sandbox
 
 pytest_plugins = ("pytester",)
 pytestmark = [pytest.mark.slow, pytest.mark.given]
@@ -103,7 +103,7 @@ def test_a_forked_sleeper_does_not_stall_the_run(walled):
 
 def test_the_kata_s_tests_and_solutions_cannot_be_imported(walled):
     """An exercise that imports the tests' references fails to import, in one sentence."""
-    walled.append("ex02", "from tests.kata.suites import output_layer")
+    walled.append("ex02", "from tests.kata.runtime.suites import output_layer")
     result = walled.run("-m", "ex02")
     assert result.ret == 1
     result.stdout.fnmatch_lines(

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import generate, handout, upgrade
 from tests.kata.checks.fakekata import QUIET
 from tests.kata.checks.test_reset import solved
+from tests.kata.instructor import handout
+from tests.kata.maintainer import generate
+from tests.kata.student import upgrade
 
 pytestmark = pytest.mark.given
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import watch
 from tests.kata.checks.fakekata import QUIET, TIMEOUT, FakeKata
+from tests.kata.student import watch
 
 pytest_plugins = ("pytester",)
 pytestmark = pytest.mark.given

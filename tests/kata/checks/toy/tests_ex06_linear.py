@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from tests.kata.harness import Lazy, call, check_gradients, expect_close, run_forward, run_loss
+from tests.kata.runtime.harness import (
+    Lazy,
+    call,
+    check_gradients,
+    expect_close,
+    run_forward,
+    run_loss,
+)
 
 EX = "ex06_linear"
 

@@ -1,7 +1,7 @@
 """Known mistakes, recognised by their values.
 
 The catalogue of wrong answers (tests/kata/checks/catalogue.py) is the one home of each
-mistake: its code, its name and what to tell the student. `python -m tests.kata.generate
+mistake: its code, its name and what to tell the student. `python -m tests.kata generate
 --fingerprints` runs the tests on each mistake that has something to say and keeps, for every
 check it fails, the values it gave there: its fingerprint, in fingerprints.json. When a
 student's values at a check are a mistake's values, the failure names that mistake.

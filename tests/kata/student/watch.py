@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.kata import subject
+from tests.kata.runtime import subject
 
 POLL = 0.5  # seconds between two looks at the files
 SETTLE = 0.3  # seconds the files must stay as they are before a run

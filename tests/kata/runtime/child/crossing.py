@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.kata import state
-from tests.kata.child import codec
+from tests.kata.runtime import state
+from tests.kata.runtime.child import codec
 
 
 class Identities:

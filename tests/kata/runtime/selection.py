@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import registry
+from tests.kata.paths import KATA
 
 STAGES = ("helper", "forward", "loss", "backward", "loop", "training", "document")
 MARKERS = (
@@ -33,7 +34,7 @@ MARKERS = (
     "extreme: checks its stage at the extremes (the tails, saturation, ±1000, huge sizes); it"
     " runs after the stage's other tests, so a plain mistake is named by a plain test first",
 )
-KATA = Path(__file__).resolve().parent
+
 YOURS = KATA / "bench" / "test_yours.py"
 
 

@@ -21,12 +21,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tests.kata import diagnosis, fingerprints, registry, state, subject
-from tests.kata.child import codec
-from tests.kata.child.errors import RemoteError
-from tests.kata.contain import warnings_are_errors
-from tests.kata.faults import Fault, NotStarted, fail
-from tests.kata.subject import (
+from tests.kata import registry
+from tests.kata.runtime import diagnosis, fingerprints, state, subject
+from tests.kata.runtime.child import codec
+from tests.kata.runtime.child.errors import RemoteError
+from tests.kata.runtime.contain import warnings_are_errors
+from tests.kata.runtime.faults import Fault, NotStarted, fail
+from tests.kata.runtime.subject import (
     IMPLS,
     ROOT,
     Lazy,
@@ -776,7 +777,7 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
 
 
 def known_mistake(wrong: dict, right: tuple = ()) -> str | None:
-    """What the catalogue's mistakes with these values say (tests/kata/fingerprints.py), for
+    """What the catalogue's mistakes with these values say (tests/kata/runtime/fingerprints.py), for
     the running test's exercise and function."""
     return fingerprints.name_all(wrong, right, subject.RUN.about)
 

@@ -1,4 +1,4 @@
-"""pytest --autograder-bundle OUT.zip: a Gradescope autograder built from a handout.
+"""python -m tests.kata bundle OUT.zip: a Gradescope autograder built from a handout.
 
 The zip holds, at its root, `setup.sh`, `run_autograder` and `kata/`, a handout. Gradescope
 unpacks it into /autograder/source and runs each submission in a container of its own:
@@ -7,7 +7,7 @@ unpacks it into /autograder/source and runs each submission in a container of it
   into a virtual environment (system pip is refused on current Ubuntu), and creates an
   unprivileged user for the students' code;
 - run_autograder (once per submission) grades /autograder/submission with
-  `pytest --grade`: the grader runs as root, the student's code in subject processes as
+  `python -m tests.kata grade`: the grader runs as root, the student's code in subject processes as
   that user, which can reach neither the grader's working folder nor the results, and it
   always leaves /autograder/results/results.json.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import handout
+from tests.kata.instructor import handout
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
@@ -61,11 +61,11 @@ mkdir -p "$work/submissions/submission"
 cp -r "$AUTOGRADER/submission/." "$work/submissions/submission/" 2>/dev/null
 as_user=()
 if [ -n "$USER_NAME" ] && [ "$(id -u)" = 0 ] && id "$USER_NAME" >/dev/null 2>&1; then
-    as_user=("--grade-user=$USER_NAME")
+    as_user=(--user "$USER_NAME")
 fi
 cd "$AUTOGRADER/source/kata" || exit 1
-"$AUTOGRADER/venv/bin/python" -m pytest -p no:cacheprovider \\
-    "--grade=$work/submissions" "--grade-out=$work/out" "${as_user[@]}" >"$work/log" 2>&1
+"$AUTOGRADER/venv/bin/python" -m tests.kata grade "$work/submissions" --out "$work/out" \\
+    "${as_user[@]}" >"$work/log" 2>&1
 touch "$work/log"
 if [ -f "$work/out/submission/results.json" ]; then
     cp "$work/out/submission/results.json" "$RESULTS/results.json"
@@ -84,7 +84,7 @@ cat "$work/log"
 def build(out: Path, exercises) -> Path:
     out = out.resolve()
     if out.suffix != ".zip":
-        raise pytest.UsageError(f"--autograder-bundle {out.name}: name a .zip file.")
+        raise pytest.UsageError(f"{out.name}: name the bundle a .zip file.")
     with tempfile.TemporaryDirectory() as tmp:
         kata = Path(tmp) / "kata"
         handout.build(kata, exercises)

@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from tests.kata import contain, registry, subject
+from tests.kata import registry
+from tests.kata.runtime import contain, subject
 
 
 def _limit(item) -> float:

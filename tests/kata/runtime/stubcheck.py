@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.kata import registry, subject
+from tests.kata import registry
+from tests.kata.runtime import subject
 
 
 def _text(path) -> str:

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from tests.kata import diagnosis, fingerprints, oracle, subject
-from tests.kata.harness import (
+from tests.kata.runtime import diagnosis, fingerprints, oracle, subject
+from tests.kata.runtime.harness import (
     Fault,
     Lazy,
     call,
@@ -27,7 +27,7 @@ from tests.kata.harness import (
     run_forward,
     run_loss,
 )
-from tests.kata.transcript import expect_transcript, run_main
+from tests.kata.runtime.transcript import expect_transcript, run_main
 
 
 class Network:
@@ -66,8 +66,8 @@ class Network:
         raise NotImplementedError
 
     def oracle(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
-        """(output, loss) by the test's own forward pass, written with tests/kata/oracle.py's
-        functions so that complex steps go through it; never a gradient."""
+        """(output, loss) by the test's own forward pass, written with the functions of
+        tests/kata/runtime/oracle.py so that complex steps go through it; never a gradient."""
         raise NotImplementedError
 
     def cross_check(self, m, piece: str) -> None:
@@ -308,8 +308,8 @@ class ContractSuite(Network):
     def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m):
         """Saturated outputs: finite and silent, the output by value, every layer's gradient.
 
-        The expected numbers are the test's own (tests/kata/oracle.py): its forward pass, and
-        the numeric gradient of its loss, exact at any logit; so a gradient that vanished at
+        The expected numbers are the test's own (tests/kata/runtime/oracle.py): its forward pass,
+        and the numeric gradient of its loss, exact at any logit; so a gradient that vanished at
         saturation, or was clipped, is named.
         """
         subject.needs(m, "forward")  # not started: before the test builds its data

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import registry
-from tests.kata.sourcefile import (
+from tests.kata.runtime.sourcefile import (
     Source,
     backup,
     first_line,
@@ -33,7 +33,7 @@ from tests.kata.sourcefile import (
     split_lines,
     write,
 )
-from tests.kata.subject import PRISTINE, ROOT
+from tests.kata.runtime.subject import PRISTINE, ROOT
 
 
 def target(word: str, pristine: Path = PRISTINE) -> tuple[registry.Exercise, str | None]:

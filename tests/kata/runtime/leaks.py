@@ -1,7 +1,7 @@
 """Does a handout's code (outside exercises/) compute an analytic gradient? Read its syntax.
 
 The tests must hold no answer: their expected values are stored numbers, or numeric
-gradients of the tests' own loss (tests/kata/oracle.py). This scan reads every Python
+gradients of the tests' own loss (tests/kata/runtime/oracle.py). This scan reads every Python
 file's syntax tree, so neither a line's length nor its spelling hides what it computes.
 Strings (hints, messages) are not code and are never read.
 

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import generate, leaks, registry
-from tests.kata.subject import PRISTINE
+from tests.kata import registry
+from tests.kata.maintainer import generate
+from tests.kata.paths import EXERCISE_GLOB, ROOT
+from tests.kata.runtime import leaks
+from tests.kata.runtime.subject import PRISTINE
 
-ROOT = Path(__file__).resolve().parents[2]
 KATA = ROOT / "tests" / "kata"
 LEFT_OUT = ("checks", "bench/tiers.py", "handout.json")  # under tests/kata/: instructors' only
 MAINTAINERS = ("tool.mutmut", "tool.ruff")  # pyproject tables a student has no use for
@@ -201,14 +203,14 @@ The kata is MIT-licensed (see `LICENSE`).
 
 def scan_for_answers(root: Path) -> list[str]:
     """Every place in the handout's Python files that computes part of a backward (its
-    syntax read by tests/kata/leaks.py): none may, the stubs included."""
+    syntax read by tests/kata/runtime/leaks.py): none may, the stubs included."""
     return leaks.scan(root, skip=())
 
 
 def paste_solutions(root: Path, source: Path = ROOT / "solutions") -> None:
     """Put the answers into a handout's stubs, region by region: CI's proof that a solved
     handout passes every test."""
-    for path in sorted((root / "exercises").glob("ex[0-9][0-9]_*.py")):
+    for path in sorted((root / "exercises").glob(EXERCISE_GLOB)):
         text = path.read_text(encoding="utf-8")
         regions = generate.solution_regions((source / path.name).read_text(encoding="utf-8"))
         for function, lines in regions.items():

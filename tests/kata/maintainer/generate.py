@@ -13,23 +13,24 @@ solutions/_draw.py (the pictures, given code) is copied as it is. The output goe
 exercises/ (committed: the student's files) and tests/kata/pristine/ (the same files,
 kept beside the machinery for reset and as the kata's own given code).
 
-    python -m tests.kata.generate            rewrite both from solutions/
-    python -m tests.kata.generate --check    regenerate into a temporary folder and diff
-    python -m tests.kata.generate --fingerprints
-                                             rewrite tests/kata/fingerprints.json from the
-                                             catalogue of wrong answers (about a minute)
+    python -m tests.kata generate        rewrite both from solutions/
+    python -m tests.kata check           regenerate into a temporary folder and diff; refuse
+                                         strays (files no solution wrote, git does not ignore)
+    python -m tests.kata generate --fingerprints
+                                         rewrite tests/kata/runtime/fingerprints.json from the
+                                         catalogue of wrong answers (about a minute)
 """
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import re
-import sys
+import subprocess
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.kata.paths import EXERCISE_GLOB, ROOT
+
 SOURCE = ROOT / "solutions"
 TARGETS = (ROOT / "exercises", ROOT / "tests" / "kata" / "pristine")
 COPIED = ("_draw.py",)  # given modules, copied as they are
@@ -113,7 +114,7 @@ def solution_regions(source: str) -> dict[str, list[str]]:
 def generated(source_dir: Path = SOURCE) -> dict[str, str]:
     """{file name: text} of every file the generator writes, from source_dir alone."""
     files = {}
-    for path in sorted(source_dir.glob("ex[0-9][0-9]_*.py")):
+    for path in sorted(source_dir.glob(EXERCISE_GLOB)):
         files[path.name] = exercise_source(path.read_text(encoding="utf-8"), path.stem)
     for name in COPIED:
         path = source_dir / name
@@ -165,34 +166,71 @@ def _stale_fingerprints() -> list[str]:
     return [f"fingerprints: {problem}" for problem in fingerprinting.stale()]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="diff instead of writing")
-    parser.add_argument(
-        "--fingerprints",
-        action="store_true",
-        help="rewrite tests/kata/fingerprints.json from the catalogue's wrong answers",
-    )
-    args = parser.parse_args(argv)
-    if args.fingerprints:
-        from tests.kata.checks import fingerprinting
+def strays() -> list[str]:
+    """Files in exercises/ or tests/kata/pristine/ that the generator did not write and git
+    does not ignore (rustlings' dev check refuses them too): a stray exercise would be
+    collected, handed out or graded as if it were one of the kata's."""
+    expected = {"__init__.py", *generated()}
+    found = [
+        path
+        for target in TARGETS
+        if target.is_dir()
+        for path in sorted(target.rglob("*"))
+        if path.is_file() and path.relative_to(target).as_posix() not in expected
+    ]
+    ignored = _ignored_by_git(found)
+    return [
+        f"stray: {path.relative_to(ROOT).as_posix()} was not generated from solutions/; move it"
+        " away (or, if it is a new network, add its solution and record)"
+        for path in found
+        if path not in ignored
+    ]
 
-        print(f"wrote {fingerprinting.write().relative_to(ROOT).as_posix()}")
-        return 0
-    if args.check:
-        problems = check()
-        for problem in problems:
-            print(problem)
-        print(
-            "run: python -m tests.kata.generate (--fingerprints for the fingerprints)"
-            if problems
-            else "generated files are up to date"
+
+def _ignored_by_git(paths: list[Path]) -> set[Path]:
+    """The paths git ignores; without git, the caches and the students' .bak- copies."""
+    if not paths:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "--stdin", "-z"],
+            input="\0".join(str(p) for p in paths),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
         )
-        return 1 if problems else 0
+    except OSError:
+        done = None
+    if done is not None and done.returncode in (0, 1) and (ROOT / ".git").exists():
+        return {Path(name) for name in done.stdout.split("\0") if name}
+    return {p for p in paths if "__pycache__" in p.parts or ".bak-" in p.name}
+
+
+def write_all() -> int:
     for name in generate():
         print(f"wrote exercises/{name} and tests/kata/pristine/{name}")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def write_fingerprints() -> int:
+    from tests.kata.checks import fingerprinting
+
+    print(f"wrote {fingerprinting.write().relative_to(ROOT).as_posix()}")
+    return 0
+
+
+def report_check() -> int:
+    """`python -m tests.kata check`: print what is stale or stray; 1 when anything is."""
+    if not SOURCE.is_dir():
+        print("no solutions/ here (a student's copy): nothing to regenerate or check")
+        return 0
+    problems = check() + strays()
+    for problem in problems:
+        print(problem)
+    print(
+        "run: python -m tests.kata generate (--fingerprints for the fingerprints)"
+        if problems
+        else "generated files are up to date, and nothing stray lies beside them"
+    )
+    return 1 if problems else 0

@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.kata import contain, registry
-from tests.kata.child import codec, sandbox
-from tests.kata.child.crossing import Identities, apply
-from tests.kata.child.errors import frames_of, remote_error
-from tests.kata.child.process import Child, Ended
-from tests.kata.faults import Blocked, Fault, NotStarted
+from tests.kata import registry
+from tests.kata.paths import PRISTINE, ROOT
+from tests.kata.runtime import contain
+from tests.kata.runtime.child import codec, sandbox
+from tests.kata.runtime.child.crossing import Identities, apply
+from tests.kata.runtime.child.errors import frames_of, remote_error
+from tests.kata.runtime.child.process import Child, Ended
+from tests.kata.runtime.faults import Blocked, Fault, NotStarted
 
-ROOT = Path(__file__).resolve().parents[2]
-PRISTINE = Path(__file__).resolve().parent / "pristine"
 IMPLS = ("exercises", "solutions")
 STUCK = re.compile(r'File "[^"]*?([^"/\\]+\.py)", line (\d+) in (\S+)')
 

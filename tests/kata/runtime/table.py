@@ -11,8 +11,9 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tests.kata import console, registry
-from tests.kata.outcomes import Outcome
+from tests.kata import registry
+from tests.kata.runtime import console
+from tests.kata.runtime.outcomes import Outcome
 
 
 @dataclass

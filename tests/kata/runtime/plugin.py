@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import console, contain, hints, registry, report, stubcheck, subject, table
-from tests.kata.child import sandbox
-from tests.kata.faults import Fault
-from tests.kata.guard import Guard
-from tests.kata.outcomes import Outcomes
-from tests.kata.selection import Selection, register_markers, stage_of
-from tests.kata.totals import Totals
+from tests.kata import registry
+from tests.kata.runtime import console, contain, report, stubcheck, subject, table
+from tests.kata.runtime.child import sandbox
+from tests.kata.runtime.faults import Fault
+from tests.kata.runtime.guard import Guard
+from tests.kata.runtime.outcomes import Outcomes
+from tests.kata.runtime.selection import Selection, register_markers, stage_of
+from tests.kata.runtime.totals import Totals
+from tests.kata.student import hints
 
 # Near misses of the kata's options: each gets a clear error instead of argparse's.
 TYPOS = {
@@ -87,45 +89,41 @@ def addoption(parser) -> None:
     group.addoption(
         "--handout",
         metavar="OUT",
-        help="write the students' copy of the kata (no answers) into the folder OUT and run no"
-        " tests",
+        help="old form of: python -m tests.kata handout OUT (goes in the next release)",
     )
     group.addoption(
         "--exercises",
         metavar="LIST",
-        help="with --handout: only these exercises, e.g. ex01,ex03",
+        help="with the old --handout, --grade, --autograder-bundle: only these exercises",
     )
     group.addoption(
         "--grade",
         metavar="SUBMISSIONS",
-        help="grade a folder of submissions (one folder per student) and run no tests",
+        help="old form of: python -m tests.kata grade SUBMISSIONS --out OUT",
     )
-    group.addoption("--grade-out", metavar="OUT", help="with --grade: where the grades go")
-    group.addoption(
-        "--grade-workers", type=int, metavar="N", help="with --grade: children at a time"
-    )
+    group.addoption("--grade-out", metavar="OUT", help="old form of: grade's --out")
+    group.addoption("--grade-workers", type=int, metavar="N", help="old form of: grade's --workers")
     group.addoption(
         "--grade-limit",
         type=float,
         metavar="SECONDS",
-        help="with --grade: seconds for one student's exercise (default 300)",
+        help="old form of: grade's --limit",
     )
     group.addoption(
         "--grade-memory",
         type=float,
         metavar="GIB",
-        help="with --grade: memory one child may use, in GiB (default 2)",
+        help="old form of: grade's --memory",
     )
     group.addoption(
         "--grade-user",
         metavar="NAME[,NAME...]",
-        help="with --grade, as root: run the students' code as these unprivileged users, one per"
-        " worker (default: uids from 61184, which no account owns)",
+        help="old form of: grade's --user",
     )
     group.addoption(
         "--autograder-bundle",
         metavar="OUT.zip",
-        help="write a Gradescope autograder (setup.sh, run_autograder, a handout) and run no tests",
+        help="old form of: python -m tests.kata bundle OUT.zip",
     )
     group.addoption(
         "--call-limit",
@@ -153,6 +151,53 @@ def addoption(parser) -> None:
 
 def _dest(typo: str) -> str:
     return "typo_" + typo.strip("-").replace("-", "_")
+
+
+def _old_verbs(config) -> None:
+    """--handout, --autograder-bundle and --grade: kept for this release, each doing its job
+    and saying its new form, python -m tests.kata <verb> (see tests/kata/cli.py)."""
+    from tests.kata import cli
+
+    exercises = ["--exercises", config.getoption("--exercises")] * bool(
+        config.getoption("--exercises")
+    )
+    if config.getoption("--handout"):
+        argv = ["handout", config.getoption("--handout"), *exercises]
+    elif config.getoption("--autograder-bundle"):
+        argv = ["bundle", config.getoption("--autograder-bundle"), *exercises]
+    elif config.getoption("--grade"):
+        from tests.kata.instructor import grade
+
+        run = grade.options_of(config)
+        argv = ["grade", str(run.submissions), "--out", str(run.out), *exercises]
+        for flag, value, default in (
+            ("--workers", run.workers, None),
+            ("--limit", run.limit, grade.Options.limit),
+            ("--memory", run.memory, grade.Options.memory),
+            ("--user", run.user, None),
+            ("--call-limit", run.call_limit, grade.Options.call_limit),
+            ("--test-limit", run.test_limit, grade.Options.test_limit),
+        ):
+            if value is not None and value != default:
+                argv += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    else:
+        return
+    new = " ".join(["python -m tests.kata", *map(_quoted, argv)])
+    sys.stderr.write(
+        f"note: this option is now a command of its own, and goes in the next release:\n  {new}\n"
+    )
+    if argv[0] == "grade":
+        code = grade.grade(run)
+    else:
+        try:
+            code = cli.main(argv)
+        except SystemExit as done:  # argparse's own errors
+            code = done.code if isinstance(done.code, int) else 2
+    pytest.exit(f"{argv[0]} done, no tests run", returncode=code)
+
+
+def _quoted(word: str) -> str:
+    return word if word and all(c.isalnum() or c in "-_./=,:" for c in word) else repr(word)
 
 
 def _from_a_code_folder(config) -> None:
@@ -217,41 +262,18 @@ def configure(config) -> None:
     contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
     contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
     register_markers(config)
-    if config.getoption("--handout"):
-        from tests.kata import handout
-
-        out = Path(config.getoption("--handout"))
-        chosen = handout.choose(config.getoption("--exercises"))
-        files = handout.build(out, chosen)
-        print(
-            f"handout: {len(files)} files in {out} ({', '.join(e.marker for e in chosen)}),"
-            " no answers. Hand out that folder, not this repository."
-        )
-        pytest.exit("handout written, no tests run", returncode=0)
-    if config.getoption("--autograder-bundle"):
-        from tests.kata import bundle, handout
-
-        out = Path(config.getoption("--autograder-bundle"))
-        bundle.build(out, handout.choose(config.getoption("--exercises")))
-        print(
-            f"autograder: {out}; upload it to Gradescope as a programming assignment's autograder."
-        )
-        pytest.exit("autograder written, no tests run", returncode=0)
-    if config.getoption("--grade"):
-        from tests.kata import grade
-
-        pytest.exit("grading finished", returncode=grade.grade(config))
+    _old_verbs(config)
     if config.getoption("--exercises"):
         raise pytest.UsageError("--exercises goes with --handout OUT or --grade.")
     if config.getoption("--reset"):
-        from tests.kata import reset
+        from tests.kata.student import reset
 
         print(
             console.fit(sys.stdout, "\n".join(reset.reset(config.getoption("--reset"), impl=impl)))
         )
         pytest.exit("reset done, no tests run", returncode=0)
     if config.getoption("--upgrade"):
-        from tests.kata import upgrade
+        from tests.kata.student import upgrade
 
         print(console.fit(sys.stdout, "\n".join(upgrade.upgrade(impl=impl))))
         pytest.exit("upgrade done, no tests run", returncode=0)
@@ -269,7 +291,7 @@ def configure(config) -> None:
         )
         pytest.exit("hint shown, no tests run", returncode=0)
     if config.getoption("--watch"):
-        from tests.kata import watch
+        from tests.kata.student import watch
 
         watch.watch(config)  # until Ctrl-C
         pytest.exit(f"stopped watching {subject.where(subject.impl_root())}/", returncode=0)
@@ -278,7 +300,7 @@ def configure(config) -> None:
     config.pluginmanager.register(Guard(config), "kata-guard")
     config.pluginmanager.register(Kata(config, impl, student_mode), "kata")
     if config.getoption("--kata-grade-stream"):  # a graded run, as the grader's child
-        from tests.kata.gradechild import GradeStream
+        from tests.kata.instructor.gradechild import GradeStream
 
         stream = GradeStream(config, config.getoption("--kata-grade-stream"))
         config.pluginmanager.register(stream, "kata-grade-stream")
@@ -303,7 +325,8 @@ class Kata:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
-        """A failure's one-line summary in the kata's words, not "tests.kata.faults.Fault: ...";
+        """A failure's one-line summary in the kata's words, not
+        "tests.kata.runtime.faults.Fault: ...";
         its message in plain ASCII where the console cannot print it as it is."""
         report = (yield).get_result()
         crash = getattr(report.longrepr, "reprcrash", None)

@@ -1,6 +1,6 @@
 """main() in the subject process: _draw's side effects recorded, the student's prints apart.
 
-The transcript test (tests/kata/transcript.py) compares what main(argv) prints with the
+The transcript test (tests/kata/runtime/transcript.py) compares what main(argv) prints with the
 reference's. Here, in the subject process, `Recorder` stands in for _draw's options,
 save_plot and finish and prints what each receives (nothing is drawn or written), and
 `Sorting` is stdout: the kata's own printing is kept, the student's functions' prints are

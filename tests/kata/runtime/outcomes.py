@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.kata import contain, registry, subject
-from tests.kata.faults import Blocked, Fault, NotStarted
+from tests.kata import registry
+from tests.kata.runtime import contain, subject
+from tests.kata.runtime.faults import Blocked, Fault, NotStarted
 
 
 @dataclass

@@ -15,7 +15,8 @@ import textwrap
 
 import pytest
 
-from tests.kata import registry, subject
+from tests.kata import registry
+from tests.kata.runtime import subject
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 LEVELS = 3

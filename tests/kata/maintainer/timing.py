@@ -1,6 +1,6 @@
 """How long the student's loop takes: the README's speed table, measured here.
 
-    python tests/kata/checks/timing.py [RUNS]
+    python -m tests.kata timing [--runs RUNS] [--out FILE]
 
 Runs each command RUNS times (default 5) on a copy of the kata with pristine exercises/
 (and once more with every exercise solved), and prints the medians as a markdown table,
@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.kata.paths import ROOT
+
 COMMANDS = (
     ("pytest --co", "collecting the tests (nothing runs)", "pristine"),
     ("pytest", "the untouched kata: every exercise, student mode", "pristine"),
@@ -50,7 +51,7 @@ def seconds(kata: Path, command: str) -> float:
     return time.perf_counter() - start
 
 
-def main(runs: int = 5) -> None:
+def main(runs: int = 5, out: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         katas = {
             "pristine": copy_kata(Path(tmp) / "pristine", solved=False),
@@ -61,12 +62,17 @@ def main(runs: int = 5) -> None:
             seconds(katas[kata], command)  # warm the caches
             times = [seconds(katas[kata], command) for _ in range(runs)]
             medians.append((command, what, kata, statistics.median(times)))
-    print("| command | what | time |")
-    print("|---|---|---|")
-    for command, what, _, median in medians:
-        print(f"| `{command}` | {what} | {median:.2f} s |")
+    lines = ["| command | what | time |", "|---|---|---|"]
+    lines += [f"| `{command}` | {what} | {median:.2f} s |" for command, what, _, median in medians]
     co, untouched = medians[0][3], medians[1][3]
-    print(f"\nuntouched run ÷ collection: {untouched / co:.2f}×")
+    lines += ["", f"untouched run ÷ collection: {untouched / co:.2f}×"]
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    if out is not None:
+        out.write_text(
+            f"<!-- written by: python -m tests.kata timing --runs {runs} --out ... -->\n" + text,
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.kata import registry
-from tests.kata.sourcefile import (
+from tests.kata.paths import EXERCISE_GLOB
+from tests.kata.runtime.sourcefile import (
     backup,
     bound_names,
     code_of,
@@ -35,7 +36,7 @@ from tests.kata.sourcefile import (
     split_lines,
     write,
 )
-from tests.kata.subject import PRISTINE, ROOT
+from tests.kata.runtime.subject import PRISTINE, ROOT
 
 GIVEN_MODULES = ("_draw.py",)  # given modules, replaced as a whole
 MAIN_GUARD = ast.dump(ast.parse('__name__ == "__main__"', mode="eval").body)
@@ -231,11 +232,11 @@ def upgrade(
     width = max([len(p.name) for p in pristine.glob("*.py")] + [10])
     stamp = now or datetime.now()  # one time for every backup of this run
     if not (exercises / "__init__.py").is_file():
-        from tests.kata.generate import INIT
+        from tests.kata.maintainer.generate import INIT
 
         exercises.mkdir(parents=True, exist_ok=True)
         (exercises / "__init__.py").write_text(INIT, encoding="utf-8", newline="\n")
-    for path in sorted(pristine.glob("ex[0-9][0-9]_*.py")):
+    for path in sorted(pristine.glob(EXERCISE_GLOB)):
         record = records.get(path.stem)
         writes = record.writes if record else ()
         lines = _one(exercises / path.name, path, writes, root, stamp)

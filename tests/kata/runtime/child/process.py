@@ -32,10 +32,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.kata.child import codec, sandbox
+from tests.kata.paths import KATA, ROOT
+from tests.kata.runtime.child import codec, sandbox
 
 HERE = Path(__file__).resolve().parent
-KATA = HERE.parent
 OUTPUT_LIMIT = 64 * 1024  # characters of the student's printing kept per request
 NOTHING = object()  # _receive: no message yet
 GRACE = 2.0  # seconds after the child says a call is stuck before it is ended
@@ -68,7 +68,7 @@ def runtime() -> Path:
             HERE / "server.py",
             HERE / "codec.py",
             HERE / "mainrun.py",
-            KATA / "state.py",
+            HERE.parent / "state.py",
             KATA / "bench" / "hotspot.py",
         ):
             shutil.copyfile(source, package / source.name)
@@ -205,7 +205,7 @@ class Child:
             target.write_bytes(sandbox.read_regular(source))
         self.beacon = Beacon()
         sandbox.hand_over(self.folder, self.limits.user)
-        hidden = (KATA.parents[1], *(Path(p).resolve().parent for p in self.files.values()))
+        hidden = (ROOT, *(Path(p).resolve().parent for p in self.files.values()))
         command, options = sandbox.command(
             runtime(), self.folder, self.limits, self.beacon.fd, hidden
         )

@@ -1,4 +1,4 @@
-"""pytest --grade SUBMISSIONS --grade-out OUT: grade a class, each student and exercise apart.
+"""python -m tests.kata grade SUBMISSIONS --out OUT: grade a class, each student and exercise apart.
 
 SUBMISSIONS holds one folder per student. Only its exNN_*.py files are taken (from the
 folder, or from an exercises/ inside it), read as regular files (a link or a special file
@@ -41,10 +41,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import handout, registry
-from tests.kata.child import sandbox
+from tests.kata import registry
+from tests.kata.instructor import handout
+from tests.kata.paths import ROOT
+from tests.kata.runtime.child import sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
 EXERCISE_LIMIT = 300.0  # seconds for one student's exercise, all its tests
 DEFAULT_WEIGHT = 20.0
 THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
@@ -325,40 +326,73 @@ def results_json(results: list[Result], report: str = "") -> dict:
     }
 
 
-def grade(config) -> int:
+@dataclass
+class Options:
+    """A grading run's settings: `python -m tests.kata grade SUBMISSIONS --out OUT ...`."""
+
+    submissions: Path
+    out: Path
+    exercises: str | None = None  # ex01,ex03: only these
+    workers: int | None = None  # children at a time (default: by cores and free memory)
+    limit: float = EXERCISE_LIMIT  # seconds for one student's exercise
+    memory: float = sandbox.MEMORY / 1024**3  # GiB one child may use
+    user: str | None = None  # as root: the students' code runs as these users
+    call_limit: float = 10.0
+    test_limit: float = 60.0
+
+
+def options_of(config) -> Options:
+    """The old pytest options (--grade SUBMISSIONS --grade-out OUT ...) as Options."""
+    for option, name in (("markexpr", "-m"), ("keyword", "-k")):
+        if getattr(config.option, option, ""):
+            raise pytest.UsageError(f"grading runs every test of each exercise: drop {name}.")
+    if config.getoption("--solutions"):
+        raise pytest.UsageError("grading grades submissions: drop --solutions.")
+    if not config.getoption("--grade-out"):
+        raise pytest.UsageError("--grade SUBMISSIONS needs --grade-out OUT.")
+    defaults = Options(Path(), Path())
+    return Options(
+        submissions=Path(config.getoption("--grade")),
+        out=Path(config.getoption("--grade-out")),
+        exercises=config.getoption("--exercises"),
+        workers=config.getoption("--grade-workers"),
+        limit=config.getoption("--grade-limit") or defaults.limit,
+        memory=config.getoption("--grade-memory") or defaults.memory,
+        user=config.getoption("--grade-user"),
+        call_limit=config.getoption("--call-limit") or defaults.call_limit,
+        test_limit=config.getoption("--test-limit") or defaults.test_limit,
+    )
+
+
+def grade(run: Options) -> int:
     """Grade every student folder of SUBMISSIONS into OUT; 0 when grading finished."""
     if sys.platform == "win32":
         raise pytest.UsageError(
-            "--grade needs process groups and memory limits that Windows does not give: grade in"
+            "grading needs process groups and memory limits that Windows does not give: grade in"
             " WSL, or build a Gradescope autograder, whose containers isolate each submission."
         )
-    for option, name in (("markexpr", "-m"), ("keyword", "-k")):
-        if getattr(config.option, option, ""):
-            raise pytest.UsageError(f"--grade runs every test of each exercise: drop {name}.")
-    if config.getoption("--solutions") or os.environ.get("KATA_IMPL"):
-        raise pytest.UsageError("--grade grades submissions: drop --solutions and KATA_IMPL.")
-    submissions = Path(config.getoption("--grade")).resolve()
-    out = Path(config.getoption("--grade-out") or "").resolve()
-    if not config.getoption("--grade-out"):
-        raise pytest.UsageError("--grade SUBMISSIONS needs --grade-out OUT.")
+    if os.environ.get("KATA_IMPL"):
+        raise pytest.UsageError("grading grades submissions: unset KATA_IMPL.")
+    submissions = run.submissions.resolve()
+    out = run.out.resolve()
     if not submissions.is_dir():
-        raise pytest.UsageError(f"--grade {submissions}: no such folder.")
-    exercises = handout.choose(config.getoption("--exercises"))
+        raise pytest.UsageError(f"{run.submissions}: no such folder of submissions.")
+    exercises = handout.choose(run.exercises)
     options = {
-        "call_limit": float(config.getoption("--call-limit") or 10),
-        "test_limit": float(config.getoption("--test-limit") or 60),
-        "exercise_limit": float(config.getoption("--grade-limit") or EXERCISE_LIMIT),
-        "memory": int(float(config.getoption("--grade-memory") or 2) * 1024**3),
+        "call_limit": float(run.call_limit),
+        "test_limit": float(run.test_limit),
+        "exercise_limit": float(run.limit),
+        "memory": int(float(run.memory) * 1024**3),
     }
-    user = config.getoption("--grade-user")
+    user = run.user
     if user and os.geteuid() != 0:
-        raise pytest.UsageError("--grade-user runs the students' code as that user: it needs root.")
+        raise pytest.UsageError("--user runs the students' code as that user: it needs root.")
     uids = subject_uids(user)
     markers = [e.marker for e in exercises]
     columns = ["student", *markers, "total", *(f"{m} status" for m in markers)]
     _earlier_rows(out, columns, set())  # an output of other exercises: refused before grading
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
-    workers = config.getoption("--grade-workers") or default_workers(options["memory"])
+    workers = run.workers or default_workers(options["memory"])
     workers = max(1, min(workers, len(uids)))  # a uid of its own for each worker
     slots: queue.SimpleQueue = queue.SimpleQueue()
     for slot in range(workers):

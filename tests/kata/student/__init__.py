@@ -1,0 +1,1 @@
+"""The student's tools: --hint, --watch, --reset and --upgrade."""
