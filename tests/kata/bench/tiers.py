@@ -43,6 +43,7 @@ from solutions import (  # the hand-written tiers below are theirs
     ex05_online_sgd,
 )
 from tests.kata import registry
+from tests.kata.bench import compiled as compiled_tier
 
 MODULES = {e.marker: importlib.import_module(f"solutions.{e.module}") for e in registry.EXERCISES}
 NETWORKS = tuple(MODULES)
@@ -339,192 +340,23 @@ class FastEx05(Fast):
 FAST = {"ex01": FastEx01, "ex02": FastEx02, "ex03": FastEx03, "ex04": FastEx04, "ex05": FastEx05}
 
 
-# --- compiled: the loop tier's algorithm, one row at a time, in numba ----------------------
-# The same per-sample loop as above with every loop written out, down to the multiply-adds
-# of a row times a matrix, so that numba compiles it to machine code (on the first call;
-# cache=True keeps the result in __pycache__ for the next run). No numpy call is left inside
-# a row: the interpreter is gone and only the looping is left. Without numba the functions
-# stay plain Python (and are never timed: the compiled tier is skipped).
-def _jit(function):
-    return numba.njit(cache=True)(function) if numba else function
-
-
-@_jit
-def _sigmoid(z):
-    e = np.exp(-abs(z))  # exp of a number <= 0: never overflows
-    p = 1.0 / (1.0 + e)  # sigmoid(|z|)
-    return p if z >= 0 else e * p  # sigmoid(-|z|) = e / (1 + e); no branch, both are cheap
-
-
-@_jit
-def compiled_ex01(W, b, X, Y):
-    (D, K), N = W.shape, X.shape[0]
-    dW, db = np.zeros((D, K)), np.zeros((1, K))
-    e = np.empty(K)
-    for n in range(N):
-        for k in range(K):
-            z = b[0, k]
-            for d in range(D):
-                z += X[n, d] * W[d, k]
-            e[k] = _sigmoid(z) - Y[n, k]  # this row's p - y
-            db[0, k] += e[k]
-        for d in range(D):
-            for k in range(K):
-                dW[d, k] += X[n, d] * e[k]
-    return dW / (N * K), db / (N * K)
-
-
-@_jit
-def compiled_ex02(W1, W2, X, Y):
-    (D, H), K, N = W1.shape, W2.shape[1], X.shape[0]
-    dW1, dW2 = np.zeros((D, H)), np.zeros((H, K))
-    a, e1, e2 = np.empty(H), np.empty(H), np.empty(K)
-    for n in range(N):
-        for h in range(H):
-            z = 0.0
-            for d in range(D):
-                z += X[n, d] * W1[d, h]
-            a[h] = _sigmoid(z)
-        for k in range(K):
-            out = 0.0
-            for h in range(H):
-                out += a[h] * W2[h, k]
-            e2[k] = out - Y[n, k]  # this row's out - y
-        for h in range(H):
-            back = 0.0
-            for k in range(K):
-                back += W2[h, k] * e2[k]
-            e1[h] = back * a[h] * (1.0 - a[h])  # sigmoid'(z1) = a (1 - a)
-            for k in range(K):
-                dW2[h, k] += a[h] * e2[k]
-        for d in range(D):
-            for h in range(H):
-                dW1[d, h] += X[n, d] * e1[h]
-    return dW1 / (N * K), dW2 / (N * K)
-
-
-@_jit
-def compiled_ex03(W1, b1, W2, b2, X, Y):
-    (D, H), K, N = W1.shape, W2.shape[1], X.shape[0]
-    dW1, db1, dW2, db2 = np.zeros((D, H)), np.zeros((1, H)), np.zeros((H, K)), np.zeros((1, K))
-    a, e1, e2 = np.empty(H), np.empty(H), np.empty(K)
-    for n in range(N):
-        for h in range(H):
-            z = b1[0, h]
-            for d in range(D):
-                z += X[n, d] * W1[d, h]
-            a[h] = np.tanh(z)
-        for k in range(K):
-            z = b2[0, k]
-            for h in range(H):
-                z += a[h] * W2[h, k]
-            e2[k] = _sigmoid(z) - Y[n, k]  # this row's p - y
-            db2[0, k] += e2[k]
-        for h in range(H):
-            back = 0.0
-            for k in range(K):
-                back += W2[h, k] * e2[k]
-            e1[h] = back * (1.0 - a[h] * a[h])  # tanh'(z1) = 1 - tanh(z1)²
-            db1[0, h] += e1[h]
-            for k in range(K):
-                dW2[h, k] += a[h] * e2[k]
-        for d in range(D):
-            for h in range(H):
-                dW1[d, h] += X[n, d] * e1[h]
-    return dW1 / (N * K), db1 / (N * K), dW2 / (N * K), db2 / (N * K)
-
-
-@_jit
-def compiled_ex04(W1, b1, W2, b2, X, Y):
-    (D, H), K, N = W1.shape, W2.shape[1], X.shape[0]
-    dW1, db1, dW2, db2 = np.zeros((D, H)), np.zeros((1, H)), np.zeros((H, K)), np.zeros((1, K))
-    a, e1, e2 = np.empty(H), np.empty(H), np.empty(K)
-    for n in range(N):
-        for h in range(H):
-            z = b1[0, h]
-            for d in range(D):
-                z += X[n, d] * W1[d, h]
-            a[h] = max(z, 0.0)  # relu
-        top = -np.inf
-        for k in range(K):
-            z = b2[0, k]
-            for h in range(H):
-                z += a[h] * W2[h, k]
-            e2[k] = z
-            top = max(top, z)
-        total = 0.0
-        for k in range(K):
-            e2[k] = np.exp(e2[k] - top)  # softmax, shifted by the row's max
-            total += e2[k]
-        for k in range(K):
-            e2[k] /= total  # the row's p
-        e2[Y[n]] -= 1.0  # p - onehot(y)
-        for k in range(K):
-            db2[0, k] += e2[k]
-        for h in range(H):
-            back = 0.0
-            for k in range(K):
-                back += W2[h, k] * e2[k]
-            e1[h] = back if a[h] > 0 else 0.0  # relu's slope: 1 where z1 > 0
-            db1[0, h] += e1[h]
-            for k in range(K):
-                dW2[h, k] += a[h] * e2[k]
-        for d in range(D):
-            for h in range(H):
-                dW1[d, h] += X[n, d] * e1[h]
-    return dW1 / N, db1 / N, dW2 / N, db2 / N
-
-
-@_jit
-def compiled_ex05(W1, W2, X, Y):
-    (D, H), K, N = W1.shape, W2.shape[1], X.shape[0]
-    dW1, dW2 = np.zeros((D, H)), np.zeros((H, K))
-    a, e1, e2 = np.empty(H), np.empty(H), np.empty(K)
-    for n in range(N):
-        for h in range(H):
-            z = 0.0
-            for d in range(D):
-                z += X[n, d] * W1[d, h]
-            a[h] = _sigmoid(z)
-        for k in range(K):
-            z = 0.0
-            for h in range(H):
-                z += a[h] * W2[h, k]
-            e2[k] = _sigmoid(z) - Y[n, k]  # this row's p - y
-        for h in range(H):
-            back = 0.0
-            for k in range(K):
-                back += W2[h, k] * e2[k]
-            e1[h] = back * a[h] * (1.0 - a[h])  # sigmoid'(z1) = a (1 - a)
-            for k in range(K):
-                dW2[h, k] += a[h] * e2[k]
-        for d in range(D):
-            for h in range(H):
-                dW1[d, h] += X[n, d] * e1[h]
-    return dW1 / (N * K), dW2 / (N * K)
-
-
-COMPILED = {
-    "ex01": compiled_ex01,
-    "ex02": compiled_ex02,
-    "ex03": compiled_ex03,
-    "ex04": compiled_ex04,
-    "ex05": compiled_ex05,
-}
-
-
+# --- compiled: the per-sample loop in numba, written from the registry (compiled.py) -------
 def compiled(ex: str):
     """The network's compiled loop as a gradient function (params, X, Y) -> dict.
 
-    Each kernel takes the parameters in init_params's order, then X and Y, and returns
-    their gradients in that order. The first call compiles (or loads the cache).
+    The kernel is written from the record on the first call with a set of parameter
+    names, and compiled then (never timed). compiled.NoKernel when the record declares a
+    layer no loop is written for; RuntimeError without numba.
     """
     if numba is None:
         raise RuntimeError(NUMBA_MISSING)
-    kernel = COMPILED[ex]
+    kernels: dict[tuple[str, ...], object] = {}
 
     def gradient(params, X, Y):
-        return dict(zip(params, kernel(*params.values(), X, Y), strict=True))
+        names = tuple(params)
+        if names not in kernels:
+            kernels[names] = compiled_tier.kernel(ex, list(names), numba.njit)
+        return dict(zip(params, kernels[names](*params.values(), X, Y), strict=True))
 
     return gradient
 
@@ -608,39 +440,40 @@ def torch_network(ex: str, params: dict):
                 layer.bias.copy_(torch.from_numpy(b[0]))
         return layer
 
-    p = params
-    if ex == "ex01":
-        layers = {"W": linear(p["W"], p["b"])}
-        model = layers["W"]
-    elif ex == "ex02":
-        layers = {"W1": linear(p["W1"]), "W2": linear(p["W2"])}
-        model = nn.Sequential(layers["W1"], nn.Sigmoid(), layers["W2"])
-    elif ex == "ex03":
-        layers = {"W1": linear(p["W1"], p["b1"]), "W2": linear(p["W2"], p["b2"])}
-        model = nn.Sequential(layers["W1"], nn.Tanh(), layers["W2"])
-    elif ex == "ex04":
-        layers = {"W1": linear(p["W1"], p["b1"]), "W2": linear(p["W2"], p["b2"])}
-        model = nn.Sequential(layers["W1"], nn.ReLU(), layers["W2"])
-    else:
-        layers = {"W1": linear(p["W1"]), "W2": linear(p["W2"])}
-        model = nn.Sequential(layers["W1"], nn.Sigmoid(), layers["W2"])
-    if ex == "ex02":
+    network = registry.BY_MARKER[ex].network
+    weights = [name for name in params if name.startswith("W")]  # init_params's order
+    if len(weights) != len(network.hidden) + 1:
+        raise ValueError(
+            f"{ex}: registry.toml's network has {len(network.hidden)} hidden layer(s), and"
+            f" init_params gives {len(weights)} weight matrices ({', '.join(weights)})"
+        )
+    layers = {W: linear(params[W], params.get("b" + W[1:])) for W in weights}
+    activation = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+    parts: list = []
+    for W, hidden in zip(weights, (*network.hidden, None), strict=True):
+        parts.append(layers[W])
+        if hidden is not None:
+            parts.append(activation[hidden]())
+    model = nn.Sequential(*parts)  # the logits: each loss below applies the output itself
+    if (network.output, network.loss) == ("identity", "half_squared_error"):
         mse = nn.MSELoss()
 
         def criterion(out, target):
             return 0.5 * mse(out, target)  # mean of ½ (out - Y)²
-    elif ex == "ex04":
+    elif (network.output, network.loss) == ("softmax", "cross_entropy"):
         criterion = nn.CrossEntropyLoss()  # softmax + mean of -log p[label], from the logits
-    else:
+    elif (network.output, network.loss) == ("sigmoid", "cross_entropy"):
         criterion = nn.BCEWithLogitsLoss()  # sigmoid + mean cross-entropy, from the logits
+    else:
+        raise ValueError(f"{ex}: no PyTorch loss for a {network.output} output with {network.loss}")
     return model, criterion, layers
 
 
 def _torch_inputs(ex: str, X, Y):
     import torch
 
-    Yt = torch.from_numpy(Y).long() if ex == "ex04" else torch.from_numpy(Y)  # labels: int64
-    return torch.from_numpy(X), Yt
+    labels = registry.BY_MARKER[ex].network.output == "softmax"  # int64 labels, not targets
+    return torch.from_numpy(X), torch.from_numpy(Y).long() if labels else torch.from_numpy(Y)
 
 
 def _as_ours(layers: dict, which: str) -> dict:
