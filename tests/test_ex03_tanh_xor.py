@@ -7,7 +7,6 @@ import pytest
 
 from tests.kata.runtime import oracle
 from tests.kata.runtime.harness import (
-    Lazy,
     call,
     expect_array,
     expect_close,
@@ -19,11 +18,8 @@ from tests.kata.runtime.harness import (
 )
 from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite, SigmoidSuite
 
-EX = "ex03_tanh_xor"
-
 
 class TestContract(ContractSuite, ProbabilitySuite):
-    exercise = EX
     default_shapes = {"W1": (2, 4), "b1": (1, 4), "W2": (4, 1), "b2": (1, 1)}
     # Non-square layers, and N = 5, K = 3, N·K = 15 tell a missing /N, /K and a stray ½ apart.
     sizes = {"n_in": 4, "n_hidden": 6, "n_out": 3}
@@ -62,12 +58,7 @@ NETWORK = TestContract()  # its oracle, for the randomized checks beside stored 
 
 
 class TestSigmoid(SigmoidSuite):
-    exercise = EX
-
-
-@pytest.fixture(scope="module")
-def m():
-    return Lazy(EX)
+    """The shared sigmoid checks, on this exercise."""
 
 
 @pytest.mark.given

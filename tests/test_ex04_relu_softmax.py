@@ -15,7 +15,6 @@ from tests.kata.runtime import diagnosis, oracle
 from tests.kata.runtime.harness import (
     Fault,
     H,
-    Lazy,
     call,
     expect_array,
     expect_close,
@@ -29,8 +28,6 @@ from tests.kata.runtime.harness import (
 from tests.kata.runtime.subject import needs
 from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite
 
-EX = "ex04_relu_softmax"
-
 # The contract's hidden layer, set by hand (3 inputs, 5 hidden units), so that the test
 # data can keep every pre-activation Z1 away from relu's kink at 0 (see `batch`).
 HIDDEN_W1 = np.array(
@@ -42,7 +39,6 @@ KINK_MARGIN = 1e-3
 
 
 class TestContract(ProbabilitySuite, ContractSuite):
-    exercise = EX
     categorical = True  # integer labels; each row of P sums to 1
     default_shapes = {"W1": (2, 2), "b1": (1, 2), "W2": (2, 3), "b2": (1, 3)}
     sizes = {"n_in": 3, "n_hidden": 5, "n_out": 4}
@@ -110,11 +106,6 @@ def network(params, X, Y):
     """The test's own forward pass and cross-entropy: (P, loss), through the logits."""
     Z = oracle.relu(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
     return oracle.softmax(Z), oracle.cross_entropy(Z, Y)
-
-
-@pytest.fixture(scope="module")
-def m():
-    return Lazy(EX)
 
 
 # --- given code ----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import pytest
 
 from tests.kata.runtime import diagnosis, oracle
 from tests.kata.runtime.harness import (
-    Lazy,
     call,
     describe,
     expect_array,
@@ -22,11 +21,8 @@ from tests.kata.runtime.harness import (
 from tests.kata.runtime.subject import Probe, probing
 from tests.kata.runtime.suites import ContractSuite, ProbabilitySuite, SigmoidPrimeSuite
 
-EX = "ex05_online_sgd"
-
 
 class TestContract(ContractSuite, ProbabilitySuite):
-    exercise = EX
     default_shapes = {"W1": (5, 10), "W2": (10, 5)}
     # D = 4, H = 6, K = 3 and N = 5 all differ: N·K = 15 is not N·D = 20 (X.size), and a
     # missing /N, /K and a stray ½ tell apart.
@@ -61,12 +57,7 @@ NETWORK = TestContract()  # its oracle, for the randomized checks beside stored 
 
 
 class TestSigmoid(SigmoidPrimeSuite):
-    exercise = EX
-
-
-@pytest.fixture(scope="module")
-def m():
-    return Lazy(EX)
+    """The shared sigmoidprime checks, on this exercise."""
 
 
 @pytest.mark.given

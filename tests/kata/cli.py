@@ -85,7 +85,7 @@ def _new(args: argparse.Namespace) -> int:
 
     for path in new.write(args.name):
         print(f"wrote {path.relative_to(ROOT).as_posix()}")
-    print(new.NEXT)
+    print(new.next_steps(args.name))
     return 0
 
 

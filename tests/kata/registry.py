@@ -52,6 +52,7 @@ class Exercise:
     module: str  # exNN_name: the file in exercises/, solutions/ and tests/test_<module>.py
     document: str  # the source document's number
     title: str  # one line: the network and its task
+    credit: str  # the write-up whose idea it retells (the student's page credits it)
     # The functions the student writes, in teaching order, each with its three hints: a
     # nudge, the key equation, the shapes.
     hints: dict[str, tuple[str, str, str]] = field(hash=False)
@@ -140,6 +141,7 @@ def load(path: Path = RECORDS) -> tuple[Exercise, ...]:
             module=r["module"],
             document=r["document"],
             title=r["title"],
+            credit=r["credit"],
             hints={name: hints_of(value) for name, value in r["hints"].items()},
             shares=dict(r["shares"]),
             quick=tuple(r["quick"]),  # type: ignore[arg-type]
@@ -199,3 +201,16 @@ def of_test_file(filename: str) -> Exercise | None:
         if filename == e.test_file:
             return e
     return None
+
+
+def of_test_module(name: str) -> Exercise:
+    """The exercise whose test file defines the module `name` (a test's or a suite's
+    __module__): what `m` and a suite's `exercise` are, so no test file names its own."""
+    path = getattr(sys.modules.get(name), "__file__", None) or ""
+    record = of_test_file(Path(path).name)
+    if record is None:
+        raise LookupError(
+            f"{name} is not the test file of an exercise (tests/test_<module>.py with a record"
+            " in tests/kata/registry.toml)"
+        )
+    return record

@@ -355,10 +355,15 @@ def _yours(block) -> list[str]:
         record = registry.BY_MARKER.get(ex)
         if n != max(row[2] for row in block if row[1] == ex) or record is None:
             continue
+        reference = (
+            f"the reference, measured on the benchmark page's machine at N = 500:"
+            f" {record.reference_speedup:.0f}×"
+            if record.reference_speedup
+            else "no reference measured yet"
+        )
         lines += wrap(
             f"{ex}: your backward is {ratio(t.get('per_row'), t.get('yours'))} the per-row loop"
-            f" at N = {n} (the reference, measured on the README's machine at N = 500:"
-            f" {record.reference_speedup:.0f}×)."
+            f" at N = {n} ({reference})."
         )
     return lines
 

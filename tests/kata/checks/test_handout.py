@@ -39,6 +39,9 @@ def test_a_handout_holds_no_answer(tmp_path):
     assert not (out / "tests" / "kata" / "bench" / "tiers.py").exists(), "the fast tiers too"
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert "--solutions" not in readme and "pip install -e ." in readme
+    # The student's page: this kata's README.md, the same text, and one screenful or so.
+    assert readme == (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200, len(readme.splitlines())
     pyproject = (out / "pyproject.toml").read_text(encoding="utf-8")
     assert "mutmut" not in pyproject and "[tool.ruff" not in pyproject
 
@@ -94,6 +97,13 @@ def test_a_handout_goes_outside_the_kata(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_weekly_handouts_page_names_its_exercises_only(tmp_path):
+    chosen = registry.EXERCISES[-1]
+    readme = (make(tmp_path, chosen.marker) / "README.md").read_text(encoding="utf-8")
+    others = [e.module for e in registry.EXERCISES if e != chosen]
+    assert chosen.module in readme and not any(module in readme for module in others)
+
+
 def test_a_weekly_handout_is_a_kata_of_its_exercises(tmp_path):
     out = make(tmp_path, "ex01,ex03")
     untouched = pytest_in(out)

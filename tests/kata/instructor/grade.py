@@ -44,6 +44,7 @@ import pytest
 from tests.kata import registry
 from tests.kata.instructor import handout
 from tests.kata.paths import ROOT
+from tests.kata.runtime import contain
 from tests.kata.runtime.child import sandbox
 
 EXERCISE_LIMIT = 300.0  # seconds for one student's exercise, all its tests
@@ -337,8 +338,8 @@ class Options:
     limit: float = EXERCISE_LIMIT  # seconds for one student's exercise
     memory: float = sandbox.MEMORY / 1024**3  # GiB one child may use
     user: str | None = None  # as root: the students' code runs as these users
-    call_limit: float = 10.0
-    test_limit: float = 60.0
+    call_limit: float = contain.Limits.call
+    test_limit: float = contain.Limits.test
 
 
 def options_of(config) -> Options:

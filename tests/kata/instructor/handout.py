@@ -132,74 +132,10 @@ def _pyproject(text: str) -> str:
 
 
 def readme(exercises: list[registry.Exercise]) -> str:
-    rows = "\n".join(f"| `{e.module}` | {e.title} |" for e in exercises)
-    files = ", ".join(f"`exercises/{e.module}.py`" for e in exercises)
-    first = exercises[0]
-    last = first.writes[-1]
-    return f"""# backprop-kata
+    """The handout's README: the student's page, for its exercises (README.md's own text)."""
+    from tests.kata.student import page
 
-Write tiny neural networks by hand in numpy (forward pass, loss and
-backpropagation) with tests that check every step and say what went wrong.
-
-## Start here
-
-You need Python 3.10 to 3.13.
-
-```bash
-python -m venv .venv && . .venv/bin/activate     # Windows: .venv\\Scripts\\activate
-pip install -e .
-pytest
-```
-
-`pytest` runs the tests against `exercises/`, the files you fill in. Before you
-start nothing fails: every test is *not started*, and the run ends with a
-progress table and the next thing to do.
-
-## The exercises
-
-| exercise | network and task |
-|---|---|
-{rows}
-
-Open an exercise, read its docstring (the math and every shape), and replace
-each `raise NotImplementedError` under `# --- yours ---` with your code.
-
-## Your loop
-
-```bash
-pytest -m {first.marker}                 # one exercise
-pytest --watch -m {first.marker}         # run it again at every save; Ctrl-C to stop
-pytest -m {first.marker} --sw            # stop at the first failure; the next run starts there
-pytest --hint {first.marker}             # a hint for the first function that does not pass yet
-pytest --hint {first.marker}.{last}    # ... or for one: a nudge, the equation, the shapes
-pytest --reset {first.marker}.{last}   # start one function over (your file is kept as a backup)
-python -m exercises.{first.module}   # once it passes: train it and see it learn
-pytest --benchmark-only -m {first.marker}   # time your gradient: batched against row by row
-```
-
-A test of a function you have not written yet is *not started*; a test that
-would fail for the same reason as an earlier one, or that relies on a function
-whose own tests failed, is *blocked* (`blocked: fix sigmoid first`). Each
-failure says what was expected, what came, and where, and names the mistake
-when it knows it; `--hint` starts from your last failure. Your code runs inside time
-limits (10 s a call, 60 s a test), and `exit()`, a stray `main()` at import or
-`np.seterr` cannot take the run down.
-
-## A new version of the kata
-
-Copy the new version's `tests/` folder over yours (you never edit it), then run
-`pytest --upgrade`: it keeps the functions you have started, your helpers and
-imports, takes everything else from the new version, and keeps each file it
-changes beside it as a `.bak-<date>-<time>` copy.
-
-## Handing in
-
-Hand in {files}: only these files are graded, each as a whole. The tests use
-the kata's own copy of the given code (`train`, the data, `main`), so change
-only the functions under `# --- yours ---` (helpers of your own are fine).
-
-The kata is MIT-licensed (see `LICENSE`).
-"""
+    return page.render(exercises)
 
 
 def scan_for_answers(root: Path) -> list[str]:

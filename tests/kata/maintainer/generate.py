@@ -207,9 +207,19 @@ def _ignored_by_git(paths: list[Path]) -> set[Path]:
     return {p for p in paths if "__pycache__" in p.parts or ".bak-" in p.name}
 
 
+def student_page() -> str:
+    """README.md as the student's page renders it, with every exercise."""
+    from tests.kata import registry
+    from tests.kata.student import page
+
+    return page.render(registry.load())
+
+
 def write_all() -> int:
     for name in generate():
         print(f"wrote exercises/{name} and tests/kata/pristine/{name}")
+    (ROOT / "README.md").write_text(student_page(), encoding="utf-8", newline="\n")
+    print("wrote README.md (the student's page)")
     return 0
 
 
@@ -226,6 +236,9 @@ def report_check() -> int:
         print("no solutions/ here (a student's copy): nothing to regenerate or check")
         return 0
     problems = check() + strays()
+    readme = ROOT / "README.md"
+    if not readme.is_file() or readme.read_text(encoding="utf-8") != student_page():
+        problems.append("README.md is not the student's page of tests/kata/student/page.md")
     for problem in problems:
         print(problem)
     print(

@@ -20,6 +20,7 @@ from tests.kata import registry
 from tests.kata.runtime import console, contain, report, stubcheck, subject, table
 from tests.kata.runtime.child import sandbox
 from tests.kata.runtime.faults import Fault
+from tests.kata.runtime.fixtures import Fixtures
 from tests.kata.runtime.guard import Guard
 from tests.kata.runtime.outcomes import Outcomes
 from tests.kata.runtime.selection import Selection, register_markers, stage_of
@@ -299,6 +300,7 @@ def configure(config) -> None:
     config.pluginmanager.register(Selection(config, student_mode), "kata-selection")
     config.pluginmanager.register(Guard(config), "kata-guard")
     config.pluginmanager.register(Kata(config, impl, student_mode), "kata")
+    config.pluginmanager.register(Fixtures(), "kata-fixtures")
     if config.getoption("--kata-grade-stream"):  # a graded run, as the grader's child
         from tests.kata.instructor.gradechild import GradeStream
 
@@ -343,7 +345,17 @@ class Kata:
         off = sandbox.limits_off(subject.RUN.limits.user)
         user = subject.RUN.limits.user
         where = sandbox.mode(user) + (f", uid {user}" if user is not None else "")
-        lines = [f"kata: your code runs in a subject process ({where})"]
+        tree = subject.where(subject.impl_root())
+        mode = {"solutions": "solutions", "exercises": "exercises"}.get(self.impl, "a folder")
+        memory = subject.RUN.limits.memory
+        limits = (
+            f"{contain.LIMITS.call:g} s a call, {contain.LIMITS.test:g} s a test,"
+            f" {f'{memory / 1024**3:g} GiB' if memory else 'no memory limit'}"
+        )
+        lines = [
+            f"kata: {mode} ({tree}/); limits: {limits}",
+            f"kata: your code runs in a subject process ({where})",
+        ]
         return lines + ([f"kata: off here: {'; '.join(off)}"] if off else [])
 
     def pytest_unconfigure(self, config):

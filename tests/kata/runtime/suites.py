@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from tests.kata import registry
 from tests.kata.runtime import diagnosis, fingerprints, oracle, subject
 from tests.kata.runtime.harness import (
     Fault,
@@ -30,10 +31,17 @@ from tests.kata.runtime.harness import (
 from tests.kata.runtime.transcript import expect_transcript, run_main
 
 
-class Network:
+class OfTestFile:
+    """A suite's exercise: the one whose test file subclasses it."""
+
+    @property
+    def exercise(self) -> str:
+        return registry.of_test_module(type(self).__module__).module
+
+
+class Network(OfTestFile):
     """What a suite needs to know about one network module."""
 
-    exercise: str
     # init_params(rng) must give these shapes (the document's sizes)...
     default_shapes: dict[str, tuple[int, ...]]
     # ...and init_params(rng, **sizes) these: non-square, so a transpose cannot hide.
@@ -657,9 +665,7 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
 
-class SigmoidSuite:
-    exercise: str
-
+class SigmoidSuite(OfTestFile):
     @pytest.fixture
     def m(self):
         return Lazy(self.exercise)

@@ -1,0 +1,17 @@
+"""The fixtures every exercise's test file shares, so that none names its own exercise."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.kata import registry
+from tests.kata.runtime.subject import Lazy
+
+
+class Fixtures:
+    """Registered by the plugin: pytest finds the fixtures of a registered object."""
+
+    @pytest.fixture(scope="module")
+    def m(self, request: pytest.FixtureRequest) -> Lazy:
+        """The exercise's module, as the test file's name says (tests/test_<module>.py)."""
+        return Lazy(registry.of_test_module(request.module.__name__).module)
