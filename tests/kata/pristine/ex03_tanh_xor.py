@@ -116,15 +116,15 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     return trace
 
 
-def document_run(steps: int = 1000) -> tuple[list[float], np.ndarray]:
+def document_run(steps: int = 1000) -> tuple[list[float], np.ndarray, dict[str, np.ndarray]]:
     """Document 001's run: the 13th network built after seed 1337, 1 000 steps at 0.4.
 
     The notebook built its network many times before the printed run; each build
     draws randn(2, 4) then randn(4, 1), so we skip twelve such pairs. Then
     W1 = randn(2, 4) / sqrt(2), W2 = randn(4, 1) × 0.5, zero biases, and
     full-batch steps at 0.1 × N·K = 0.4.
-    Returns the loss before each step (the document prints every 20th) and the
-    predictions after the last step.
+    Returns the loss before each step (the document prints every 20th), the
+    predictions after the last step, and the trained parameters.
     """
     legacy = np.random.RandomState(1337)  # the same stream as np.random.seed(1337)
     for _ in range(12):  # the twelve earlier builds: W1's draws, then W2's
