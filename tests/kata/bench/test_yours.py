@@ -25,8 +25,8 @@ from tests.kata import registry
 from tests.kata.runtime import subject as subject_module
 from tests.kata.runtime.child import codec
 from tests.kata.runtime.faults import Fault, NotStarted
-from tests.kata.runtime.harness import check_gradients, load
-from tests.kata.runtime.subject import resolve
+from tests.kata.runtime.harness import check_gradients
+from tests.kata.runtime.subject import Run, resolve
 
 pytestmark = pytest.mark.given
 SIZES = (4, 64, 500)
@@ -38,13 +38,18 @@ CASES = [
     for n in SIZES
     for tier in TIERS
 ]
-_checked: dict[str, str | None] = {}  # exercise -> None (backward passes) or what to do first
 
 
-def ready(record: registry.Exercise) -> str | None:
+@pytest.fixture(scope="module")
+def checked() -> dict[str, str | None]:
+    """Exercise -> None (its backward passes) or what to do first, once per run of this file."""
+    return {}
+
+
+def ready(run: Run, record: registry.Exercise, _checked: dict[str, str | None]) -> str | None:
     """None when the student's backward passes its gradient check; else what to do first."""
     if record.module not in _checked:
-        m = load(record.module)
+        m = run.load(record.module)
         rng = np.random.default_rng(0)
         params = m.init_params(rng)
         X, Y = record.data(m, rng, 3)
@@ -89,11 +94,11 @@ def gradient_of(m, tier: str, clock: ChildClock, params, X, Y):
 
 
 @pytest.mark.parametrize("record, n, tier", CASES)
-def test_your_gradient(benchmark, record, n, tier):
-    why = ready(record)
+def test_your_gradient(benchmark, kata_run, checked, record, n, tier):
+    why = ready(kata_run, record, checked)
     if why:
         pytest.skip(f"{record.marker}: {why}, then time it")
-    m = load(record.module)
+    m = kata_run.load(record.module)
     rng = np.random.default_rng(0)
     params = m.init_params(rng)
     X, Y = record.data(m, rng, n)

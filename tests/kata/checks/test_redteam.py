@@ -115,7 +115,7 @@ def ours_alive(marker: str) -> list[str]:
 
 
 @pytest.fixture(scope="module", params=list(_modes()))
-def graded(request, tmp_path_factory):
+def graded(request, tmp_path_factory, kata_run):
     mode = request.param
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
     if mode == "unprivileged uid":
@@ -137,7 +137,7 @@ def graded(request, tmp_path_factory):
     controls = home / "controls"
     for name, source in CONTROLS.items():
         hand_in(controls, name, source)
-    subject.RUN.close()  # this run's own subject processes: none left to confuse the count
+    kata_run.close()  # this run's own subject processes: none left to confuse the count
     running = set(ours_alive("kata_runtime"))
     baseline = grade(kata, controls, home / "baseline", env)
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr

@@ -1,7 +1,7 @@
 """The walls of the kata's own process: the limits' one home, the test's limit, numpy's state.
 
 The student's code runs in a subject process (child/), whose server holds its own walls
-(numpy's error state, warnings as errors, exits that raise, the call limit). Here: `LIMITS`,
+(numpy's error state, warnings as errors, exits that raise, the call limit). Here: `Limits`,
 the watchdog that ends a test past its limit (a thread raising TimeLimit in the main thread,
 PyThreadState_SetAsyncExc; faulthandler is the backstop, guard.py), numpy's state around
 each test, and warnings as errors around the checks.
@@ -34,9 +34,6 @@ class Limits:
     call: float = 10.0
     test: float = 60.0
     grace: float = 10.0  # past the test's limit, faulthandler ends a process stuck in C
-
-
-LIMITS = Limits()
 
 
 class TimeLimit(BaseException):
@@ -139,9 +136,6 @@ def debugger_attached() -> bool:
     if owner is not None and type(owner).__module__ in ("bdb", "pdb"):
         return True
     return any(name in sys.modules for name in ("pydevd", "debugpy"))
-
-
-WATCHDOG = Watchdog()
 
 
 # --- numpy's state --------------------------------------------------------------------------------

@@ -5,13 +5,22 @@ from __future__ import annotations
 import pytest
 
 from tests.kata import registry
-from tests.kata.runtime.subject import Lazy
+from tests.kata.runtime.subject import Lazy, Run
 
 
 class Fixtures:
     """Registered by the plugin: pytest finds the fixtures of a registered object."""
 
+    def __init__(self, run: Run):
+        self.run = run
+
+    @pytest.fixture(scope="session")
+    def kata_run(self) -> Run:
+        """This run: its tree, its limits, its subject processes."""
+        return self.run
+
     @pytest.fixture(scope="module")
     def m(self, request: pytest.FixtureRequest) -> Lazy:
-        """The exercise's module, as the test file's name says (tests/test_<module>.py)."""
-        return Lazy(registry.of_test_module(request.module.__name__).module)
+        """The exercise's module, as the test file's name says (tests/test_<module>.py), in
+        this run."""
+        return Lazy(registry.of_test_module(request.module.__name__).module, self.run)

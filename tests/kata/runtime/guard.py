@@ -1,11 +1,12 @@
 """Each test inside the kata's walls: numpy's state, the test's limit, a crash marker.
 
 Around every test, numpy's error state, print options and legacy random state are the
-kata's and are restored after (the subject process resets its own per test: subject.RUN's
-test counter, advanced here). The call phase has the test's time limit (the watchdog of
-contain.py), and faulthandler ends a process stuck inside compiled code past that limit.
-Each test's node id is written to a marker file when it starts and the file is removed when
-the run ends, so a run that died says so the next time: "your last run stopped in <test>".
+kata's and are restored after (the subject process resets its own per test: the run's test
+counter, advanced here), and the run is the running test's for the test's duration. The
+call phase has the test's time limit (the run's watchdog, contain.py), and faulthandler
+ends a process stuck inside compiled code past that limit. Each test's node id is written
+to a marker file when it starts and the file is removed when the run ends, so a run that
+died says so the next time: "your last run stopped in <test>".
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from tests.kata import registry
 from tests.kata.runtime import contain, subject
 
 
-def _limit(item) -> float:
+def _limit(item, default: float) -> float:
     """The test's limit: --test-limit, or a slow self-check's own (@pytest.mark.test_limit)."""
     marker = item.get_closest_marker("test_limit")
-    return float(marker.args[0]) if marker and marker.args else contain.LIMITS.test
+    return float(marker.args[0]) if marker and marker.args else default
 
 
 class Guard:
-    def __init__(self, config):
+    def __init__(self, config, run: subject.Run):
         self.config = config
+        self.run = run
         self.marker = None
         cache = getattr(config, "cache", None)
         if cache is not None:
@@ -54,18 +56,19 @@ class Guard:
         if self.marker is not None:
             self.marker.write_text(item.nodeid, encoding="utf-8")
         record = registry.of_test_file(item.path.name)
+        run = self.run
         if record is None:
-            subject.RUN.next_test()
+            run.next_test()
         else:
             stage = item.get_closest_marker("stage")
             about = record.owner(item.nodeid, stage.args[0] if stage and stage.args else None)
-            subject.RUN.next_test(record.module, about)
+            run.next_test(record.module, about)
         if self._stderr is not None and not contain.debugger_attached():
             faulthandler.dump_traceback_later(
-                _limit(item) + contain.LIMITS.grace, exit=True, file=self._stderr
+                _limit(item, run.time.test) + run.time.grace, exit=True, file=self._stderr
             )
         try:
-            with contain.numpy_state():
+            with contain.numpy_state(), run.running():
                 yield
         finally:
             if self._stderr is not None:
@@ -73,11 +76,11 @@ class Guard:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        contain.WATCHDOG.arm("test", "the test", _limit(item))
+        self.run.watchdog.arm("test", "the test", _limit(item, self.run.time.test))
         try:
             yield
         finally:
-            contain.WATCHDOG.disarm("test")
+            self.run.watchdog.disarm("test")
 
     def pytest_sessionfinish(self, session):
         if self.marker is not None and self.marker.is_file():

@@ -31,13 +31,10 @@ from tests.kata.runtime.subject import (
     IMPLS,
     ROOT,
     Lazy,
+    Run,
     frames_of,
-    impl_root,
-    load,
-    loaded,
     pristine_code,
-    student_frames,
-    use_impl,
+    running,
     where,
 )
 
@@ -55,14 +52,10 @@ __all__ = [  # what the tests import from here
     "expect_scalar",
     "expect_unchanged",
     "fail",
-    "impl_root",
-    "load",
-    "loaded",
     "run_backward",
     "run_forward",
     "run_loss",
     "snapshot",
-    "use_impl",
     "where",
 ]
 
@@ -101,7 +94,8 @@ def call(m, fname: str, *args):
         if swapped:
             fail(swapped, fname, "contract")
     names = _argument_names(target, args)
-    subject.RUN.called.add(fname)
+    run = subject.resolve(m).kata_run
+    run.called.add(fname)
     before = [state.snapshot(a) for a in args] if target is not fn else None
     try:
         with warnings_are_errors():  # an overflow or log(0) is a mistake, not noise
@@ -116,17 +110,17 @@ def call(m, fname: str, *args):
                     fail(_changed_in_place(fname, changed, len(args)), fname, "contract")
         return result
     # Outside the except block, so the report shows this message and no chained traceback.
-    raised(problem, fname)
+    raised(run, problem, fname)
 
 
-def raised(problem: BaseException, fname: str):
+def raised(run: Run, problem: BaseException, fname: str):
     """Fail with what the student's exception says: which function, its lines, a hint."""
     function = getattr(problem, "kata_function", None) or fname
     caller = f" (called by the kata's {fname})" if function != fname else ""
-    hint = _hint(problem)
+    hint = _hint(run, problem)
     fail(
         f"{function} raised {type(problem).__name__}: {problem}{caller}\n"
-        f"{student_frames(problem)}" + (f"\nhint: {hint}" if hint else ""),
+        f"{run.student_frames(problem)}" + (f"\nhint: {hint}" if hint else ""),
         function,
         type(problem).__name__,
     )
@@ -183,16 +177,14 @@ def contract_of(function: str):
         raise
 
 
-_reorders: dict = {}  # function -> message (or "") about the order of its arguments
-
-
 def _reordered(m, fname: str, fn) -> str:
     """A message when fn takes the contract's arguments in another order, else "".
 
     The contract is the pristine stub's signature; only a reordering is named here.
     """
-    if fn not in _reorders:
-        _reorders[fn] = ""
+    reorders = subject.resolve(m).kata_run.reorders  # function -> message, or ""
+    if fn not in reorders:
+        reorders[fn] = ""
         exercise = getattr(m, "kata_exercise", None)
         try:
             reference = {}
@@ -206,18 +198,18 @@ def _reordered(m, fname: str, fn) -> str:
             if p.default is inspect.Parameter.empty
         ]
         if theirs != ours and sorted(theirs) == sorted(ours):
-            _reorders[fn] = (
+            reorders[fn] = (
                 f"{fname}({', '.join(theirs)}) in {module_file(m)} takes its arguments in another"
                 f" order than the contract's {fname}({', '.join(ours)}): the tests pass them in"
                 " that order; keep the signature the exercise gives."
             )
-    return _reorders[fn]
+    return reorders[fn]
 
 
-def _module_constants(exercise: str | None) -> set[str]:
+def _module_constants(run: Run, exercise: str | None) -> set[str]:
     """The upper-case names the student's module assigns at its top level (X_XOR, N_BITS)."""
     try:
-        tree = ast.parse(subject.student_path(exercise).read_bytes()) if exercise else None
+        tree = ast.parse(run.student_path(exercise).read_bytes()) if exercise else None
     except (OSError, SyntaxError, ValueError):
         tree = None
     names = set()
@@ -228,7 +220,7 @@ def _module_constants(exercise: str | None) -> set[str]:
     return names
 
 
-def _hint(exc: BaseException) -> str:
+def _hint(run: Run, exc: BaseException) -> str:
     """What a numpy warning or a shape error usually means, read off the student's line."""
     text = str(exc)
     frames = frames_of(exc)
@@ -293,7 +285,7 @@ def _hint(exc: BaseException) -> str:
         if "log" in text:
             return "log of a negative number: is a probability outside [0, 1] reaching log?"
         return "a NaN appeared (0 * inf, inf - inf or 0 / 0); look for a log of 0 or an overflow."
-    constants = _module_constants(getattr(exc, "exercise", None))
+    constants = _module_constants(run, getattr(exc, "exercise", None))
     if isinstance(exc, ValueError) and any(w in text for w in ("broadcast", "mismatch", "align")):
         return diagnosis.shape_error(text, line, constants)
     if isinstance(exc, IndexError) and "out of bounds" in text:
@@ -543,7 +535,8 @@ def _backward_result(args: tuple, result) -> None:
         _check_gradients("backward", result, params, None, None)
 
 
-subject.RESULT_CHECKS.update(forward=_forward_result, loss=_loss_result, backward=_backward_result)
+# The contract's checks of a result that given code could not use (subject.py asks here).
+RESULT_CHECKS = {"forward": _forward_result, "loss": _loss_result, "backward": _backward_result}
 
 
 # --- numeric gradients --------------------------------------------------------------------
@@ -777,9 +770,10 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
 
 
 def known_mistake(wrong: dict, right: tuple = ()) -> str | None:
-    """What the catalogue's mistakes with these values say (tests/kata/runtime/fingerprints.py), for
-    the running test's exercise and function."""
-    return fingerprints.name_all(wrong, right, subject.RUN.about)
+    """What the catalogue's mistakes with these values say (tests/kata/runtime/fingerprints.py),
+    for the running test's exercise and function (none outside a test)."""
+    run = running()
+    return fingerprints.name_all(wrong, right, run.about if run else (None, None))
 
 
 def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:

@@ -48,9 +48,9 @@ def exercise_of(item) -> str | None:
     return record.module if record else None
 
 
-def _timed_out() -> str:
-    stuck = contain.WATCHDOG.take("the test")
-    limit = stuck.limit if stuck else contain.LIMITS.test
+def _timed_out(run: subject.Run) -> str:
+    stuck = run.watchdog.take("the test")
+    limit = stuck.limit if stuck else run.time.test
     place = f"\n  stuck at {stuck.where}" if stuck and stuck.where else ""
     return (
         f"the test did not finish within {limit:g} s, so the kata stopped it.{place}\n"
@@ -67,7 +67,8 @@ def _place(item) -> tuple[str, int]:
 class Outcomes:
     """Records each test's outcome; turns stubs into "not started" and repeats into "blocked"."""
 
-    def __init__(self):
+    def __init__(self, run: subject.Run):
+        self.run = run
         self.records: dict[str, Outcome] = {}
         self.faults: dict[tuple, str] = {}  # (exercise, function, kind) -> the test that failed
         self.failing: dict[str, set[str]] = {}  # exercise -> its functions with a failed test
@@ -96,7 +97,7 @@ class Outcomes:
             outcome.function = exc.function
             outcome.status = "not started" if isinstance(exc, NotStarted) else "blocked"
         elif isinstance(exc, contain.TimeLimit):
-            report.longrepr = _timed_out()
+            report.longrepr = _timed_out(self.run)
             outcome.message = str(report.longrepr)
         elif report.failed:
             key = self._fault_key(outcome, exc)
@@ -154,7 +155,7 @@ class Outcomes:
         record = registry.BY_MODULE.get(outcome.exercise or "")
         if record is None or owner not in record.writes:
             return ""
-        line = broad_except(record, owner)
+        line = broad_except(self.run, record, owner)
         if line is None:
             return ""
         return (
@@ -174,10 +175,10 @@ class Outcomes:
         if item.get_closest_marker("extreme") and owner in failing:
             return owner  # its plain tests (its known answers) failed: they name the mistake
         record = registry.BY_MODULE[outcome.exercise]
-        used = {owner, *subject.RUN.called}
+        used = {owner, *self.run.called}
         reach = set(used)
         for function in used:
-            reach.update(calls(record, function))
+            reach.update(calls(self.run, record, function))
         earlier = [f for f in record.writes if f in reach and f in failing and f != owner]
         return earlier[0] if earlier else None
 
@@ -203,7 +204,7 @@ class Outcomes:
         self.interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 
 
-def calls(record: registry.Exercise, function: str) -> list[str]:
+def calls(run: subject.Run, record: registry.Exercise, function: str) -> list[str]:
     """The functions the student writes that `function` calls, directly or through any other
     function of the file (given code such as train included), in teaching order. Read from
     the syntax tree of the student's file, only when a test fails: a run parses it a few
@@ -214,7 +215,7 @@ def calls(record: registry.Exercise, function: str) -> list[str]:
             for n in ast.walk(node)
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
         }
-        for name, node in _functions(record).items()
+        for name, node in _functions(run, record).items()
     }
     seen: set[str] = set()
     todo = [function]
@@ -226,10 +227,12 @@ def calls(record: registry.Exercise, function: str) -> list[str]:
     return [f for f in record.writes if f in seen]
 
 
-def _functions(record: registry.Exercise) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+def _functions(
+    run: subject.Run, record: registry.Exercise
+) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
     """The student's top-level functions, by name (none when the file does not parse)."""
     try:
-        tree = ast.parse(subject.student_path(record.module).read_bytes())
+        tree = ast.parse(run.student_path(record.module).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return {}
     return {
@@ -242,10 +245,10 @@ def _functions(record: registry.Exercise) -> dict[str, ast.FunctionDef | ast.Asy
 BROAD = {"Exception", "BaseException"}
 
 
-def broad_except(record: registry.Exercise, function: str) -> int | None:
+def broad_except(run: subject.Run, record: registry.Exercise, function: str) -> int | None:
     """The line of an `except` in the student's function that catches every exception (bare,
     Exception or BaseException), or None."""
-    node = _functions(record).get(function)
+    node = _functions(run, record).get(function)
     for handler in ast.walk(node) if node is not None else ():
         if not isinstance(handler, ast.ExceptHandler):
             continue

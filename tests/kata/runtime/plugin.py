@@ -27,6 +27,9 @@ from tests.kata.runtime.selection import Selection, register_markers, stage_of
 from tests.kata.runtime.totals import Totals
 from tests.kata.student import hints
 
+# The run's one object, on pytest's config: made in configure, handed to every part.
+RUN_KEY = pytest.StashKey["subject.Run"]()
+
 # Near misses of the kata's options: each gets a clear error instead of argparse's.
 TYPOS = {
     "--solution": "--solutions",
@@ -130,13 +133,13 @@ def addoption(parser) -> None:
         "--call-limit",
         type=float,
         metavar="SECONDS",
-        help=f"time limit of one call of your function (default {contain.LIMITS.call:g})",
+        help=f"time limit of one call of your function (default {contain.Limits.call:g})",
     )
     group.addoption(
         "--test-limit",
         type=float,
         metavar="SECONDS",
-        help=f"time limit of one test (default {contain.LIMITS.test:g})",
+        help=f"time limit of one test (default {contain.Limits.test:g})",
     )
     group.addoption(
         "--watch",
@@ -254,14 +257,20 @@ def configure(config) -> None:
             "--solutions runs the tests against solutions/, and this kata has none (a student's"
             " copy). Run plain pytest."
         )
-    subject.use_impl(impl)
-    subject.RUN.limits = sandbox.Limits(
-        memory=config.getoption("--kata-subject-memory") or sandbox.MEMORY,
-        user=config.getoption("--kata-subject-user"),
+    defaults = contain.Limits()
+    run = subject.Run(
+        impl,
+        sandbox.Limits(
+            memory=config.getoption("--kata-subject-memory") or sandbox.MEMORY,
+            user=config.getoption("--kata-subject-user"),
+        ),
+        contain.Limits(
+            call=_limit(config, "--call-limit", "kata_call_limit", defaults.call),
+            test=_limit(config, "--test-limit", "kata_test_limit", defaults.test),
+        ),
     )
+    config.stash[RUN_KEY] = run
     _from_a_code_folder(config)
-    contain.LIMITS.call = _limit(config, "--call-limit", "kata_call_limit", contain.LIMITS.call)
-    contain.LIMITS.test = _limit(config, "--test-limit", "kata_test_limit", contain.LIMITS.test)
     register_markers(config)
     _old_verbs(config)
     if config.getoption("--exercises"):
@@ -286,6 +295,7 @@ def configure(config) -> None:
     if config.getoption("--hint"):
         hints.show(
             config,
+            run.root,
             config.getoption("--hint"),
             reset=config.getoption("--hint-reset"),
             write=lambda text: print(console.fit(sys.stdout, text)),
@@ -294,13 +304,13 @@ def configure(config) -> None:
     if config.getoption("--watch"):
         from tests.kata.student import watch
 
-        watch.watch(config)  # until Ctrl-C
-        pytest.exit(f"stopped watching {subject.where(subject.impl_root())}/", returncode=0)
+        watch.watch(config, run.root)  # until Ctrl-C
+        pytest.exit(f"stopped watching {subject.where(run.root)}/", returncode=0)
     student_mode = impl != "solutions"
     config.pluginmanager.register(Selection(config, student_mode), "kata-selection")
-    config.pluginmanager.register(Guard(config), "kata-guard")
-    config.pluginmanager.register(Kata(config, impl, student_mode), "kata")
-    config.pluginmanager.register(Fixtures(), "kata-fixtures")
+    config.pluginmanager.register(Guard(config, run), "kata-guard")
+    config.pluginmanager.register(Kata(config, run, impl, student_mode), "kata")
+    config.pluginmanager.register(Fixtures(run), "kata-fixtures")
     if config.getoption("--kata-grade-stream"):  # a graded run, as the grader's child
         from tests.kata.instructor.gradechild import GradeStream
 
@@ -314,11 +324,12 @@ def configure(config) -> None:
 class Kata:
     """Records the outcomes and prints the progress table at the end of the run."""
 
-    def __init__(self, config, impl: str, student_mode: bool):
+    def __init__(self, config, run: subject.Run, impl: str, student_mode: bool):
         self.config = config
+        self.run = run
         self.impl = impl
         self.student_mode = student_mode
-        self.outcomes = Outcomes()
+        self.outcomes = Outcomes(run)
         config.pluginmanager.register(self.outcomes, "kata-outcomes")
         self.totals = Totals(config, "student" if student_mode else "solutions")
         self.streaks = hints.Streaks(config)
@@ -342,14 +353,15 @@ class Kata:
 
     def pytest_report_header(self, config):
         """Where the student's code runs, and which of its limits are off on this machine."""
-        off = sandbox.limits_off(subject.RUN.limits.user)
-        user = subject.RUN.limits.user
+        run = self.run
+        off = sandbox.limits_off(run.limits.user)
+        user = run.limits.user
         where = sandbox.mode(user) + (f", uid {user}" if user is not None else "")
-        tree = subject.where(subject.impl_root())
+        tree = subject.where(run.root)
         mode = {"solutions": "solutions", "exercises": "exercises"}.get(self.impl, "a folder")
-        memory = subject.RUN.limits.memory
+        memory = run.limits.memory
         limits = (
-            f"{contain.LIMITS.call:g} s a call, {contain.LIMITS.test:g} s a test,"
+            f"{run.time.call:g} s a call, {run.time.test:g} s a test,"
             f" {f'{memory / 1024**3:g} GiB' if memory else 'no memory limit'}"
         )
         lines = [
@@ -359,7 +371,7 @@ class Kata:
         return lines + ([f"kata: off here: {'; '.join(off)}"] if off else [])
 
     def pytest_unconfigure(self, config):
-        subject.RUN.close()  # every subject process ends with the run
+        self.run.close()  # every subject process ends with the run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
@@ -396,12 +408,12 @@ class Kata:
             )
         for row in rows:
             marker = registry.BY_MODULE[row.exercise].marker
-            for function, (lines, line) in subject.printed.get(row.exercise, {}).items():
+            for function, (lines, line) in self.run.printed.get(row.exercise, {}).items():
                 notes.append(
                     f"{marker}: your {function} printed {lines} line{'s' * (lines != 1)}"
                     f" (line {line}); the tests ignore them."
                 )
-            changed = subject.edited_given(row.exercise)
+            changed = self.run.edited_given(row.exercise)
             if changed:
                 marker = registry.BY_MODULE[row.exercise].marker
                 notes.append(
@@ -414,8 +426,8 @@ class Kata:
         columns = max(shutil.get_terminal_size().columns, 60)
         lines = table.render(
             rows,
-            where=f"{subject.where(subject.impl_root())}/",
-            paths={r.exercise: subject.where(subject.student_path(r.exercise)) for r in rows},
+            where=f"{subject.where(self.run.root)}/",
+            paths={r.exercise: subject.where(self.run.student_path(r.exercise)) for r in rows},
             style=table.Style(fancy=fancy, columns=columns),
             interrupted=self.outcomes.interrupted,
             notes=notes,

@@ -1,6 +1,6 @@
 """The module under test: the student's functions, run in a process of their own.
 
-`load(exercise)` gives the *subject*: the kata's pristine given code (tests/kata/pristine/,
+`Run.load(exercise)` gives the *subject*: the kata's pristine given code (tests/kata/pristine/,
 generated from solutions/) with the functions the student writes taken from the student's
 file. The given code and the student's functions run in a subject process (child/): this
 process never imports a student file. A call of the subject's functions crosses to that
@@ -15,7 +15,9 @@ Constants of the given code (X_XOR, ...) are read from the pristine module in th
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import inspect
@@ -34,26 +36,44 @@ from tests.kata.runtime import contain
 from tests.kata.runtime.child import codec, sandbox
 from tests.kata.runtime.child.crossing import Identities, apply
 from tests.kata.runtime.child.errors import frames_of, remote_error
-from tests.kata.runtime.child.process import Child, Ended
+from tests.kata.runtime.child.process import Child, Ended, Runtime
 from tests.kata.runtime.faults import Blocked, Fault, NotStarted
 
 IMPLS = ("exercises", "solutions")
+# The run whose test is running: set by Run.running() (guard.py, around each test) and read
+# by running(); the run itself is passed down, this only scopes it to one test's calls.
+_RUNNING: contextvars.ContextVar[Run] = contextvars.ContextVar("kata_running_test")
 STUCK = re.compile(r'File "[^"]*?([^"/\\]+\.py)", line (\d+) in (\S+)')
 
 
 class Run:
-    """This run's subjects: which tree, one subject process per exercise, what they printed.
+    """One run of the kata: which tree, its limits, one subject process per exercise, what
+    they printed, and the running test.
 
-    The one holder of the run's state (the root conftest chooses the tree).
+    The one holder of a run's state. The plugin makes it at configure time and hands it to
+    its parts and to every test's `m`; a command outside pytest (the transcript writer, the
+    grader's tools) makes its own.
     """
 
-    def __init__(self):
+    def __init__(
+        self,
+        impl: str = "exercises",
+        limits: sandbox.Limits | None = None,
+        time: contain.Limits | None = None,
+    ):
         self.package, self.root = "exercises", ROOT / "exercises"
+        self.limits = limits or sandbox.Limits()
+        self.time = time or contain.Limits()  # a call's and a test's seconds
+        self.watchdog = contain.Watchdog()
+        self.runtime = Runtime()  # the subject processes' server files, shared by all
+        atexit.register(self.runtime.remove)  # also when pytest ends without unconfigure
+        self.use(impl)
         self.children: dict[str, Child] = {}
         self.subjects: dict[str, Subject] = {}
         self.imports: dict[str, dict | Fault] = {}  # exercise -> the open answer, or its fault
         self.hung: set[tuple[str, str]] = set()  # (exercise, function) not called again
-        self.limits = sandbox.Limits()
+        # harness.py: what each function's signature says of its arguments' order
+        self.reorders: dict[object, str] = {}
         self.test = 0  # which test runs (guard.py counts them): a subject process resets numpy's
         # print options and legacy random state when it changes
         self.called: set[str] = set()  # the functions the running test called (harness.call)
@@ -68,16 +88,29 @@ class Run:
         self.called = set()
         self.about = (exercise, function)
 
+    @contextlib.contextmanager
+    def running(self):
+        """This run is the running test's, for the checks a test calls without its `m`
+        (expect_close names a known mistake of the test's own exercise and function)."""
+        token = _RUNNING.set(self)
+        try:
+            yield self
+        finally:
+            _RUNNING.reset(token)
+
     def use(self, impl: str) -> None:
-        self.close()
+        if getattr(self, "children", None):
+            self.close()
         if impl in IMPLS:
             self.package, self.root = impl, ROOT / impl
         else:
             self.package, self.root = "other", Path(impl).resolve()
 
     def close(self) -> None:
+        """End every subject process and remove the server's files (both made anew on use)."""
         for child in self.children.values():
             child.stop()
+        self.runtime.remove()
         self.children.clear()
         self.subjects.clear()
         self.imports.clear()
@@ -90,24 +123,124 @@ class Run:
                 "_draw.py": PRISTINE / "_draw.py",
                 f"given/{exercise}.py": PRISTINE / f"{exercise}.py",
             }
-            self.children[exercise] = Child(exercise, files, self.limits)
+            self.children[exercise] = Child(exercise, files, self.limits, self.runtime)
         child = self.children[exercise]
-        child.call_limit = contain.LIMITS.call
+        child.call_limit = self.time.call
         return child
 
+    # --- the student's files ---------------------------------------------------------------
+    def student_path(self, exercise: str) -> Path:
+        return self.root / f"{exercise}.py"
 
-RUN = Run()
-printed = RUN.printed
-RESULT_CHECKS: dict = {}  # harness.py: the contract's checks of a result, by function name
+    def is_student_file(self, filename: str) -> bool:
+        try:
+            Path(filename).resolve().relative_to(self.root.resolve())
+        except (ValueError, OSError):
+            return False
+        return True
+
+    def student_frames(self, exc: BaseException, limit: int = 3) -> str:
+        """The last few lines of the student's file the exception went through."""
+        shown = where(self.student_path(getattr(exc, "exercise", "") or "?"))
+        return "\n".join(
+            f"  {shown}:{line}{f' in {name}' if name else ''}: {text}"
+            for line, name, text in frames_of(exc)[-limit:]
+        )
+
+    # --- the running test's own limit ------------------------------------------------------
+    def test_left(self) -> float | None:
+        """Seconds left of the test's own limit, a little less: the subject process says where
+        it was stuck before this process's watchdog ends the test."""
+        armed = self.watchdog.deadlines.get("test")
+        if armed is None:
+            return None
+        return max(armed[0] - time.monotonic() - 0.3, 0.05)
+
+    def test_limit(self, place: str):
+        """End the test as its own limit does (outcomes.py words it), with where it was stuck."""
+        self.watchdog.deadlines.pop("test", None)
+        self.watchdog.fired = contain.Stuck("the test", self.time.test, place)
+        raise contain.TimeLimit
+
+    # --- loading ---------------------------------------------------------------------------
+    def load(self, exercise: str) -> Subject | Untouched:
+        """The subject for `exercise`: the kata's given code calling the student's functions."""
+        subjects = self.subjects
+        if exercise not in subjects and self.package != "solutions" and self.untouched(exercise):
+            subjects[exercise] = Untouched(self, exercise)
+        if exercise not in subjects:
+            opened = self._open(exercise)
+            subjects[exercise] = Subject(self, exercise, self.child(exercise), 0, opened)
+        subject = subjects[exercise]
+        if isinstance(subject, Untouched):
+            return subject
+        if not subject.kata_child.alive and subject.kata_child.starts:
+            # A restart after a kill: import the file again (its import already succeeded once).
+            opened = self._opened(exercise)
+            if isinstance(opened, Fault):
+                raise opened
+            subjects[exercise] = subject = Subject(self, exercise, self.child(exercise), 0, opened)
+        return subject
+
+    def fresh(self, exercise: str) -> Subject:
+        """A subject around a fresh import of the student's file: no state from earlier calls."""
+        subject = self.load(exercise)
+        answer, _ = subject.ask({"op": "fresh"}, "import")
+        opened = {"given": sorted(subject.kata_given), "functions": {}}
+        clean = Subject(self, exercise, subject.kata_child, int(answer["ns"]), opened)
+        clean.kata_student = subject.kata_student
+        for name in clean.kata_given:
+            clean.__dict__[name] = Function(clean, name)
+        return clean
+
+    def untouched(self, exercise: str) -> bool:
+        """The student's file is the kata's stub file, unchanged (BOM and line endings aside)."""
+        try:
+            mine = self.student_path(exercise).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return False
+        pristine = (PRISTINE / f"{exercise}.py").read_text(encoding="utf-8")
+        return mine.replace("\r\n", "\n") == pristine
+
+    def _open(self, exercise: str) -> dict:
+        """Start the exercise's subject process and import the student's file there, once per
+        run. A failed import fails every time alike, with one message."""
+        if exercise not in self.imports:
+            self.imports[exercise] = self._opened(exercise)
+        found = self.imports[exercise]
+        if isinstance(found, Fault):
+            raise Fault(str(found.msg), found.function, found.kind)
+        return found
+
+    def _opened(self, exercise: str) -> dict | Fault:
+        return _opened(self, exercise)
+
+    def loaded(self, exercise: str) -> StudentFile | None:
+        """The student's module as seen from here, if it imported; else None."""
+        found = self.imports.get(exercise)
+        if not isinstance(found, dict):
+            return None
+        return StudentFile(self.student_path(exercise), found["functions"])
+
+    def constants(self, exercise: str) -> dict:
+        """The student's module's upper-case constants, as values."""
+        subject = self.subjects.get(exercise)
+        if subject is None:
+            return {}
+        try:
+            answer, blobs = subject.ask({"op": "constants"}, "constants", 30.0)
+        except (Fault, Blocked, NotStarted):
+            return {}
+        decoder = codec.Decoder(blobs)
+        return {name: decoder.decode(tree) for name, tree in answer.items()}
+
+    def edited_given(self, exercise: str) -> list[str]:
+        return _edited_given(self, exercise)
 
 
-def use_impl(impl: str) -> None:
-    """Point the kata at exercises/, solutions/ or any folder of network modules."""
-    RUN.use(impl)
-
-
-def impl_root() -> Path:
-    return RUN.root
+def running() -> Run | None:
+    """The run of the test that is running, or None outside a test."""
+    return _RUNNING.get(None)
 
 
 def where(path: str | Path) -> str:
@@ -117,28 +250,6 @@ def where(path: str | Path) -> str:
         return path.relative_to(ROOT).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def student_path(exercise: str) -> Path:
-    return impl_root() / f"{exercise}.py"
-
-
-def is_student_file(filename: str) -> bool:
-    try:
-        Path(filename).resolve().relative_to(impl_root().resolve())
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-# --- the student's exceptions, as facts from the subject process --------------------------------
-def student_frames(exc: BaseException, limit: int = 3) -> str:
-    """The last few lines of the student's file the exception went through."""
-    shown = where(student_path(getattr(exc, "exercise", "") or "?"))
-    return "\n".join(
-        f"  {shown}:{line}{f' in {name}' if name else ''}: {text}"
-        for line, name, text in frames_of(exc)[-limit:]
-    )
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -209,7 +320,8 @@ class StudentFile:
 class Pristine:
     """What both kinds of subject share: the exercise, and the pristine module's constants."""
 
-    def __init__(self, exercise: str):
+    def __init__(self, run: Run, exercise: str):
+        self.kata_run = run
         self.kata_exercise = exercise
         self.kata_writes = tuple(registry.BY_MODULE[exercise].writes)
         self.kata_probe: Probe | None = None  # see probing()
@@ -228,12 +340,12 @@ class Subject(Pristine):
     Its functions are called there; its constants are the pristine module's, read here.
     """
 
-    def __init__(self, exercise: str, child: Child, ns: int, opened: dict):
-        super().__init__(exercise)
+    def __init__(self, run: Run, exercise: str, child: Child, ns: int, opened: dict):
+        super().__init__(run, exercise)
         self.kata_child = child
         self.kata_ns = ns
         self.kata_given = set(opened["given"])
-        self.kata_student = StudentFile(student_path(exercise), opened["functions"])
+        self.kata_student = StudentFile(run.student_path(exercise), opened["functions"])
         self.kata_identities = Identities()
         for name in self.kata_given:
             self.__dict__[name] = Function(self, name)
@@ -242,7 +354,8 @@ class Subject(Pristine):
     def call(self, name: str, args: tuple, kwargs: dict, **options):
         exercise = self.kata_exercise
         student = name in self.kata_writes
-        if student and (exercise, name) in RUN.hung:
+        run = self.kata_run
+        if student and (exercise, name) in run.hung:
             raise Blocked(name)
         identities = self.kata_identities
         identities.reset_if(self.kata_child.starts if self.kata_child.alive else -2)
@@ -260,8 +373,8 @@ class Subject(Pristine):
             }
         except TypeError as exc:
             raise Fault(f"the kata cannot pass {name} its arguments: {exc}", name, "kata") from None
-        backstop = contain.LIMITS.call + 5.0 if student else None
-        header["test_left"] = _test_left()
+        backstop = run.time.call + 5.0 if student else None
+        header["test_left"] = run.test_left()
         reply, blobs = self._ask(name, header, encoder.blobs, backstop)
         if "error" in reply:
             raise self.fault(name, reply["error"], blobs)
@@ -316,7 +429,7 @@ class Subject(Pristine):
         return codec.Decoder(answer_blobs).decode(reply["ok"])
 
     def _ask(self, name: str, header: dict, blobs: list, backstop):
-        header["test"] = RUN.test
+        header["test"] = self.kata_run.test
         try:
             return self.kata_child.request(header, blobs, backstop)
         except Ended as end:
@@ -328,27 +441,27 @@ class Subject(Pristine):
         """The subject process ended during a call of `name`: one message, and the next test
         gets a fresh process."""
         _emit(end.output)
-        exercise = self.kata_exercise
+        run, exercise = self.kata_run, self.kata_exercise
         stuck = end.stuck or {}
         if stuck.get("slot") == "request":
-            _test_limit(self._place(stuck.get("where", "")))
+            run.test_limit(self._place(stuck.get("where", "")))
         function = stuck.get("function") or end.running or _crashed_in(end.output) or name
         if function in self.kata_writes:  # it is not called again in this run
-            RUN.hung.add((exercise, function))
+            run.hung.add((exercise, function))
         if end.why == "hang" or stuck:
-            limit = float(stuck.get("limit") or contain.LIMITS.call)
+            limit = float(stuck.get("limit") or run.time.call)
             return Fault(
                 _stopped(function, limit, self._place(stuck.get("where", ""))), function, "hang"
             )
         if end.why == "memory":
             return Fault(
-                f"{function} used more than {RUN.limits.memory / 1024**3:g} GiB of memory, so"
+                f"{function} used more than {run.limits.memory / 1024**3:g} GiB of memory, so"
                 " the kata ended it. Is an array far larger than the data (an (N, N) matrix, a"
                 " list that grows in a loop)?",
                 function,
                 "memory",
             )
-        place = _crash_place(end.output, where(student_path(exercise)))
+        place = _crash_place(end.output, where(run.student_path(exercise)))
         return Fault(
             f"the process running {function} ended ({end.why.removeprefix('died: ')}) before it"
             " returned: the student's code crashed it, or ended it in a way the kata could not"
@@ -361,26 +474,27 @@ class Subject(Pristine):
         if not raw:
             return ""
         line, name, text = [*raw.split("\t"), "", ""][:3]
-        return f"{where(student_path(self.kata_exercise))}:{line} in {name}: {text.strip()}"
+        shown = where(self.kata_run.student_path(self.kata_exercise))
+        return f"{shown}:{line} in {name}: {text.strip()}"
 
     def fault(self, name: str, facts: dict, blobs: list) -> BaseException:
         """The exception for a call that ended in a fact the subject process reported."""
         kind = facts.get("kind")
         function = facts.get("function") or name
-        exercise = self.kata_exercise
-        shown = where(student_path(exercise))
-        frames = student_frames(remote_error(exercise, facts))
+        run, exercise = self.kata_run, self.kata_exercise
+        shown = where(run.student_path(exercise))
+        frames = run.student_frames(remote_error(exercise, facts))
         if kind == "stub":
             return NotStarted(function)
         if kind == "blocked":
             return Blocked(function)
         stuck = self.kata_child.last_stuck or {}
         if kind == "test-limit":
-            _test_limit(self._place(stuck.get("where", "")))
+            run.test_limit(self._place(stuck.get("where", "")))
         if kind == "hang":
             if function in self.kata_writes:
-                RUN.hung.add((exercise, function))
-            limit = float(facts.get("limit") or contain.LIMITS.call)
+                run.hung.add((exercise, function))
+            limit = float(facts.get("limit") or run.time.call)
             return Fault(
                 _stopped(function, limit, self._place(stuck.get("where", ""))), function, "hang"
             )
@@ -410,7 +524,9 @@ class Subject(Pristine):
             )
         if kind == "result":
             facts = codec.Decoder(blobs).decode(facts["facts"])
-            check = RESULT_CHECKS.get(function)
+            from tests.kata.runtime import harness  # the contract's checks of a result
+
+            check = harness.RESULT_CHECKS.get(function)
             if check is not None:
                 check(facts["args"], facts["result"])  # raises the contract's message
             return Fault(
@@ -445,22 +561,6 @@ class Function:
         return self.subject.call(self.name, args, kwargs)
 
 
-def _test_left() -> float | None:
-    """Seconds left of the test's own limit, a little less: the subject process says where it
-    was stuck before this process's watchdog ends the test."""
-    armed = contain.WATCHDOG.deadlines.get("test")
-    if armed is None:
-        return None
-    return max(armed[0] - time.monotonic() - 0.3, 0.05)
-
-
-def _test_limit(place: str):
-    """End the test as its own limit does (outcomes.py words it), with where it was stuck."""
-    contain.WATCHDOG.deadlines.pop("test", None)
-    contain.WATCHDOG.fired = contain.Stuck("the test", contain.LIMITS.test, place)
-    raise contain.TimeLimit
-
-
 def _emit(text: str) -> None:
     if text:
         sys.stdout.write(text)
@@ -480,24 +580,12 @@ def _crash_place(output: str, shown: str) -> str:
 
 
 # --- loading -----------------------------------------------------------------------------------
-def _open(exercise: str) -> dict:
-    """Start the exercise's subject process and import the student's file there, once per run.
-
-    A failed import fails every time alike, with one message.
-    """
-    if exercise not in RUN.imports:
-        RUN.imports[exercise] = _opened(exercise)
-    found = RUN.imports[exercise]
-    if isinstance(found, Fault):
-        raise Fault(str(found.msg), found.function, found.kind)
-    return found
-
-
-def _opened(exercise: str) -> dict | Fault:
+def _opened(run: Run, exercise: str) -> dict | Fault:
+    """Start the exercise's subject process and import the student's file there."""
     record = registry.BY_MODULE.get(exercise)
     if record is None:
         raise ValueError(f"unknown exercise {exercise!r}; valid: {registry.valid()}")
-    path = student_path(exercise)
+    path = run.student_path(exercise)
     shown = where(path)
     if not path.is_file() and not path.is_symlink():
         return Fault(
@@ -505,16 +593,16 @@ def _opened(exercise: str) -> dict | Fault:
             "import",
             "import",
         )
-    child = RUN.child(exercise)
+    child = run.child(exercise)
     header = {
         "op": "open",
-        "test": RUN.test,
+        "test": run.test,
         "exercise": exercise,
         "writes": list(record.writes),
-        "call_limit": contain.LIMITS.call,
+        "call_limit": run.time.call,
     }
     try:
-        reply, _ = child.request(header, [], contain.LIMITS.call + 5.0)
+        reply, _ = child.request(header, [], run.time.call + 5.0)
     except OSError as exc:  # the file could not be copied: a link, a special file
         return Fault(f"{shown} cannot be read: {exc}", "import", "import")
     except Ended as end:
@@ -533,13 +621,13 @@ def _opened(exercise: str) -> dict | Fault:
         stuck = child.last_stuck or {}
         line, name, text = [*stuck.get("where", "").split("\t"), "", "", ""][:3]
         place = f"{shown}:{line} in {name}: {text.strip()}" if line else ""
-        message = _stopped(f"importing {shown}", contain.LIMITS.call, place)
+        message = _stopped(f"importing {shown}", run.time.call, place)
     elif kind == "exit":
         message = _exit_message(
             f"importing {shown}",
             facts.get("how", "exit"),
             facts.get("code", ""),
-            student_frames(error),
+            run.student_frames(error),
         ) + (
             "\n  The usual cause: a call at the bottom of the file, such as main(), that is not"
             ' under  if __name__ == "__main__":'
@@ -548,7 +636,7 @@ def _opened(exercise: str) -> dict | Fault:
         message = f"importing {shown} raised KeyboardInterrupt."
     else:
         message = (
-            f"{shown} does not import: {type(error).__name__}: {error}\n{student_frames(error)}"
+            f"{shown} does not import: {type(error).__name__}: {error}\n{run.student_frames(error)}"
         )
     return Fault(message.rstrip(), "import", "import")
 
@@ -560,9 +648,9 @@ class Untouched(Pristine):
     code runs here, on the pristine module (the kata's own code), until it reaches a stub.
     """
 
-    def __init__(self, exercise: str):
-        super().__init__(exercise)
-        self.kata_student = StudentFile(student_path(exercise), {})
+    def __init__(self, run: Run, exercise: str):
+        super().__init__(run, exercise)
+        self.kata_student = StudentFile(run.student_path(exercise), {})
         for name, value in vars(self._pristine).items():
             if callable(value) and not isinstance(value, type) and not name.startswith("__"):
                 self.__dict__[name] = Function(self, name)
@@ -597,47 +685,6 @@ def _stub_of(exc: BaseException, writes: tuple) -> str | None:
     """The function whose stub raised: the innermost frame named like one the student writes."""
     frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
     return next((name for name in reversed(frames) if name in writes), None)
-
-
-def untouched(exercise: str) -> bool:
-    """The student's file is the kata's stub file, unchanged (BOM and line endings aside)."""
-    try:
-        mine = student_path(exercise).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False
-    pristine = (PRISTINE / f"{exercise}.py").read_text(encoding="utf-8")
-    return mine.replace("\r\n", "\n") == pristine
-
-
-def load(exercise: str) -> Subject | Untouched:
-    """The subject for `exercise`: the kata's given code calling the student's functions."""
-    if exercise not in RUN.subjects and RUN.package != "solutions" and untouched(exercise):
-        RUN.subjects[exercise] = Untouched(exercise)
-    if exercise not in RUN.subjects:
-        opened = _open(exercise)
-        RUN.subjects[exercise] = Subject(exercise, RUN.child(exercise), 0, opened)
-    subject = RUN.subjects[exercise]
-    if isinstance(subject, Untouched):
-        return subject
-    if not subject.kata_child.alive and subject.kata_child.starts:
-        # A restart after a kill: import the file again (its import already succeeded once).
-        opened = _opened(exercise)
-        if isinstance(opened, Fault):
-            raise opened
-        RUN.subjects[exercise] = subject = Subject(exercise, RUN.child(exercise), 0, opened)
-    return subject
-
-
-def fresh(exercise: str) -> Subject:
-    """A subject around a fresh import of the student's file: no state from earlier calls."""
-    subject = load(exercise)
-    answer, _ = subject.ask({"op": "fresh"}, "import")
-    opened = {"given": sorted(subject.kata_given), "functions": {}}
-    clean = Subject(exercise, subject.kata_child, int(answer["ns"]), opened)
-    clean.kata_student = subject.kata_student
-    for name in clean.kata_given:
-        clean.__dict__[name] = Function(clean, name)
-    return clean
 
 
 @functools.cache
@@ -683,11 +730,12 @@ def probing(m, watch=(), trace=False):
 class Lazy:
     """The subject, loaded on first use: an import that fails fails the test that uses it."""
 
-    def __init__(self, exercise: str):
+    def __init__(self, exercise: str, run: Run):
         self._exercise = exercise
+        self.kata_run = run
 
     def __getattr__(self, name):
-        return getattr(load(self._exercise), name)
+        return getattr(self.kata_run.load(self._exercise), name)
 
 
 def reused(m, first: dict, second: dict) -> list[str]:
@@ -708,28 +756,7 @@ def reused(m, first: dict, second: dict) -> list[str]:
 
 def resolve(m) -> Subject:
     """The subject behind a Lazy (or m itself)."""
-    return load(m._exercise) if isinstance(m, Lazy) else m
-
-
-def loaded(exercise: str) -> StudentFile | None:
-    """The student's module as seen from here, if it imported; else None."""
-    found = RUN.imports.get(exercise)
-    if not isinstance(found, dict):
-        return None
-    return StudentFile(student_path(exercise), found["functions"])
-
-
-def constants(exercise: str) -> dict:
-    """The student's module's upper-case constants, as values."""
-    subject = RUN.subjects.get(exercise)
-    if subject is None:
-        return {}
-    try:
-        answer, blobs = subject.ask({"op": "constants"}, "constants", 30.0)
-    except (Fault, Blocked, NotStarted):
-        return {}
-    decoder = codec.Decoder(blobs)
-    return {name: decoder.decode(tree) for name, tree in answer.items()}
+    return m.kata_run.load(m._exercise) if isinstance(m, Lazy) else m
 
 
 # --- what the student changed of the given code -------------------------------------------------
@@ -756,9 +783,9 @@ def _definitions(source: str) -> dict[str, str]:
     }
 
 
-def edited_given(exercise: str) -> list[str]:
+def _edited_given(run: Run, exercise: str) -> list[str]:
     """Given functions and constants the student's file changed (or lost), by name."""
-    student = loaded(exercise)
+    student = run.loaded(exercise)
     record = registry.BY_MODULE.get(exercise)
     if student is None or record is None:
         return []
@@ -774,7 +801,7 @@ def edited_given(exercise: str) -> list[str]:
         if name not in record.writes and theirs.get(name) != shape
     ]
     reference = pristine_module(exercise)
-    theirs_constants = constants(exercise)
+    theirs_constants = run.constants(exercise)
     for name, value in vars(reference).items():
         if not name.isupper() or not isinstance(value, np.ndarray | int | float | str | tuple):
             continue

@@ -15,7 +15,6 @@ from tests.kata import registry
 from tests.kata.runtime import diagnosis, fingerprints, oracle, subject
 from tests.kata.runtime.harness import (
     Fault,
-    Lazy,
     call,
     check_gradients,
     expect_array,
@@ -47,10 +46,6 @@ class Network(OfTestFile):
     # ...and init_params(rng, **sizes) these: non-square, so a transpose cannot hide.
     sizes: dict[str, int]
     shapes: dict[str, tuple[int, ...]]
-
-    @pytest.fixture
-    def m(self):
-        return Lazy(self.exercise)
 
     def params(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Asymmetric parameters at `shapes`, drawn by the test, not by the student's code."""
@@ -222,11 +217,11 @@ class ContractSuite(Network):
         ):
             _, cache = run_forward(m, params, Xs, self.out_shape(n))
             answers.append((params is second, run_backward(m, params, cache, Ys, Xs)))
-        clean = subject.fresh(self.exercise)
+        clean = m.kata_run.fresh(self.exercise)
         _, cache = run_forward(clean, second, X, self.out_shape(5))
         alone = run_backward(clean, second, cache, Y, X)
         # And a fresh import whose first call was on another batch size, then the same call.
-        other = subject.fresh(self.exercise)
+        other = m.kata_run.fresh(self.exercise)
         _, cache = run_forward(other, first, X7, self.out_shape(7))
         run_backward(other, first, cache, Y7, X7)
         _, cache = run_forward(other, second, X, self.out_shape(5))
@@ -666,10 +661,6 @@ def _sigmoid(z: float) -> float:
 
 
 class SigmoidSuite(OfTestFile):
-    @pytest.fixture
-    def m(self):
-        return Lazy(self.exercise)
-
     @pytest.mark.stage("helper")
     def test_sigmoid_known_values(self, m):
         z = np.array([[0.0, math.log(3), -math.log(3)], [2.0, -0.5, 10.0]])

@@ -49,7 +49,7 @@ def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     What the student's own functions print is counted apart, never compared.
     """
     m = subject.resolve(m)
-    subject.RUN.called.add("main")
+    m.kata_run.called.add("main")
     header = {"op": "run_main", "argv": list(argv)}
     if quick:
         header["quick"] = list(registry.BY_MODULE[m.kata_exercise].quick)
@@ -58,9 +58,9 @@ def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
     except harness.Fault:
         raise
     except Exception as exc:  # the student's exception: in the contract's words
-        harness.raised(exc, "main")
+        harness.raised(m.kata_run, exc, "main")
     if answer["theirs"]:
-        subject.printed[m.kata_exercise] = answer["theirs"]
+        m.kata_run.printed[m.kata_exercise] = answer["theirs"]
     return answer["ours"]
 
 
@@ -120,25 +120,28 @@ def expect_transcript(exercise: str, out: str) -> None:
 
 def write_transcripts() -> None:
     """Rewrite tests/kata/runtime/transcripts/ from the reference solutions."""
-    harness.use_impl("solutions")
+    run = subject.Run("solutions")
     FOLDER.mkdir(exist_ok=True)
-    for exercise in harness.EXERCISES:
-        m = subject.load(exercise)
-        lines = [line.rstrip() for line in run_main(m).splitlines()]
-        for pattern, replacement in NOISE.get(exercise, ()):
-            lines = [pattern.sub(replacement, line) for line in lines]
-        path = FOLDER / f"{exercise}.txt"
-        kept = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-        if len(kept) == len(lines) and all(
-            a == b or _lines_agree(a, b) for a, b in zip(lines, kept, strict=True)
-        ):
-            print(
-                f"kept {harness.where(path)}: it agrees within the test's tolerance",
-                file=sys.stderr,
-            )
-            continue  # another machine's last digits are no change
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"wrote {harness.where(path)}", file=sys.stderr)
+    try:
+        for exercise in harness.EXERCISES:
+            m = run.load(exercise)
+            lines = [line.rstrip() for line in run_main(m).splitlines()]
+            for pattern, replacement in NOISE.get(exercise, ()):
+                lines = [pattern.sub(replacement, line) for line in lines]
+            path = FOLDER / f"{exercise}.txt"
+            kept = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+            if len(kept) == len(lines) and all(
+                a == b or _lines_agree(a, b) for a, b in zip(lines, kept, strict=True)
+            ):
+                print(
+                    f"kept {harness.where(path)}: it agrees within the test's tolerance",
+                    file=sys.stderr,
+                )
+                continue  # another machine's last digits are no change
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            print(f"wrote {harness.where(path)}", file=sys.stderr)
+    finally:
+        run.close()
 
 
 if __name__ == "__main__":

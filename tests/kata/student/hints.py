@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -74,14 +75,14 @@ def remember(config, records) -> None:
         cache.set(status_key(module), {**cache.get(status_key(module), {}), function: status})
 
 
-def first_unsolved(config, record: registry.Exercise) -> tuple[str | None, str]:
+def first_unsolved(config, folder: Path, record: registry.Exercise) -> tuple[str | None, str]:
     """The exercise's first function that does not pass yet, and how the kata knows."""
     cache = getattr(config, "cache", None)
     statuses = cache.get(status_key(record.module), {}) if cache is not None else {}
     for function in record.writes:
         if statuses.get(function, "passed") != "passed":
             return function, f"{statuses[function]} in your last run"
-    stubs = _still_stubs(record)
+    stubs = _still_stubs(folder, record)
     for function in record.writes:
         if function not in statuses and function in stubs:
             return function, "not written yet"
@@ -90,11 +91,11 @@ def first_unsolved(config, record: registry.Exercise) -> tuple[str | None, str]:
     return record.writes[0], "the first to write; run the tests so the kata knows where you are"
 
 
-def _still_stubs(record: registry.Exercise) -> set[str]:
+def _still_stubs(folder: Path, record: registry.Exercise) -> set[str]:
     """The functions of the student's file that are still the pristine stub, read from the
     syntax tree (empty when the file does not parse)."""
     try:
-        mine = _functions(subject.student_path(record.module).read_text(encoding="utf-8-sig"))
+        mine = _functions((folder / f"{record.module}.py").read_text(encoding="utf-8-sig"))
         pristine = _functions((subject.PRISTINE / f"{record.module}.py").read_text("utf-8"))
     except (OSError, SyntaxError, ValueError):
         return set()
@@ -129,11 +130,12 @@ def target(word: str) -> tuple[registry.Exercise, str | None]:
     return record, function
 
 
-def show(config, word: str, reset: bool = False, write=print) -> None:
-    """Print the hints seen so far for one function, plus the next one."""
+def show(config, folder: Path, word: str, reset: bool = False, write=print) -> None:
+    """Print the hints seen so far for one function, plus the next one (`folder`: the tree
+    whose files the student writes, exercises/ as a rule)."""
     record, function = target(word)
     if function is None:
-        function, why = first_unsolved(config, record)
+        function, why = first_unsolved(config, folder, record)
         if function is None:
             write(f"{record.marker}: {why}. Nothing to hint at; for one function's hints:")
             write(f"  pytest --hint {record.marker}.FUNCTION   ({', '.join(record.writes)})")

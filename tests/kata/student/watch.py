@@ -187,11 +187,10 @@ def show(lines: list[str], tty: bool) -> None:
 
 
 # --- the loop ------------------------------------------------------------------------------
-def watch(config) -> None:
+def watch(config, folder: Path) -> None:
     """Run, show, wait for a change, again, until Ctrl-C."""
     args = without_watch(config.invocation_params.args)
     command = " ".join(["pytest", *args])
-    folder = subject.impl_root()
     where = subject.where(folder)
     tty = sys.stdout.isatty()
     seen, why = snapshot(folder), "first run"

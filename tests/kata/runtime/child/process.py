@@ -53,38 +53,35 @@ class Ended(Exception):  # noqa: N818
 
 
 # --- the runtime: the server's own files, written once per run ----------------------------------
-_runtime: dict[str, Path] = {}
+class Runtime:
+    """A folder holding the package kata_runtime (the server and the modules it needs),
+    written on first use and removed by remove(); a run owns one for all its children."""
 
+    def __init__(self):
+        self.path: Path | None = None
 
-def runtime() -> Path:
-    """A folder holding the package kata_runtime: the server and the modules it needs."""
-    if "path" not in _runtime:
-        root = Path(tempfile.mkdtemp(prefix="kata-runtime-"))
-        root.chmod(0o755)  # read by the subject process, also when it runs as another user
-        package = root / "kata_runtime"
-        package.mkdir()
-        (package / "__init__.py").write_text("", encoding="utf-8")
-        for source in (
-            HERE / "server.py",
-            HERE / "codec.py",
-            HERE / "mainrun.py",
-            HERE.parent / "state.py",
-            KATA / "bench" / "hotspot.py",
-        ):
-            shutil.copyfile(source, package / source.name)
-        _runtime["path"] = root
-    return _runtime["path"]
+    def folder(self) -> Path:
+        if self.path is None:
+            root = Path(tempfile.mkdtemp(prefix="kata-runtime-"))
+            root.chmod(0o755)  # read by the subject process, also when it runs as another user
+            package = root / "kata_runtime"
+            package.mkdir()
+            (package / "__init__.py").write_text("", encoding="utf-8")
+            for source in (
+                HERE / "server.py",
+                HERE / "codec.py",
+                HERE / "mainrun.py",
+                HERE.parent / "state.py",
+                KATA / "bench" / "hotspot.py",
+            ):
+                shutil.copyfile(source, package / source.name)
+            self.path = root
+        return self.path
 
-
-def _remove_runtime() -> None:
-    path = _runtime.pop("path", None)
-    if path is not None:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-import atexit  # noqa: E402
-
-atexit.register(_remove_runtime)
+    def remove(self) -> None:
+        path, self.path = self.path, None
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --- one child ----------------------------------------------------------------------------------
@@ -167,8 +164,17 @@ class Beacon:
 class Child:
     """One subject process for one exercise; started lazily, restarted after it ends."""
 
-    def __init__(self, exercise: str, files: dict[str, Path], limits: sandbox.Limits):
+    def __init__(
+        self,
+        exercise: str,
+        files: dict[str, Path],
+        limits: sandbox.Limits,
+        runtime: Runtime | None = None,
+    ):
         self.exercise = exercise
+        # The run's runtime folder, or one of its own (removed when the child stops).
+        self.own_runtime = runtime is None
+        self.runtime = runtime or Runtime()
         self.files = files  # name in the child's package -> source file to copy
         self.limits = limits
         self.process: subprocess.Popen | None = None
@@ -207,7 +213,7 @@ class Child:
         sandbox.hand_over(self.folder, self.limits.user)
         hidden = (ROOT, *(Path(p).resolve().parent for p in self.files.values()))
         command, options = sandbox.command(
-            runtime(), self.folder, self.limits, self.beacon.fd, hidden
+            self.runtime.folder(), self.folder, self.limits, self.beacon.fd, hidden
         )
         self.frames = queue.Queue()
         self.output, self.answered = Output(), 0
@@ -253,6 +259,8 @@ class Child:
         if self.beacon is not None:
             self.beacon.close()
             self.beacon = None
+        if self.own_runtime:
+            self.runtime.remove()
 
     def kill(self) -> None:
         process = self.process
