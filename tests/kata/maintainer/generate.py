@@ -180,11 +180,18 @@ def strays() -> list[str]:
     ]
     ignored = _ignored_by_git(found)
     return [
-        f"stray: {path.relative_to(ROOT).as_posix()} was not generated from solutions/; move it"
-        " away (or, if it is a new network, add its solution and record)"
+        f"stray: {_shown(path)} was not generated from solutions/; move it away (or, if it is"
+        " a new network, add its solution and record: python -m tests.kata new)"
         for path in found
         if path not in ignored
     ]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _ignored_by_git(paths: list[Path]) -> set[Path]:
