@@ -2,9 +2,11 @@
 they must accept.
 
 Each answer is one reference solution with a few of its lines replaced by what a student
-would write: `replace` holds (line as in solutions/, the student's line) pairs, each old
-string found exactly once. tests/test_catalogue.py runs an exercise's tests against every
-answer, as a student would run them.
+would write: `replace` holds (code as in solutions/, the student's code) pairs. Each old
+piece is found once by its code, not its text (patching.py: comments, spacing and line
+breaks do not count), so a solution whose comments are reworded takes every answer still;
+test_catalogue.py checks that for each. It runs an exercise's tests against every answer,
+as a student would run them.
 
 A wrong answer must fail, and the first failure's message must contain every word of
 `expect` (the diagnosis's own phrase, wherever the diagnosis knows the mistake); when `test`
@@ -12,7 +14,7 @@ is set, the first failing test's name must contain it (networks that are wrong b
 consistent, which no gradient check can see, must fail at a known answer). A right answer,
 written in another style than the reference, must pass every test.
 
-Run it with  pytest --catalogue -m catalogue
+Run it with  pytest --solutions --slow -m catalogue
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ PER_SAMPLE_DEF = """\
 def backward_per_sample(
     params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
 ) -> dict[str, np.ndarray]:"""
-EX05_GIVEN_BELOW = "# --- given: training and the document's run"
+EX05_FIRST_GIVEN = "def online_sgd_epoch("  # the first given function after the student's
 
 # Sigmoids that are right in the middle and wrong in a tail.
 SIGMOID_ONE_MINUS = """\
@@ -2642,11 +2644,11 @@ RIGHT: tuple[Answer, ...] = (
                 ),
             ),
             (
-                EX05_GIVEN_BELOW,
+                EX05_FIRST_GIVEN,
                 "class Network:\n"
                 '    """The document\'s network, as an object; only its loop is needed here."""\n\n'
                 "    backward_per_sample = _per_sample\n\n\n"
-                "backward_per_sample = Network().backward_per_sample\n\n\n" + EX05_GIVEN_BELOW,
+                "backward_per_sample = Network().backward_per_sample\n\n\n" + EX05_FIRST_GIVEN,
             ),
         ),
     ),

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import registry
+from tests.kata.checks import patching
 from tests.kata.paths import ROOT
 
 PARTS = ("exercises", "solutions", "tests", "conftest.py", "pyproject.toml")
@@ -105,17 +106,15 @@ class FakeKata:
             shutil.copy2(self.path / "solutions" / name, self.path / "exercises" / name)
 
     def edit(self, marker: str, old: str, new: str) -> int:
-        """Replace the one line `old` (without its newline) of the exercise by `new`.
+        """Replace the code `old` of the exercise (found by its tokens: patching.py) by `new`.
 
         Returns the number of the first line of `new` in the file.
         """
         path = self.exercise(marker)
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        found = [i for i, line in enumerate(lines) if line.rstrip("\n") == old]
-        assert len(found) == 1, f"{path.name} holds {len(found)} lines {old!r}, expected 1"
-        lines[found[0]] = new + "\n"
-        path.write_text("".join(lines), encoding="utf-8")
-        return found[0] + 1
+        source = path.read_text(encoding="utf-8")
+        start, _ = patching.locate(source, old)
+        path.write_text(patching.patch(source, old, new), encoding="utf-8")
+        return source.count("\n", 0, start) + 1
 
     def insert_before(self, marker: str, line: str, text: str) -> int:
         """Insert `text` (lines) before the one line `line`; returns its first line's number."""
