@@ -66,6 +66,12 @@ def _generate(args: argparse.Namespace) -> int:
 
     if args.fingerprints:
         return generate.write_fingerprints()
+    if args.golden:
+        from tests.kata.checks import golden
+
+        for path in golden.write():
+            print(f"wrote {path.relative_to(ROOT).as_posix()}")
+        return 0
     if args.transcripts:
         from tests.kata.runtime import transcript
 
@@ -153,6 +159,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: rewrite tests/kata/runtime/transcripts/ from solutions/' main() (a"
         " transcript that agrees within the test's tolerance is kept)",
+    )
+    sub.add_argument(
+        "--golden",
+        action="store_true",
+        help="instead: rewrite tests/kata/checks/golden/, what a student sees in each of the"
+        " self-checks' scenarios (review the diff)",
     )
 
     verb("check", _check, "the generated files are current and no stray file lies beside them")

@@ -25,7 +25,8 @@ NEXT = """next:
   2. python -m tests.kata generate                  writes exercises/ and the pristine stub
   3. python -m tests.kata generate --transcripts    records what its main() prints
   4. pytest --solutions -m {marker:<30}every check of it passes
-  5. pytest --solutions --slow                      the kata's own checks, the new network too"""
+  5. python -m tests.kata generate --golden         the table's golden files gain its row
+  6. pytest --solutions --slow                      the kata's own checks, the new network too"""
 
 
 def targets(name: str) -> dict[str, Path]:
