@@ -14,7 +14,6 @@ rewrites them after a deliberate change to the table or a message (review the di
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.checks.catalogue import WRONG
 from tests.kata.checks.fakekata import copy_kata, table
 
@@ -90,7 +89,7 @@ def run(scenario: Scenario) -> str:
             module, source = _answer_source(answer)
             (kata / "exercises" / f"{module}.py").write_text(source, encoding="utf-8")
         shutil.rmtree(kata / "solutions")  # a student's copy
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+        env = environ.clean()
         env.update(COLUMNS=COLUMNS, PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1")
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import environ
 from tests.kata.runtime.subject import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
@@ -23,7 +23,7 @@ def autograder(tmp_path_factory) -> Path:
     """An /autograder folder as Gradescope lays it out, with the bundle set up in it."""
     root = tmp_path_factory.mktemp("autograder")
     bundle = root / "bundle.zip"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     command = [sys.executable, "-m", "tests.kata", "bundle", str(bundle)]
     subprocess.run([*command, "--exercises", "ex01,ex02"], cwd=ROOT, env=env, check=True)
     with zipfile.ZipFile(bundle) as archive:
@@ -43,7 +43,7 @@ def autograder(tmp_path_factory) -> Path:
 
 
 def run(root: Path, script: str, **extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     # The simulated image: the packages already here (no download), no user created.
     env.update(AUTOGRADER=str(root), VENV_OPTIONS="--system-site-packages", AUTOGRADER_USER="")
     env.update(extra)

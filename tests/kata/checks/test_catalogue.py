@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.checks import patching
 from tests.kata.checks.catalogue import RIGHT, WRONG, Answer
 from tests.kata.runtime import fingerprints
@@ -88,7 +88,7 @@ def run_answer(answer: Answer, folder, record: str = "") -> tuple[int, list[dict
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{module_of(answer)}.py").write_text(answer_source(answer), encoding="utf-8")
     report = folder / "report.json"
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env = environ.clean("KATA_IMPL")
     env.update(KATA_IMPL=str(folder), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if record:
         env[fingerprints.RECORD] = record

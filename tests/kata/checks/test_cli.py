@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.maintainer import generate
 from tests.kata.paths import ROOT
 
@@ -23,7 +23,7 @@ VERBS = ("handout", "grade", "bundle", "generate", "check", "new", "timing")
 
 
 def kata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     return subprocess.run(
         [sys.executable, "-m", "tests.kata", *args],
         cwd=cwd,

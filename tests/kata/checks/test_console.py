@@ -8,14 +8,13 @@ UnicodeEncodeError. The slow tests run the kata as a student does with each enco
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.runtime import console
 from tests.kata.runtime.subject import ROOT
 
@@ -41,7 +40,7 @@ def test_fit_keeps_what_the_console_can_print(encoding):
 
 
 def _run(args, cwd, encoding) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     env["PYTHONIOENCODING"] = encoding
     env["COLUMNS"] = "100"
     done = subprocess.run(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import environ
 from tests.kata.checks import patching
 from tests.kata.runtime.subject import ROOT
 
@@ -68,7 +69,7 @@ def graded(tmp_path_factory):
 
 
 def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", str(out)]
     command += ["--exercises", ONLY, "--call-limit", "1", "--limit", "120", *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -166,7 +167,7 @@ def test_grading_twice_gives_the_same_grades(graded, tmp_path):
 
 def old_form(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     """The pytest options grading had before its command: kept for one release."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     command = [sys.executable, "-m", "pytest", f"--grade={submissions}", f"--grade-out={out}"]
     command += [f"--exercises={ONLY}", "--call-limit=1", *extra]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.instructor import handout
 from tests.kata.runtime.subject import ROOT
 
@@ -23,7 +22,7 @@ def make(tmp_path: Path, words: str | None = None) -> Path:
 
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
     return subprocess.run(
         [*command, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=600

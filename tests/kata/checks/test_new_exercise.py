@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kata import registry
+from tests.kata import environ, registry
 from tests.kata.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
@@ -30,7 +30,7 @@ NAME = f"{MARKER}_synthetic"
 
 
 def run(kata: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    clean = environ.clean()
     return subprocess.run(
         [sys.executable, *args],
         cwd=kata,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import environ
 from tests.kata.checks import redteam
 from tests.kata.checks.fakekata import copy_kata
 from tests.kata.runtime import subject
@@ -117,7 +118,7 @@ def ours_alive(marker: str) -> list[str]:
 @pytest.fixture(scope="module", params=list(_modes()))
 def graded(request, tmp_path_factory, kata_run):
     mode = request.param
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     if mode == "unprivileged uid":
         env["KATA_SANDBOX"] = "off"
     home = tmp_path_factory.mktemp("redteam")

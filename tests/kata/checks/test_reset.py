@@ -6,7 +6,6 @@ kata); the slow ones run pytest --reset in a copy of the kata and in a handout.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import environ
 from tests.kata.checks.fakekata import QUIET, FakeKata, copy_kata
 from tests.kata.instructor import handout
 from tests.kata.maintainer import generate
@@ -253,7 +253,7 @@ def test_reset_an_exercise_in_a_handout(tmp_path):
     handout.build(out, handout.choose("ex02"))
     path = out / "exercises" / EX02
     path.write_text(solved(path.read_text(encoding="utf-8"), "ex02_sigmoid_mse"), "utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", *QUIET, "--reset", "ex02"],
         cwd=out,

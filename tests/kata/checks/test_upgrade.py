@@ -9,7 +9,6 @@ pytest --upgrade in a handout and then the upgraded exercise's tests.
 from __future__ import annotations
 
 import ast
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import environ
 from tests.kata.checks.fakekata import QUIET
 from tests.kata.checks.test_reset import solved
 from tests.kata.instructor import handout
@@ -213,7 +213,7 @@ def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path):
     path, pristine = out / "exercises" / f"{EX02}.py", out / "tests/kata/pristine" / f"{EX02}.py"
     new = pristine.read_text(encoding="utf-8")
     path.write_text(solved(old_version(new), EX02), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
 
     def pytest_in_handout(*args):
         command = [sys.executable, "-m", "pytest", *QUIET, *args]

@@ -9,7 +9,6 @@ with the untouched run's time over collection's.
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
@@ -18,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.kata import environ
 from tests.kata.paths import ROOT
 
 COMMANDS = (
@@ -44,7 +44,7 @@ def copy_kata(target: Path, solved: bool) -> Path:
 
 
 def seconds(kata: Path, command: str) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "KATA_IMPL")}
+    env = environ.clean()
     args = [sys.executable, "-m", *command.split(), "-q", "-p", "no:randomly"]
     start = time.perf_counter()
     subprocess.run(args, cwd=kata, env=env, capture_output=True, check=False)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.kata import registry
+from tests.kata import environ, registry
 
 SHARED = Path(__file__).resolve().parent / "suites.py"  # tests every exercise inherits
 
@@ -75,7 +74,7 @@ class Totals:
 
     def _count(self, path: Path) -> int:
         """Collect one test file in a child pytest: its tests, the given ones aside."""
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+        env = environ.clean("KATA_IMPL")
         command = [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"]
         command += ["-p", "no:randomly", "-m", "not given", str(path)]
         if self.mode == "solutions":
