@@ -19,6 +19,8 @@ mean, so its rate 0.1 on the four truth-table rows becomes 0.1 × N = 0.4 here.
 Run it, once the tests pass:  python -m exercises.ex01_logistic_regression
 """
 
+from typing import Any
+
 import numpy as np
 
 # The truth tables: inputs (4, 2) and targets (4, 1), integers as in the document.
@@ -71,7 +73,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     raise NotImplementedError("ex01_logistic_regression.loss: not written yet (see its docstring)")
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

@@ -32,6 +32,8 @@ here, and the steps are then the same.
 Run it, once the tests pass:  python -m exercises.ex05_online_sgd
 """
 
+from typing import Any
+
 import numpy as np
 
 N_BITS = 5
@@ -92,7 +94,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     raise NotImplementedError("ex05_online_sgd.loss: not written yet (see its docstring)")
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter, all rows at once.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

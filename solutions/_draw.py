@@ -56,7 +56,7 @@ def loss_curve(values, width: int = 60, height: int = 8, title: str = "loss") ->
     for r in range(height - 1, -1, -1):
         cells = np.clip(eighths - r * 8, 0, 8)
         rows.append("".join(blocks[c] for c in cells))
-    tick, bar, corner, rule = _chars(LINES)
+    tick, bar, corner, rule = list(_chars(LINES))
     labels = [f"{10**top:9.3g} {tick}", *[" " * 9 + f" {bar}"] * (height - 2)]
     labels.append(f"{10**bottom:9.3g} {tick}")
     lines = [f"{title} (log scale), {values.size} values, left to right"]

@@ -39,6 +39,8 @@ Run it, once the tests pass:  python -m exercises.ex01_logistic_regression
 ### END EXERCISE
 """
 
+from typing import Any
+
 import numpy as np
 
 # The truth tables: inputs (4, 2) and targets (4, 1), integers as in the document.
@@ -98,7 +100,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     ### END SOLUTION
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

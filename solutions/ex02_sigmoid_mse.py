@@ -35,6 +35,8 @@ Run it, once the tests pass:  python -m exercises.ex02_sigmoid_mse
 ### END EXERCISE
 """
 
+from typing import Any
+
 import numpy as np
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
@@ -103,7 +105,7 @@ def loss(out: np.ndarray, Y: np.ndarray) -> float:
     ### END SOLUTION
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K).

@@ -41,6 +41,8 @@ Run it, once the tests pass:  python -m exercises.ex03_tanh_xor
 ### END EXERCISE
 """
 
+from typing import Any
+
 import numpy as np
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
@@ -123,7 +125,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     ### END SOLUTION
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

@@ -45,6 +45,8 @@ Run it, once the tests pass:  python -m exercises.ex04_relu_softmax
 ### END EXERCISE
 """
 
+from typing import Any
+
 import numpy as np
 
 
@@ -148,7 +150,7 @@ def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     ### END SOLUTION
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N,) integer labels.

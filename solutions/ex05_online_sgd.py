@@ -56,6 +56,8 @@ Run it, once the tests pass:  python -m exercises.ex05_online_sgd
 ### END EXERCISE
 """
 
+from typing import Any
+
 import numpy as np
 
 N_BITS = 5
@@ -132,7 +134,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     ### END SOLUTION
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter, all rows at once.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

@@ -86,7 +86,7 @@ SLOPE_AGAIN = (
 EX03_GRADS = EX04_GRADS  # ex03 returns its four gradients in the same four lines
 EX05_DZ2 = EX03_DZ2  # and ex05 starts its backward with ex03's line
 BACKWARD_DEF = (
-    "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray)"
+    "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)"
     " -> dict[str, np.ndarray]:"
 )
 BCE_MEAN = "float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))"
@@ -360,7 +360,7 @@ WRONG: tuple[Answer, ...] = (
         "ex02",
         (
             (
-                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray)",
+                "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)",
                 "def backward(params, cache, Y, lr)",
             ),
         ),
@@ -2588,8 +2588,8 @@ RIGHT: tuple[Answer, ...] = (
                 "    return np.asarray(np.mean(0.5 * (out - Y) ** 2))  # a 0-d array",
             ),
             (
-                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray)",
-                "def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray,"
+                "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)",
+                "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray,"
                 " debug=False)",
             ),
             (

@@ -19,6 +19,8 @@ rate 0.1 becomes 0.1 × N = 0.4 here, and the steps are then the same.
 Run it, once the tests pass:  python -m exercises.ex02_sigmoid_mse
 """
 
+from typing import Any
+
 import numpy as np
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
@@ -73,7 +75,7 @@ def loss(out: np.ndarray, Y: np.ndarray) -> float:
     raise NotImplementedError("ex02_sigmoid_mse.loss: not written yet (see its docstring)")
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K).

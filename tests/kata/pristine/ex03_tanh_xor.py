@@ -22,6 +22,8 @@ then the same.
 Run it, once the tests pass:  python -m exercises.ex03_tanh_xor
 """
 
+from typing import Any
+
 import numpy as np
 
 # Two bits in, their parity out: XOR as (4, 2) integer inputs and (4, 1) targets.
@@ -89,7 +91,7 @@ def loss(P: np.ndarray, Y: np.ndarray) -> float:
     raise NotImplementedError("ex03_tanh_xor.loss: not written yet (see its docstring)")
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N, K) targets in {0, 1}.

@@ -26,6 +26,8 @@ small Gaussian-blobs generator, seeded, built from numpy alone.
 Run it, once the tests pass:  python -m exercises.ex04_relu_softmax
 """
 
+from typing import Any
+
 import numpy as np
 
 
@@ -113,7 +115,7 @@ def softmax_cross_entropy_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     )
 
 
-def backward(params: dict[str, np.ndarray], cache: object, Y: np.ndarray) -> dict[str, np.ndarray]:
+def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[str, np.ndarray]:
     """The exact gradient of loss(forward(params, X)[0], Y) for each parameter.
 
     cache: what your forward returned;  Y: (N,) integer labels.
