@@ -89,8 +89,8 @@ class Exercise:
         for function in sorted(self.writes, key=len, reverse=True):  # sigmoid_prime first
             if name == f"test_{function}" or name.startswith(f"test_{function}_"):
                 return function
-        function = PER_STAGE.get(stage or "")
-        return function if function in self.writes else "network"
+        staged = PER_STAGE.get(stage or "")
+        return staged if staged in self.writes else "network"
 
     @property
     def marker(self) -> str:

@@ -276,7 +276,7 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
         timed = {short: t[tier] for tier, short in kata_tiers.items() if t.get(tier)}
         if not timed or not t.get("torch"):
             return "—"
-        best = min(timed, key=timed.get)
+        best = min(timed, key=lambda short: timed[short])
         return f"{ratio(t['torch'], timed[best])} {best}"
 
     lines = []
@@ -331,8 +331,8 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
                 " fast, compiled.",
             ]
     if not fancy:
-        plain = {"µ": "u", "÷": "/", "×": "x", "—": "-"}
-        lines = [line.translate(str.maketrans(plain)) for line in lines]
+        plain = str.maketrans({"µ": "u", "÷": "/", "×": "x", "—": "-"})
+        lines = [line.translate(plain) for line in lines]
     return lines
 
 
@@ -385,6 +385,8 @@ def hotspot_lines(results: list[dict], rows, fancy: bool = True) -> list[str]:
         record, spot = registry.BY_MARKER.get(ex), spots.get((ex, n))
         loop, batched = t.get("per_row"), t.get("yours")
         if record is None or spot is None or not loop or not batched:
+            continue
+        if record.reference_speedup is None:  # nothing to compare with yet
             continue
         if loop / batched >= SLOWER * record.reference_speedup:
             continue

@@ -192,6 +192,9 @@ class Fast:
     def __init__(self, params: dict, n: int):
         self.grads = {name: np.empty_like(value) for name, value in params.items()}
 
+    def gradient(self, params: dict, X, Y, np=np) -> dict:
+        raise NotImplementedError  # each network's own, below
+
     def buffer(self, *shape, dtype=np.float64):
         return np.empty(shape, dtype=dtype)
 

@@ -41,6 +41,7 @@ pytestmark = pytest.mark.given
 
 NETWORKS = [pytest.param(ex, marks=getattr(pytest.mark, ex), id=ex) for ex in bench.NETWORKS]
 FAST_NETWORKS = [p for p in NETWORKS if p.values[0] in bench.FAST]
+NAMES = {p.id: str(p.values[0]) for p in NETWORKS}  # each param's network, as a str
 RTOL, ATOL = 1e-10, 1e-14  # the atol only for entries that cancel to nearly 0 (|g| ~ 1e-6)
 LR = 0.1
 
@@ -162,12 +163,12 @@ GRADIENT_CASES = [
     pytest.param(ex.values[0], n, tier, marks=ex.marks, id=f"{ex.id}-N{n}-{tier}")
     for ex in NETWORKS
     for n in SIZES
-    for tier in tiers_of(ex.values[0], TIERS + INSTALLED)
+    for tier in tiers_of(NAMES[ex.id], TIERS + INSTALLED)
 ]
 STEP_CASES = [
     pytest.param(ex.values[0], tier, marks=ex.marks, id=f"{ex.id}-{tier}")
     for ex in NETWORKS
-    for tier in tiers_of(ex.values[0], TIERS[:3])
+    for tier in tiers_of(NAMES[ex.id], TIERS[:3])
 ]  # and PyTorch's step: test_train_step_torch
 
 

@@ -66,7 +66,7 @@ def mistaken_function(answer: Answer) -> str | None:
     path = ROOT / "solutions" / f"{module_of(answer)}.py"
     source = path.read_text(encoding="utf-8")
     spans = [
-        (node.name, node.lineno, node.end_lineno)
+        (node.name, node.lineno, node.end_lineno or node.lineno)
         for node in ast.parse(source).body
         if isinstance(node, ast.FunctionDef)
     ]
@@ -78,7 +78,8 @@ def mistaken_function(answer: Answer) -> str | None:
             continue
         first, last = source.count("\n", 0, start) + 1, source.count("\n", 0, end) + 1
         touched |= {name for name, a, b in spans if a <= first and last <= b}
-    writes = registry.resolve(answer.exercise).writes
+    record = registry.resolve(answer.exercise)
+    writes = record.writes if record else ()
     return touched.pop() if len(touched) == 1 and touched <= set(writes) else None
 
 
@@ -145,10 +146,11 @@ def result(runs, answer: Answer) -> tuple[int, list[dict], str]:
             fail(f"{answer.id}: the run did not report (exit code {code}):\n{tail}")
         return code, outcomes, output
     fail(problem)
+    raise AssertionError  # fail raises; for the type checker
 
 
 def counts(outcomes: list[dict]) -> str:
-    tally = {}
+    tally: dict[str, int] = {}
     for o in outcomes:
         tally[o["status"]] = tally.get(o["status"], 0) + 1
     return ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
@@ -182,9 +184,9 @@ def blames(answer: Answer, first: dict) -> str:
     function = mistaken_function(answer)
     if function is None:
         return ""
-    owner = first["function"] or registry.resolve(answer.exercise).owner(
-        first["test"], first["stage"]
-    )
+    record = registry.resolve(answer.exercise)
+    assert record is not None, answer.exercise
+    owner = first["function"] or record.owner(first["test"], first["stage"])
     if owner not in (function, "network") or (owner == "network" and not answer.test):
         return f"yet the first failure is a test of {owner}"
     other = [f for f in re.findall(r"\bfix (\w+) first", first["message"]) if f != function]

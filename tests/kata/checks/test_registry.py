@@ -56,7 +56,7 @@ def test_every_exercise_has_every_part(record):
 
 
 def _tests_of(module) -> list[tuple[str, object, list]]:
-    found = []
+    found: list[tuple[str, object, list]] = []
     for name, value in vars(module).items():
         if name.startswith("test_") and inspect.isfunction(value):
             found.append((name, value, getattr(value, "pytestmark", [])))
@@ -157,7 +157,9 @@ def solution_lines(record, function: str) -> list[tuple[str, str]]:
         n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function
     )
     body = node.body[1:] if ast.get_docstring(node) else node.body
-    lines = [line for stmt in body for line in ast.get_source_segment(source, stmt).splitlines()]
+    lines = [
+        line for stmt in body for line in (ast.get_source_segment(source, stmt) or "").splitlines()
+    ]
     return [(line.strip(), _as_math(line)) for line in lines if len(_as_math(line)) >= 6]
 
 

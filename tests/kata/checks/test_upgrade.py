@@ -53,7 +53,9 @@ def functions(text: str) -> dict[str, str]:
     """{name: source} of a module's top-level functions."""
     tree = ast.parse(text)
     return {
-        n.name: ast.get_source_segment(text, n) for n in tree.body if isinstance(n, ast.FunctionDef)
+        n.name: ast.get_source_segment(text, n) or ""
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef)
     }
 
 

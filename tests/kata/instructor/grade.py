@@ -184,7 +184,9 @@ def run_exercise(
         preexec_fn=_child_setup,
     )
     output: list[bytes] = []
-    reader = threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True)
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: output.append(stdout.read()), daemon=True)
     reader.start()
     status, cause, start = "graded", "", time.monotonic()
     while process.poll() is None:
@@ -197,7 +199,7 @@ def run_exercise(
     if options.get("uid") is not None:
         sandbox.kill_user(options["uid"])
     reader.join(timeout=5)
-    process.stdout.close()
+    stdout.close()
     text = b"".join(output).decode("utf-8", "replace")
     records = []
     if stream.is_file():
@@ -301,7 +303,7 @@ def _table(output: str) -> str:
 def results_json(results: list[Result], report: str = "") -> dict:
     """Gradescope's results.json: per test name, score, max_score, status, output; the
     student's report (the table, ignored files, given code changed) as the top-level output."""
-    tests = []
+    tests: list[dict] = []
     for r in results:
         if r.status != "graded" or not r.tests:
             tests.append(
@@ -319,7 +321,7 @@ def results_json(results: list[Result], report: str = "") -> dict:
     for t in tests:
         t.update(output_format="text", visibility="visible")
     return {
-        "score": round(sum(t["score"] for t in tests), 3),
+        "score": round(sum(float(t["score"]) for t in tests), 3),
         "output": report,
         "output_format": "text",
         "visibility": "visible",
@@ -393,7 +395,7 @@ def grade(run: Options) -> int:
     columns = ["student", *markers, "total", *(f"{m} status" for m in markers)]
     _earlier_rows(out, columns, set())  # an output of other exercises: refused before grading
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
-    workers = run.workers or default_workers(options["memory"])
+    workers = run.workers or default_workers(int(options["memory"]))
     workers = max(1, min(workers, len(uids)))  # a uid of its own for each worker
     slots: queue.SimpleQueue = queue.SimpleQueue()
     for slot in range(workers):

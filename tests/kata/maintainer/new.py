@@ -60,9 +60,9 @@ def write(name: str) -> list[Path]:
     for what, template in (("solution", "solution.py.tmpl"), ("test", "test.py.tmpl")):
         text = Template((SKELETON / template).read_text(encoding="utf-8")).substitute(values)
         paths[what].write_text(text, encoding="utf-8", newline="\n")
-    record = Template((SKELETON / "record.toml.tmpl").read_text(encoding="utf-8"))
+    entry = Template((SKELETON / "record.toml.tmpl").read_text(encoding="utf-8"))
     with paths["record"].open("a", encoding="utf-8", newline="\n") as f:
-        f.write(record.substitute(values))
+        f.write(entry.substitute(values))
     return [paths["solution"], paths["test"], paths["record"]]
 
 

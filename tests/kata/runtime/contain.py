@@ -112,7 +112,7 @@ def _set_async_exc(thread_id: int | None, exc) -> None:
 
 
 def _main_frames(thread_id: int | None) -> list:
-    frame = sys._current_frames().get(thread_id)
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
     frames = []
     while frame is not None:
         frames.append(frame)

@@ -296,7 +296,7 @@ def extreme_outputs(out: np.ndarray, want: np.ndarray, close: np.ndarray) -> str
         return "Those wrong are exactly 0: rounded to 0 beyond some point."
 
     def round_number(x: float) -> bool:  # 1e-7, 0.001: a bound someone typed
-        return x > 0 and np.isclose(x, float(f"{x:.1g}"), rtol=1e-6, atol=0)
+        return bool(x > 0 and np.isclose(x, float(f"{x:.1g}"), rtol=1e-6, atol=0))
 
     bounds = [b for b in (out.min(), out.max()) if 0 < b < 1]
     at = [b for b in bounds if np.isclose(wrong, b, rtol=1e-12, atol=0).any()]
@@ -355,15 +355,15 @@ def _code_words(line: str) -> set[str]:
     return {t.string for t in tokens if t.type == tokenize.NAME}
 
 
-def shape_error(text: str, line: str, constants: set[str] = frozenset()) -> str:
+def shape_error(text: str, line: str, constants: set[str] | frozenset[str] = frozenset()) -> str:
     """What a shape error means, by its cause: the error's text, the student's line, and the
     upper-case names the student's module assigns (a line that reads one of them reads the
     document's data or a fixed size)."""
     code = line.replace(" ", "")
-    constants = sorted(_code_words(line) & set(constants))
-    if constants:
+    read = sorted(_code_words(line) & set(constants))
+    if read:
         return (
-            f"the line reads {', '.join(constants)}, a constant of the module (the document's"
+            f"the line reads {', '.join(read)}, a constant of the module (the document's"
             " data or a fixed size), where the function's own arguments belong: use what the"
             " function was given, so it works on any batch"
         )
@@ -494,7 +494,7 @@ def one_line_right(close: np.ndarray) -> str | None:
             " or a bias left out where that column's bias is 0",
         ),
     ):
-        right = close.all(axis=axis)
+        right = np.asarray(close.all(axis=axis))
         if len(right) >= 2 and close.shape[axis] >= 2 and right.sum() == 1:
             others = np.delete(close, int(np.argmax(right)), axis=1 - axis)
             if not others.any():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 
-class Fault(pytest.fail.Exception):
+class Fault(pytest.fail.Exception):  # type: ignore[name-defined,misc]
     """A failure of the student's code in `function`, of `kind` (None: a wrong value)."""
 
     def __init__(self, message: str, function: str | None = None, kind: str | None = None):
@@ -19,7 +19,7 @@ class Fault(pytest.fail.Exception):
         self.function, self.kind = function, kind
 
 
-class NotStarted(pytest.skip.Exception):
+class NotStarted(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """The test reached a function that still raises the stub's NotImplementedError."""
 
     def __init__(self, function: str):
@@ -27,7 +27,7 @@ class NotStarted(pytest.skip.Exception):
         self.function = function
 
 
-class Blocked(pytest.skip.Exception):
+class Blocked(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """The test would fail like an earlier one: one root cause, one message."""
 
     def __init__(self, function: str):

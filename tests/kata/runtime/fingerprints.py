@@ -100,12 +100,12 @@ def name_all(
             if values is not None:
                 _record(check, values)
         return None
-    usable = {check: values for check, values in usable.items() if values is not None}
-    if not usable:
+    kept: dict[str, np.ndarray] = {c: v for c, v in usable.items() if v is not None}
+    if not kept:
         return None
     mistakes, checks, functions = _known()
     candidates = None
-    for check, values in usable.items():
+    for check, values in kept.items():
         found = _matching(check, values)
         candidates = found if candidates is None else [m for m in candidates if m in found]
     elsewhere = {entry[0] for check in right for entry in checks.get(check, [])}

@@ -19,7 +19,7 @@ class Fixtures:
         """This run: its tree, its limits, its subject processes."""
         return self.run
 
-    @pytest.fixture(scope="module")
+    @pytest.fixture
     def m(self, request: pytest.FixtureRequest) -> Lazy:
         """The exercise's module, as the test file's name says (tests/test_<module>.py), in
         this run."""

@@ -77,14 +77,15 @@ def call(m, fname: str, *args):
       the lines of the student's file it came through, and names the student's function
       it came from (also when given code, such as train, made the call).
     """
-    fn = getattr(m, fname, None)
+    fn: Callable | None = getattr(m, fname, None)
     if fn is None or not callable(fn):
         fail(
             f"{module_file(m)} has no function `{fname}`: the kata's tests call it. Restore it.",
             fname,
             "contract",
         )
-    target = getattr(fn, "kata_student", fn)
+        return  # fail raises; for the type checker
+    target: Callable = getattr(fn, "kata_student", fn)
     if not getattr(fn, "kata_missing", False):
         try:
             inspect.signature(target).bind(*args)
@@ -187,7 +188,7 @@ def _reordered(m, fname: str, fn) -> str:
         reorders[fn] = ""
         exercise = getattr(m, "kata_exercise", None)
         try:
-            reference = {}
+            reference: dict[str, Callable] = {}
             exec(pristine_code(exercise), {"__name__": "pristine", **reference}, reference)
             ours = list(inspect.signature(reference[fname]).parameters)
         except Exception:  # no contract to compare with: nothing to say
@@ -365,7 +366,7 @@ def snapshot(*arrays_or_dicts):
     return out
 
 
-def expect_unchanged(fname: str, params: dict, X: np.ndarray, before) -> None:
+def expect_unchanged(fname: str, params: dict, X: np.ndarray | None, before) -> None:
     params0, X0 = before
     for name, value in params0.items():
         if not np.array_equal(params[name], value):
@@ -374,7 +375,7 @@ def expect_unchanged(fname: str, params: dict, X: np.ndarray, before) -> None:
                 " write `x = x - ...`, not `x -= ...`, on arrays you did not create;"
                 " updating the parameters is the training loop's job."
             )
-    if not np.array_equal(X, X0):
+    if X is not None and not np.array_equal(X, X0):
         fail(f"{fname} changed X in place: compute new arrays instead of modifying X.")
 
 
@@ -457,7 +458,7 @@ def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> di
         return _check_gradients(fname, grads, params, X, before)
 
 
-def _check_gradients(fname: str, grads, params: dict, X: np.ndarray, before) -> dict:
+def _check_gradients(fname: str, grads, params: dict, X: np.ndarray | None, before) -> dict:
     if not isinstance(grads, dict):
         fail(
             f"{fname} returned {describe(grads)}; expected a dict with the keys of params"
@@ -494,7 +495,7 @@ def _check_gradients(fname: str, grads, params: dict, X: np.ndarray, before) -> 
 def _out_shape(params: dict, X) -> tuple[int, int] | None:
     """(N, K): N rows of X, K columns of the last parameter (the output layer's)."""
     last = next(reversed(params.values()), None) if isinstance(params, dict) else None
-    if getattr(X, "ndim", 0) != 2 or getattr(last, "ndim", 0) != 2:
+    if getattr(X, "ndim", 0) != 2 or last is None or getattr(last, "ndim", 0) != 2:
         return None
     return (X.shape[0], last.shape[-1])
 
@@ -605,7 +606,11 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
     n, k = out_shape
-    report, right, wrong, headlines, numerics = [], [], [], [], {}
+    report: list[str] = []
+    right: list[str] = []
+    wrong: list[str] = []
+    headlines: list[str] = []
+    numerics: dict = {}
     for name in params:
         numeric = _numeric_in_subject(m, params, X, Y, name)
         if numeric is None:  # one call at a time, each checked: the messages of run_forward
@@ -650,7 +655,10 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
             )
         layers = diagnosis.explain_layers(wrong, right)
         headline = (
-            single or (headlines or [None])[0] or layers or "it disagrees with the numeric gradient"
+            single
+            or (headlines[0] if headlines else None)
+            or layers
+            or "it disagrees with the numeric gradient"
         )
         fail(
             f"backward's gradient for {', '.join(wrong)} is wrong: {headline}\n"
@@ -669,7 +677,8 @@ def expect_gradients(
     message names the likely mistake (the caller's `hint` when its test knows it better),
     the worst entry, and which layers are right."""
     n, k = out_shape
-    wrong, right = [], []
+    wrong: list[str] = []
+    right: list[str] = []
     for name, want in expected.items():
         scale = float(np.abs(want).max(initial=0.0))
         ok = np.allclose(grads[name], want, rtol=rtol, atol=max(scale, 1e-3) * rtol * 1e-2)

@@ -68,7 +68,7 @@ def _one_minus(node: ast.AST) -> ast.AST | None:
 def _mask(node: ast.AST) -> bool:
     """`z > 0` (any comparison with 0), perhaps cast with .astype or float()."""
     if isinstance(node, ast.Call) and _name(node.func) == "astype":
-        node = node.func.value
+        node = getattr(node.func, "value", node.func)
     elif isinstance(node, ast.Call) and _name(node.func) == "float" and node.args:
         node = node.args[0]
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
@@ -132,7 +132,7 @@ def findings(tree: ast.AST) -> list[tuple[int, str]]:
                 reason = "an einsum summed over the batch index (a layer's weight gradient)"
             elif kind == "tensordot" and _tensordot_over_rows(node):
                 reason = "a tensordot over the rows (a layer's weight gradient)"
-            elif any(_transposed(a) for a in (*node.args, getattr(node.func, "value", None))):
+            elif any(_transposed(a) for a in (*node.args, getattr(node.func, "value", node.func))):
                 reason = "a product through a transpose (the gradient of a layer's weights)"
         elif isinstance(node, ast.Call) and _name(node.func) == "heaviside":
             reason = "relu's derivative (a step function)"
@@ -154,7 +154,7 @@ def findings(tree: ast.AST) -> list[tuple[int, str]]:
         if _error_over_batch(node):
             reason = "an output error divided by the batch (the start of a backward)"
         if reason:
-            found.append((node.lineno, reason))
+            found.append((getattr(node, "lineno", 0), reason))
     return sorted(set(found))
 
 

@@ -17,6 +17,7 @@ their branch by the real part only and never take abs or max of a complex number
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def cross_entropy(Z, labels):
     return np.mean(log_sum_exp(Z)[:, 0] - Z[rows, labels])
 
 
-def gradient(loss: Callable[[dict], object], params: dict[str, np.ndarray]) -> dict:
+def gradient(loss: Callable[[dict], Any], params: dict[str, np.ndarray]) -> dict:
     """d loss / d params[name] for every entry, by a complex step in each entry in turn."""
     point = {name: np.asarray(value, dtype=np.complex128) for name, value in params.items()}
     grads = {}

@@ -144,6 +144,8 @@ class Outcomes:
         owner = self._owner(outcome)
         if owner in (None, "network") or item.get_closest_marker("extreme"):
             return
+        if outcome.exercise is None:
+            return
         record = registry.BY_MODULE[outcome.exercise]
         named = outcome.function if outcome.function in record.writes else owner
         self.failing.setdefault(outcome.exercise, set()).add(named)
@@ -174,7 +176,7 @@ class Outcomes:
             return None
         if item.get_closest_marker("extreme") and owner in failing:
             return owner  # its plain tests (its known answers) failed: they name the mistake
-        record = registry.BY_MODULE[outcome.exercise]
+        record = registry.BY_MODULE[outcome.exercise or ""]
         used = {owner, *self.run.called}
         reach = set(used)
         for function in used:

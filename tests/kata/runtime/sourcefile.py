@@ -123,7 +123,7 @@ def last_line(lines: list[str], node: ast.stmt) -> int:
     """A statement's last line (1-based), with the comments that close its body: indented
     ones, and ones at the margin right below it (an editor's commented-out last lines). A
     `# TODO` after a function's last statement is the function's, not the file's."""
-    end = number = node.end_lineno
+    end = number = node.end_lineno or node.lineno
     touching = True  # no blank line yet between the statement and this line
     while number < len(lines):
         line, stripped = lines[number], lines[number].strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ DEPTH = 8  # deeper than any cache a student writes; cycles stop earlier
 @dataclass(frozen=True)
 class Frozen:
     kind: str  # "array", "mapping", "sequence", "object", "value"
-    value: object
+    value: Any  # by kind: the array, a dict or a list of Frozen, the plain value or its id
     type_: type
 
 

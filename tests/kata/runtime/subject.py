@@ -69,7 +69,7 @@ class Run:
         atexit.register(self.runtime.remove)  # also when pytest ends without unconfigure
         self.use(impl)
         self.children: dict[str, Child] = {}
-        self.subjects: dict[str, Subject] = {}
+        self.subjects: dict[str, Subject | Untouched] = {}
         self.imports: dict[str, dict | Fault] = {}  # exercise -> the open answer, or its fault
         self.hung: set[tuple[str, str]] = set()  # (exercise, function) not called again
         # harness.py: what each function's signature says of its arguments' order
@@ -271,7 +271,7 @@ def _exit_message(what: str, how: str, code: str, frames: str) -> str:
 
 def signature_message(fn, name: str, args: tuple) -> str:
     try:
-        signature = inspect.signature(fn)
+        signature = str(inspect.signature(fn))
     except (TypeError, ValueError):  # a callable object, not a function
         signature = "(...)"
     source = getattr(fn, "kata_file", None)
@@ -547,7 +547,7 @@ class Subject(Pristine):
 class Function:
     """A function of the subject, called in the subject process."""
 
-    def __init__(self, subject: Subject, name: str):
+    def __init__(self, subject: Subject | Untouched, name: str):
         self.subject, self.name = subject, name
         self.__name__ = name
         student = getattr(subject.kata_student, name, None)
@@ -754,7 +754,7 @@ def reused(m, first: dict, second: dict) -> list[str]:
     return shared
 
 
-def resolve(m) -> Subject:
+def resolve(m) -> Subject | Untouched:
     """The subject behind a Lazy (or m itself)."""
     return m.kata_run.load(m._exercise) if isinstance(m, Lazy) else m
 

@@ -56,7 +56,7 @@ def remember(config, records) -> None:
     for outcome in records:
         record = registry.BY_MODULE.get(outcome.exercise or "")
         function = function_of(outcome, record) if record else None
-        if function is not None and outcome.status not in ("pending", "skipped"):
+        if record and function is not None and outcome.status not in ("pending", "skipped"):
             found.setdefault((record.module, function), []).append(outcome.status)
             if outcome.status == "failed" and outcome.message:
                 failures.setdefault((record.module, function), outcome.message)

@@ -144,9 +144,9 @@ def _reset_function(
             f" exercise (your file is kept as a backup): {whole}"
         )
     if len(found) > 1:
-        lines = ", ".join(str(first_line(n)) for n in found)
+        where = ", ".join(str(first_line(n)) for n in found)
         raise pytest.UsageError(
-            f"--reset {word}: {name} defines {function} {len(found)} times (lines {lines});"
+            f"--reset {word}: {name} defines {function} {len(found)} times (lines {where});"
             " Python uses the last. Delete the ones you do not want, then run this again."
         )
     (theirs,) = found

@@ -155,14 +155,14 @@ def _with_comments(lines: list[str], node: ast.stmt) -> str:
 def _insert_imports(new_tree, lines, imports, insert) -> None:
     """Their extra imports after the kata's (a __future__ import after the docstring)."""
     docstring = docstring_node(new_tree)
-    after_docstring = docstring.end_lineno if docstring else 0
+    after_docstring = (docstring.end_lineno or 0) if docstring else 0
     after_imports = after_docstring
     for node in new_tree.body:
         if node is docstring:
             continue
         if not isinstance(node, ast.Import | ast.ImportFrom):
             break
-        after_imports = node.end_lineno
+        after_imports = node.end_lineno or after_imports
     future = [n for n in imports if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
     rest = [n for n in imports if n not in future]
     for line, group in ((after_docstring, future), (after_imports, rest)):

@@ -29,7 +29,7 @@ class Identities:
     SIZE = 256  # the newest; the subject process holds more (server.KEPT)
 
     def __init__(self):
-        self.known: dict[int, tuple[object, int, object]] = {}
+        self.known: dict[int, tuple[object, int, state.Frozen]] = {}
         self.starts = -1
 
     def reset_if(self, starts: int) -> None:

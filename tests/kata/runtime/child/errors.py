@@ -24,7 +24,7 @@ class RemoteError(Exception):
 @functools.cache
 def _remote_class(name: str, builtin: str | None) -> type:
     base = getattr(builtins, builtin, None) if builtin else None
-    bases = (RemoteError,)
+    bases: tuple[type, ...] = (RemoteError,)
     if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
         bases = (RemoteError, base)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import types
 
 import numpy as np
 
@@ -73,7 +74,7 @@ class Sorting(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        frame = sys._getframe(1)
+        frame: types.FrameType | None = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename == __file__:
             frame = frame.f_back
         if frame is not None and self.is_student_file(frame.f_code.co_filename):

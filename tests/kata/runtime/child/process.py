@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tests.kata.paths import KATA, ROOT
 from tests.kata.runtime.child import codec, sandbox
@@ -82,6 +83,13 @@ class Runtime:
         path, self.path = self.path, None
         if path is not None:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    """A pipe of the subject process: Popen made them all (stdin, stdout, stderr)."""
+    if stream is None:
+        raise OSError("the subject process has no such pipe")
+    return stream
 
 
 # --- one child ----------------------------------------------------------------------------------
@@ -228,7 +236,7 @@ class Child:
         )
         self.starts += 1
         self._buffer = bytearray()
-        self._fd = self.process.stdout.fileno() if sandbox.POSIX else None
+        self._fd = _pipe(self.process.stdout).fileno() if sandbox.POSIX else None
         if self._fd is None:  # no select() on Windows' pipes: a thread reads the answers
             threading.Thread(target=self._read_frames, args=(self.process,), daemon=True).start()
         threading.Thread(target=self._read_output, args=(self.process,), daemon=True).start()
@@ -243,14 +251,14 @@ class Child:
         if process is not None:
             if process.poll() is None:
                 with contextlib.suppress(Exception):
-                    process.stdin.write(codec.pack({"op": "exit"}, []))
-                    process.stdin.flush()
+                    _pipe(process.stdin).write(codec.pack({"op": "exit"}, []))
+                    _pipe(process.stdin).flush()
             sandbox.kill_group(process)
             with contextlib.suppress(Exception):
                 process.wait(timeout=5)
             for stream in (process.stdin, process.stdout, process.stderr):
                 with contextlib.suppress(Exception):
-                    stream.close()
+                    _pipe(stream).close()
             if self.limits.user is not None:  # what left the group, of the subject's own user
                 sandbox.kill_user(self.limits.user)
         if self.folder is not None:
@@ -270,7 +278,7 @@ class Child:
 
     # reading
     def _read_frames(self, process: subprocess.Popen) -> None:
-        stream = process.stdout
+        stream = _pipe(process.stdout)
 
         def read(n: int) -> bytes:
             data = stream.read(n)
@@ -324,7 +332,7 @@ class Child:
         return header, blobs
 
     def _read_output(self, process: subprocess.Popen) -> None:
-        stream = process.stderr
+        stream = _pipe(process.stderr)
         while True:
             try:
                 chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
@@ -405,7 +413,7 @@ class Child:
         if now < self._next_look:
             return False
         self._next_look = now + 0.5
-        return sandbox.resident(self.process.pid) > self.limits.memory
+        return self.process is not None and sandbox.resident(self.process.pid) > self.limits.memory
 
     def _exit_code(self) -> str:
         process = self.process
@@ -430,7 +438,9 @@ class Child:
         return self.output.take()
 
     # asking
-    def request(self, header: dict, blobs: list[bytes] = (), backstop: float | None = None):
+    def request(
+        self, header: dict, blobs: list[bytes] | tuple[()] = (), backstop: float | None = None
+    ):
         """Send one request, return (answer header, blobs). Raises Ended if the child ends."""
         try:
             if not self.alive:
@@ -441,8 +451,9 @@ class Child:
             self.serial += 1
             header = {**header, "id": self.serial}
             try:
-                self.process.stdin.write(codec.pack(header, list(blobs)))
-                self.process.stdin.flush()
+                stdin = _pipe(self.process.stdin if self.process else None)
+                stdin.write(codec.pack(header, list(blobs)))
+                stdin.flush()
             except (BrokenPipeError, OSError, ValueError):
                 output = self.output_after_end()
                 code = self._exit_code()
@@ -463,8 +474,9 @@ class Child:
     def _reopen(self) -> None:
         """After a restart, import the student's file again as the first start did."""
         self.serial += 1
-        self.process.stdin.write(codec.pack({**self.opener, "id": self.serial}, []))
-        self.process.stdin.flush()
+        stdin = _pipe(self.process.stdin if self.process else None)
+        stdin.write(codec.pack({**(self.opener or {}), "id": self.serial}, []))
+        stdin.flush()
         header, _ = self._next(None, self.limits.start)
         self.answered += 1
         if "ok" not in header:

@@ -214,7 +214,7 @@ def command(
 try:
     import resource
 except ImportError:  # Windows, or a Python built without it
-    resource = None
+    resource = None  # type: ignore[assignment]
 
 
 def _in_child(memory: int, user: int | None) -> None:  # pragma: no cover - runs after fork

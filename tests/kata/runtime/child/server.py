@@ -73,7 +73,7 @@ class Channel:
     def receive(self):
         return codec.unpack(self._read)
 
-    def send(self, header: dict, blobs: list[bytes] = ()) -> None:
+    def send(self, header: dict, blobs: list[bytes] | tuple[()] = ()) -> None:
         data = codec.pack(header, list(blobs))
         with self._lock:
             self._out.write(data)
@@ -123,7 +123,7 @@ class Watchdog:
 
     def __init__(self, channel: Channel, place):
         self.channel, self.place = channel, place
-        self.main = threading.main_thread().ident
+        self.main: int = threading.main_thread().ident or 0
         self.deadlines: dict[str, tuple[float, str, float]] = {}
         self.fired: str | None = None
         self.request: object = None  # the id of the request being answered
@@ -329,7 +329,7 @@ class Server:
         name = f"exercises.{self.exercise}"
         if not fresh:
             return importlib.import_module(name)
-        path = self._student_file
+        path = self._student_file or ""  # set by open, before any fresh import
         module = types.ModuleType(f"exercises._fresh_{self.exercise}")
         module.__file__ = path
         module.__package__ = "exercises"
@@ -349,7 +349,7 @@ class Server:
         for name in self.writes:
             fn = getattr(student, name, None)
             module.__dict__[name] = self.guarded(fn, name) if callable(fn) else _Missing(name)
-        module.kata_student = student
+        module.kata_student = student  # type: ignore[attr-defined]
         return module
 
     def guarded(self, fn, name: str):
@@ -409,7 +409,7 @@ class Server:
                 raise Report("result", name, facts=facts, blobs=encoder.blobs)
             return result
 
-        student_call.kata_student = fn
+        student_call.kata_student = fn  # type: ignore[attr-defined]
         return student_call
 
     # requests
@@ -489,7 +489,7 @@ class Server:
 
     def describe(self, student) -> dict:
         """Each function the student writes: missing, or its parameters and where it is."""
-        found = {}
+        found: dict[str, dict | None] = {}
         for name in self.writes:
             fn = getattr(student, name, None)
             if not callable(fn):
@@ -591,7 +591,7 @@ class Server:
             old = x[idx]
             for side, step in enumerate((h, -h)):
                 x[idx] = old + step
-                values[(*idx, side)] = float(subject.loss(subject.forward(p, X)[0], Y))
+                values[idx][side] = float(subject.loss(subject.forward(p, X)[0], Y))
             x[idx] = old
         encoder = self.encoder()
         return {"ok": encoder.encode(values)}, encoder.blobs
@@ -676,7 +676,7 @@ class _Missing:
 
 def _blame(exc: BaseException, name: str) -> None:
     with contextlib.suppress(Exception):
-        exc.kata_function = getattr(exc, "kata_function", name)
+        exc.kata_function = getattr(exc, "kata_function", name)  # type: ignore[attr-defined]
 
 
 def _aliases(fn, result, args: list) -> list[str]:
