@@ -2603,9 +2603,10 @@ RIGHT: tuple[Answer, ...] = (
         "ex03",
         (
             (
-                "import numpy as np",
-                "from __future__ import annotations\n\nfrom dataclasses import dataclass\n\n"
-                "import numpy as np\n\nROWS = 0  # the axis of the rows\n\n\n@dataclass\n"
+                "from typing import Any\n\nimport numpy as np",
+                "from __future__ import annotations\n\nfrom dataclasses import dataclass\n"
+                "from typing import Any\n\nimport numpy as np\n\n"
+                "ROWS = 0  # the axis of the rows\n\n\n@dataclass\n"
                 "class Cache:\n    X: np.ndarray\n    Z1: np.ndarray\n    A: np.ndarray\n"
                 "    P: np.ndarray\n\n\ndef summed(a: np.ndarray) -> np.ndarray:\n"
                 "    return a.sum(axis=ROWS, keepdims=True)",
@@ -2739,9 +2740,10 @@ RIGHT: tuple[Answer, ...] = (
         "ex01",
         (
             (
-                "import numpy as np",
-                "from __future__ import annotations\n\nfrom dataclasses import dataclass\n\n"
-                "import numpy as np\nfrom numpy.typing import NDArray\n\n\n"
+                "from typing import Any\n\nimport numpy as np",
+                "from __future__ import annotations\n\nfrom dataclasses import dataclass\n"
+                "from typing import Any\n\nimport numpy as np\n"
+                "from numpy.typing import NDArray\n\n\n"
                 "@dataclass(frozen=True)\nclass Cache:\n"
                 "    X: NDArray[np.float64]\n    P: NDArray[np.float64]",
             ),

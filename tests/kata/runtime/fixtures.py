@@ -14,7 +14,9 @@ class Fixtures:
     def __init__(self, run: Run):
         self.run = run
 
-    @pytest.fixture(scope="session")
+    # Both per test: a fixture of a plugin object with a wider scope breaks pytest 9.2's
+    # teardown. Each returns what the run already holds, so that costs nothing.
+    @pytest.fixture
     def kata_run(self) -> Run:
         """This run: its tree, its limits, its subject processes."""
         return self.run
