@@ -75,7 +75,6 @@ class Exercise:
     # The student's benchmark run on the reference solution (per row ÷ batched, N = 500), as
     # measured on the README's machine with `pytest --solutions --benchmark-only
     # tests/kata/bench/test_yours.py`: quoted beside the student's own speedup.
-    reference_speedup: float | None = None  # None until measured: the page says so
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -149,7 +148,6 @@ def load(path: Path = RECORDS) -> tuple[Exercise, ...]:
             data_spec=dict(r["data"]),
             train_n=r["train_n"],
             network=Network(**{**r["network"], "hidden": tuple(r["network"]["hidden"])}),
-            reference_speedup=r.get("reference_speedup"),
         )
         for r in data["exercise"]
     )

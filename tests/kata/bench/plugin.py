@@ -25,6 +25,7 @@ of its time, as profiled by test_yours.py.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -32,6 +33,7 @@ import shlex
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,7 +144,9 @@ class BenchmarkPlugin:
         if all(row[0] == "your gradient" for row in rows):
             title = "your code: speedup = per-row median ÷ batched median"
         tr.write_sep("─" if fancy else "-", title if fancy else title.replace("÷", "/"))
-        lines = format_summary(rows, fancy) + hotspot_lines(self.results, rows, fancy)
+        selection = self.config.pluginmanager.get_plugin("kata-selection")
+        student = getattr(selection, "student_mode", True)
+        lines = format_summary(rows, fancy, student) + hotspot_lines(self.results, rows, fancy)
         if self.brief():
             lines.append("")
             lines += wrap(
@@ -152,6 +156,13 @@ class BenchmarkPlugin:
         lines += [part for text in machine_lines() for part in wrap(text)]
         for line in lines:
             tr.write_line(line)
+        out = self.config.getoption("--summary-out", default=None)
+        if out:  # the measured table, into a file the pages link: never retyped by hand
+            command = " ".join(["pytest", *_without_summary_out(self.config)])
+            text = "\n".join([title, "", *lines])
+            Path(out).write_text(f"Written by: {command}\n\n```\n{text}\n```\n", "utf-8")
+            if not student:  # the reference's own code
+                write_reference(rows, command)
 
 
 class _Results:
@@ -184,6 +195,48 @@ class _Results:
 def natural(text: str) -> list:
     """Sort key reading digits as numbers: N=64 before N=500 before N=4096."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+REFERENCE = Path(__file__).resolve().parent / "measured" / "reference.json"
+
+
+def reference_speedups() -> dict[str, float]:
+    """Each network's reference speedup (per row ÷ batched at the largest N), as measured by
+    `pytest --solutions --benchmark-only tests/kata/bench/test_yours.py --summary-out ...`
+    into measured/reference.json; {} before it was measured."""
+    try:
+        measured = json.loads(REFERENCE.read_text("utf-8"))["speedups"]
+        return {ex: float(speedup) for ex, speedup in measured.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_reference(rows, command: str) -> None:
+    """measured/reference.json from a run of the reference solutions' own benchmark."""
+    yours = [row for row in rows if row[0] == "your gradient"]
+    speedups = {}
+    for ex in dict.fromkeys(row[1] for row in yours):
+        t = max((row for row in yours if row[1] == ex), key=lambda row: row[2])[3]
+        if t.get("per_row") and t.get("yours"):
+            speedups[ex] = round(t["per_row"] / t["yours"], 1)
+    if speedups:
+        REFERENCE.parent.mkdir(exist_ok=True)
+        record = {"written by": command, "n": max(row[2] for row in yours), "speedups": speedups}
+        REFERENCE.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+
+
+def _without_summary_out(config) -> list[str]:
+    """The command line as typed, less --summary-out and its file."""
+    typed, kept = [str(arg) for arg in config.invocation_params.args], []
+    skip = False
+    for arg in typed:
+        if skip:
+            skip = False
+        elif arg == "--summary-out":
+            skip = True
+        elif not arg.startswith("--summary-out="):
+            kept.append(arg)
+    return kept
 
 
 def user_arguments(config) -> list[str]:
@@ -254,7 +307,7 @@ def ratio(top: float | None, bottom: float | None) -> str:
     return f"{value:.0f}×" if value >= 100 else f"{value:.3g}×"
 
 
-def format_summary(rows, fancy: bool = True) -> list[str]:
+def format_summary(rows, fancy: bool = True, student: bool = True) -> list[str]:
     """One block per task: loop and vectorized medians, then the ratios that matter.
 
     Where the compiled loop or PyTorch were timed, a second table per task sets the
@@ -283,7 +336,7 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
     for task in dict.fromkeys(row[0] for row in rows):
         block = [row for row in rows if row[0] == task]
         if task == "your gradient":
-            lines += _yours(block)
+            lines += _yours(block, student)
             continue
         tiers = set().union(*(row[3] for row in block))
         split = any(tier in tiers for tier in others)
@@ -336,7 +389,7 @@ def format_summary(rows, fancy: bool = True) -> list[str]:
     return lines
 
 
-def _yours(block) -> list[str]:
+def _yours(block, student: bool = True) -> list[str]:
     """The student's own gradient: per row and batched, and the speedup against the reference's."""
     from tests.kata import registry
 
@@ -351,14 +404,14 @@ def _yours(block) -> list[str]:
         cells[0] = r[0].ljust(widths[0])
         lines.append(" " + "  ".join(cells))
     lines.append("")
-    for _, ex, n, t in block:
+    for _, ex, n, t in block if student else ():  # the reference's run is not compared
         record = registry.BY_MARKER.get(ex)
         if n != max(row[2] for row in block if row[1] == ex) or record is None:
             continue
+        measured = reference_speedups().get(ex)
         reference = (
-            f"the reference, measured on the benchmark page's machine at N = 500:"
-            f" {record.reference_speedup:.0f}×"
-            if record.reference_speedup
+            f"the reference, measured on the benchmark page's machine at N = 500: {measured:.0f}×"
+            if measured
             else "no reference measured yet"
         )
         lines += wrap(
@@ -386,9 +439,10 @@ def hotspot_lines(results: list[dict], rows, fancy: bool = True) -> list[str]:
         loop, batched = t.get("per_row"), t.get("yours")
         if record is None or spot is None or not loop or not batched:
             continue
-        if record.reference_speedup is None:  # nothing to compare with yet
+        measured = reference_speedups().get(ex)
+        if measured is None:  # nothing to compare with yet
             continue
-        if loop / batched >= SLOWER * record.reference_speedup:
+        if loop / batched >= SLOWER * measured:
             continue
         try:
             place = f"{spot['file']} line {int(spot['line'])}"
@@ -442,10 +496,15 @@ def cpu() -> str:
 
 
 def machine_lines() -> list[str]:
+    tiers = [  # the optional tiers' libraries, where this run imported them
+        f"{name} {getattr(sys.modules[name], '__version__', '?')}"
+        for name in ("numba", "torch")
+        if name in sys.modules
+    ]
     return [
         "",
         f" numpy {np.__version__} on Python {platform.python_version()}, {cpu()},"
-        f" {os.cpu_count()} logical cores",
+        f" {os.cpu_count()} logical cores" + (f"; {', '.join(tiers)}" if tiers else ""),
         f" BLAS: {blas()}",
         f" threads: {threads()}",
     ]

@@ -142,6 +142,11 @@ def addoption(parser) -> None:
         help=f"time limit of one test (default {contain.Limits.test:g})",
     )
     group.addoption(
+        "--summary-out",
+        metavar="FILE",
+        help="with --benchmark-only: also write the speedup summary into FILE (markdown)",
+    )
+    group.addoption(
         "--watch",
         action="store_true",
         help="run the tests again each time a file of exercises/ changes (with -m ex02, -k ...,"
