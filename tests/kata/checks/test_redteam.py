@@ -21,7 +21,7 @@ import pytest
 from tests.kata import environ
 from tests.kata.checks import redteam
 from tests.kata.checks.fakekata import copy_kata
-from tests.kata.runtime import subject
+from tests.kata.runtime import plugin, subject
 from tests.kata.runtime.child import sandbox
 
 # Grading the class takes minutes; the module's fixture grades it once per mode.
@@ -116,7 +116,7 @@ def ours_alive(marker: str) -> list[str]:
 
 
 @pytest.fixture(scope="module", params=list(_modes()))
-def graded(request, tmp_path_factory, kata_run):
+def graded(request, tmp_path_factory):
     mode = request.param
     env = environ.clean()
     if mode == "unprivileged uid":
@@ -138,7 +138,8 @@ def graded(request, tmp_path_factory, kata_run):
     controls = home / "controls"
     for name, source in CONTROLS.items():
         hand_in(controls, name, source)
-    kata_run.close()  # this run's own subject processes: none left to confuse the count
+    # This run's own subject processes: none left to confuse the count.
+    request.config.stash[plugin.RUN_KEY].close()
     running = set(ours_alive("kata_runtime"))
     baseline = grade(kata, controls, home / "baseline", env)
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
