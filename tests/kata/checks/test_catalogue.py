@@ -2,8 +2,10 @@
 
 For each answer of tests/catalogue.py, the reference solution with the answer's lines
 replaced is written to a folder of its own, and that exercise's tests run against it in a
-subprocess, as a student runs them (KATA_IMPL=folder, -x). A wrong answer must fail, its
-first failure's message naming the mistake; a right answer must pass every test.
+pytest of its own, as a student runs them (KATA_IMPL=folder, -x): on POSIX a fork of a
+server that imported pytest and numpy once (forkserver.py; KATA_CATALOGUE_FORK=0 starts a
+new `python -m pytest` for each instead). A wrong answer must fail, its first failure's
+message naming the mistake; a right answer must pass every test.
 
 It takes tens of seconds, so the everyday `pytest` leaves it out:
     pytest --solutions --slow -m catalogue
@@ -14,10 +16,15 @@ from __future__ import annotations
 import ast
 import json
 import os
+import queue
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -83,9 +90,61 @@ def mistaken_function(answer: Answer) -> str | None:
     return touched.pop() if len(touched) == 1 and touched <= set(writes) else None
 
 
-def run_answer(answer: Answer, folder, record: str = "") -> tuple[int, list[dict], str]:
+class ForkServer:
+    """A forkserver.py process: each run a fork of one that imported pytest and numpy once."""
+
+    def __init__(self):
+        env = environ.clean("KATA_IMPL", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.kata.checks.forkserver"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+        self.buffer = b""
+
+    def _line(self, timeout: float) -> dict:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise EOFError("the fork server ended")
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def run(self, argv: list[str], env: dict, out: Path) -> int:
+        assert self.process.stdin is not None
+        request = {"cwd": str(ROOT), "env": env, "argv": argv, "out": str(out)}
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        pid = self._line(TIMEOUT)["pid"]
+        try:
+            return int(self._line(TIMEOUT)["code"])
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+            self._line(30)
+            raise subprocess.TimeoutExpired(argv, TIMEOUT) from None
+
+    def close(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+        self.process.wait(timeout=30)
+
+
+def run_answer(
+    answer: Answer, folder, record: str = "", server: ForkServer | None = None
+) -> tuple[int, list[dict], str]:
     """Run the answer's exercise tests against it: (exit code, outcomes in run order, output).
-    With `record` (a file), every test runs, and the values of each failed check go there."""
+    With `record` (a file), every test runs, and the values of each failed check go there.
+    With a fork server, the run is a fork of it; else a new `python -m pytest`."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{module_of(answer)}.py").write_text(answer_source(answer), encoding="utf-8")
     report = folder / "report.json"
@@ -110,12 +169,17 @@ def run_answer(answer: Answer, folder, record: str = "") -> tuple[int, list[dict
         f"--kata-report={report}",
         f"tests/test_{module_of(answer)}.py",
     ]
-    proc = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
-    output = proc.stdout + proc.stderr
+    if server is not None:
+        out = folder / "output.txt"
+        code = server.run(command[3:], env, out)
+        output = out.read_text(encoding="utf-8", errors="replace") if out.is_file() else ""
+    else:
+        proc = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+        code, output = proc.returncode, proc.stdout + proc.stderr
     outcomes = json.loads(report.read_text(encoding="utf-8"))["tests"] if report.is_file() else []
-    return proc.returncode, outcomes, output
+    return code, outcomes, output
 
 
 @pytest.fixture(scope="module")
@@ -130,9 +194,26 @@ def runs(request, tmp_path_factory):
     ]
     selected = list({a.id: a for a in selected}.values())
     root = tmp_path_factory.mktemp("catalogue")
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        yield {a.id: pool.submit(run_answer, a, root / a.id) for a in selected}
-        pool.shutdown(cancel_futures=True)
+    servers: queue.SimpleQueue[ForkServer | None] = queue.SimpleQueue()
+    forking = hasattr(os, "fork") and os.environ.get("KATA_CATALOGUE_FORK", "1") != "0"
+    started = [ForkServer() for _ in range(WORKERS)] if forking else []
+    for server in started or [None] * WORKERS:
+        servers.put(server)
+
+    def run(answer: Answer):
+        server = servers.get()
+        try:
+            return run_answer(answer, root / answer.id, server=server)
+        finally:
+            servers.put(server)
+
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            yield {a.id: pool.submit(run, a) for a in selected}
+            pool.shutdown(cancel_futures=True)
+    finally:
+        for server in started:
+            server.close()
 
 
 def result(runs, answer: Answer) -> tuple[int, list[dict], str]:
