@@ -3,7 +3,7 @@
     handout OUT          the students' copy of the kata, with no answer in it
     grade SUBS --out OUT grade a class: one folder per student in SUBS
     bundle OUT.zip       a Gradescope autograder built from a handout
-    generate             write exercises/ and tests/kata/pristine/ from solutions/
+    generate             write exercises/, the pristine stubs and README.md (the student's page)
     check                the generated files are current and nothing stray lies beside them
     new exNN_name        the skeletons of a new network's three files
     timing               measure the student's loop: the speed table of the pages
@@ -147,7 +147,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("out", metavar="OUT.zip", help="the zip to write")
     exercises(sub)
 
-    sub = verb("generate", _generate, "write exercises/ and tests/kata/pristine/ from solutions/")
+    sub = verb(
+        "generate",
+        _generate,
+        "write exercises/ and tests/kata/pristine/ from solutions/, and README.md (the"
+        " student's page) from tests/kata/student/page.md and the registry",
+    )
     sub.add_argument(
         "--fingerprints",
         action="store_true",
