@@ -29,9 +29,9 @@ else:  # pragma: no cover - Python 3.10
 RECORDS = KATA / "registry.toml"
 
 
-# The function a stage's tests check, where their names do not say it.
+# The function a stage's tests check, where their names do not say it (a record's `stages`
+# adds its own: ex05's loop stage checks backward_per_sample).
 PER_STAGE = {"forward": "forward", "loss": "loss", "backward": "backward"}
-PER_STAGE["loop"] = "backward_per_sample"
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ class Exercise:
     train_n: int
     # The layers, for the benchmark's PyTorch tier (and any tier built from the record).
     network: Network = field(hash=False)
+    # Stages whose tests check a function their names do not say: {stage: function}.
+    stages: dict[str, str] = field(default_factory=dict, hash=False)
+    # main()'s transcript: lines where rounding alone decides a number, as (regular
+    # expression, replacement) pairs; {any} in a replacement is the transcript's any-number.
+    noise: tuple[tuple[str, str], ...] = ()
     # The student's benchmark run on the reference solution (per row ÷ batched, N = 500), as
     # measured on the README's machine with `pytest --solutions --benchmark-only
     # tests/kata/bench/test_yours.py`: quoted beside the student's own speedup.
@@ -88,7 +93,7 @@ class Exercise:
         for function in sorted(self.writes, key=len, reverse=True):  # sigmoid_prime first
             if name == f"test_{function}" or name.startswith(f"test_{function}_"):
                 return function
-        staged = PER_STAGE.get(stage or "")
+        staged = {**PER_STAGE, **self.stages}.get(stage or "")
         return staged if staged in self.writes else "network"
 
     @property
@@ -148,6 +153,8 @@ def load(path: Path = RECORDS) -> tuple[Exercise, ...]:
             data_spec=dict(r["data"]),
             train_n=r["train_n"],
             network=Network(**{**r["network"], "hidden": tuple(r["network"]["hidden"])}),
+            stages=dict(r.get("stages", {})),
+            noise=tuple((pattern, replacement) for pattern, replacement in r.get("noise", [])),
         )
         for r in data["exercise"]
     )

@@ -137,9 +137,9 @@ def subject_uids(users: str | None) -> list[int]:
         try:
             found.append(pwd.getpwnam(name.strip()).pw_uid)
         except KeyError:
-            raise pytest.UsageError(f"--grade-user {name.strip()}: no such user.") from None
+            raise pytest.UsageError(f"--user {name.strip()}: no such user.") from None
     if len(set(found)) != len(found):
-        raise pytest.UsageError("--grade-user: each worker needs a user of its own.")
+        raise pytest.UsageError("--user: each worker needs a user of its own.")
     return found
 
 
@@ -522,7 +522,7 @@ def _earlier_rows(out: Path, header: list[str], now: set[str]) -> dict[str, list
         found = list(csv.reader(f))
     if not found or found[0] != header:
         raise pytest.UsageError(
-            f"--grade-out {out}: its gradebook has other exercises ({', '.join(found[0][1:])});"
+            f"{out}: its gradebook has other exercises ({', '.join(found[0][1:])});"
             " grade into a new folder, or grade the same exercises."
         )
     return {row[0]: row for row in found[1:] if row and row[0] not in now}

@@ -52,9 +52,9 @@ def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
     """Write the handout into `out` (new or empty, outside the kata); the files written."""
     out = out.resolve()
     if out == ROOT or ROOT in out.parents:
-        raise pytest.UsageError(f"--handout {out}: write the handout outside the kata's folder.")
+        raise pytest.UsageError(f"{out}: write the handout outside the kata's folder.")
     if out.exists() and any(out.iterdir()):
-        raise pytest.UsageError(f"--handout {out}: the folder is not empty.")
+        raise pytest.UsageError(f"{out}: the handout's folder is not empty.")
     names = [e.module for e in exercises]
     written: list[Path] = []
 
@@ -97,7 +97,7 @@ def build(out: Path, exercises: list[registry.Exercise]) -> list[Path]:
     if answers:
         shutil.rmtree(out)
         raise pytest.UsageError(
-            f"--handout {out}: the handout held {len(answers)} place(s) that compute a gradient,"
+            f"{out}: the handout held {len(answers)} place(s) that compute a gradient,"
             " so it was not written. The first: " + "; ".join(answers[:3])
         )
     return written

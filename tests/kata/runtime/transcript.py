@@ -12,7 +12,7 @@ as an integer, a decimal as a decimal, an exponent as an exponent). Integers mus
 other numbers within one unit of the last digit printed (a right answer in another style
 agrees with the reference to rounding, and rounding can flip the last digit). numpy 2 prints
 np.float64(0.5) where a Python float prints 0.5: both read as 0.5. Where the reference prints
-rounding noise, its transcript has ‹any› for the number (see NOISE).
+rounding noise, its transcript has ‹any› for the number (the record's `noise`).
 
 After a deliberate change to a main() or to _draw, rewrite the transcripts from solutions/
 (a transcript that still agrees within the tolerance above is kept as it is):
@@ -33,13 +33,7 @@ FOLDER = Path(__file__).resolve().parent / "transcripts"
 PLOT = "kata-test.png"  # never written: save_plot is recorded, not run
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 NUMPY_SCALAR = re.compile(r"np\.(?:float|int)\d*\(([^()]*)\)")
-ANY = "‹any›"  # in a transcript: any number
-# Numbers that rounding alone decides, written as ANY. ex01 on XOR: once the loss is ln 2 to
-# every digit printed, W and b are 0 to rounding and every P is 0.5 ± 1e-16, so whether
-# P > 0.5, and with it the accuracy printed, is a coin toss of rounding.
-NOISE = {
-    "ex01_logistic_regression": [(re.compile(r"(  0\.6931471806 / )\d+%$"), rf"\g<1>{ANY}%")],
-}
+ANY = "‹any›"  # in a transcript: any number (numbers rounding alone decides: a record's noise)
 
 
 def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
@@ -126,8 +120,9 @@ def write_transcripts() -> None:
         for exercise in harness.EXERCISES:
             m = run.load(exercise)
             lines = [line.rstrip() for line in run_main(m).splitlines()]
-            for pattern, replacement in NOISE.get(exercise, ()):
-                lines = [pattern.sub(replacement, line) for line in lines]
+            for pattern, replacement in registry.BY_MODULE[exercise].noise:
+                noise = re.compile(pattern)
+                lines = [noise.sub(replacement.format(any=ANY), line) for line in lines]
             path = FOLDER / f"{exercise}.txt"
             kept = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
             if len(kept) == len(lines) and all(
