@@ -73,9 +73,11 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"wrote {path.relative_to(ROOT).as_posix()}")
         return 0
     if args.transcripts:
+        from tests.kata.instructor import handout
         from tests.kata.runtime import transcript
 
-        transcript.write_transcripts()
+        chosen = [e.module for e in handout.choose(args.exercises)] if args.exercises else None
+        transcript.write_transcripts(chosen)
         return 0
     return generate.write_all()
 
@@ -165,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
         help="instead: rewrite tests/kata/runtime/transcripts/ from solutions/' main() (a"
         " transcript that agrees within the test's tolerance is kept)",
     )
+    sub.add_argument("--exercises", metavar="LIST", help="with --transcripts: only these")
     sub.add_argument(
         "--golden",
         action="store_true",

@@ -64,7 +64,7 @@ def kata(tmp_path_factory) -> Path:
     for path in (f"solutions/{NAME}.py", f"tests/test_{NAME}.py", "tests/kata/registry.toml"):
         assert f"wrote {path}" in written, written
     kata_command(kata, "generate")
-    kata_command(kata, "generate", "--transcripts")
+    kata_command(kata, "generate", "--transcripts", "--exercises", MARKER)
     kata_command(kata, "check")
     return kata
 

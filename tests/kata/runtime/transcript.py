@@ -112,12 +112,13 @@ def expect_transcript(exercise: str, out: str) -> None:
         )
 
 
-def write_transcripts() -> None:
-    """Rewrite tests/kata/runtime/transcripts/ from the reference solutions."""
+def write_transcripts(exercises: list[str] | None = None) -> None:
+    """Rewrite tests/kata/runtime/transcripts/ from the reference solutions (of `exercises`,
+    modules, or of every exercise)."""
     run = subject.Run("solutions")
     FOLDER.mkdir(exist_ok=True)
     try:
-        for exercise in harness.EXERCISES:
+        for exercise in exercises or harness.EXERCISES:
             m = run.load(exercise)
             lines = [line.rstrip() for line in run_main(m).splitlines()]
             for pattern, replacement in registry.BY_MODULE[exercise].noise:
