@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 
-def _child(request: dict) -> None:
+def _child(request: dict[str, Any]) -> None:
     import pytest
 
     code = 70

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.given]
 
 
 @pytest.mark.parametrize("scenario", [pytest.param(s, id=s.name) for s in golden.SCENARIOS])
-def test_the_student_sees_the_golden_output(scenario):
+def test_the_student_sees_the_golden_output(scenario: golden.Scenario) -> None:
     expected = golden.path(scenario).read_text(encoding="utf-8")
     got = golden.run(scenario)
     if got != expected:

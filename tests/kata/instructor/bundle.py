@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kata import registry
 from tests.kata.instructor import handout
 
 SETUP = """#!/usr/bin/env bash
@@ -81,7 +82,7 @@ cat "$work/log"
 """
 
 
-def build(out: Path, exercises) -> Path:
+def build(out: Path, exercises: list[registry.Exercise]) -> Path:
     out = out.resolve()
     if out.suffix != ".zip":
         raise pytest.UsageError(f"{out.name}: name the bundle a .zip file.")

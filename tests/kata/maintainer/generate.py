@@ -132,7 +132,7 @@ def write(target: Path, files: dict[str, str], init: str) -> None:
 
 def generate(
     source_dir: Path = SOURCE, exercises: Path | None = None, pristine: Path | None = None
-):
+) -> dict[str, str]:
     files = generated(source_dir)
     write(exercises or TARGETS[0], files, INIT)
     write(pristine or TARGETS[1], files, PRISTINE_INIT)

@@ -8,6 +8,8 @@ outcomes module blocks later tests that would fail the same way. `NotStarted` an
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import pytest
 
 
@@ -35,6 +37,6 @@ class Blocked(pytest.skip.Exception):  # type: ignore[name-defined,misc]
         self.function = function
 
 
-def fail(message: str, function: str | None = None, kind: str | None = None):
+def fail(message: str, function: str | None = None, kind: str | None = None) -> NoReturn:
     """End the current test with `message` alone: no traceback, the message is the report."""
     raise Fault(message, function, kind)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.kata.runtime.outcomes import Outcome
 
 
-def write(path: str, records, interrupted: bool) -> None:
+def write(path: str, records: list[Outcome], interrupted: bool) -> None:
     rows = [{"test": o.nodeid, **asdict(o)} for o in records]
     counts: dict[str, int] = {}
     for o in records:

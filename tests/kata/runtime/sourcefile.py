@@ -116,7 +116,7 @@ def only_exercises(option: str, impl: str) -> None:
 def first_line(node: ast.stmt) -> int:
     """A statement's first line (1-based): a definition's first decorator, if it has one."""
     decorators = getattr(node, "decorator_list", None) or []
-    return min([node.lineno, *(d.lineno for d in decorators)])
+    return int(min([node.lineno, *(d.lineno for d in decorators)]))
 
 
 def last_line(lines: list[str], node: ast.stmt) -> int:
