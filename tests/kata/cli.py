@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,9 @@ def parser() -> argparse.ArgumentParser:
     )
     verbs = top.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    def verb(name: str, run, summary: str) -> argparse.ArgumentParser:
+    def verb(
+        name: str, run: Callable[[argparse.Namespace], int], summary: str
+    ) -> argparse.ArgumentParser:
         sub = verbs.add_parser(name, help=summary, description=summary)
         sub.set_defaults(run=run)
         return sub
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     top = parser()
     args = top.parse_args(argv)
     try:
-        return args.run(args)
+        return int(args.run(args))
     except pytest.UsageError as error:  # the verbs' modules speak pytest's error too
         top.exit(2, f"{top.prog} {args.verb}: error: {error}\n")
     return 0

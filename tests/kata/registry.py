@@ -133,12 +133,12 @@ def load(path: Path = RECORDS) -> tuple[Exercise, ...]:
     """Every record of registry.toml, in its order, shared hints resolved."""
     with path.open("rb") as f:
         data = tomllib.load(f)
-    shared = {name: tuple(hints) for name, hints in data.get("shared", {}).items()}
+    shared = {name: (h[0], h[1], h[2]) for name, h in data.get("shared", {}).items()}
 
     def hints_of(value: str | list[str]) -> tuple[str, str, str]:
         if isinstance(value, str):
-            return shared[value.removeprefix("shared:")]  # type: ignore[return-value]
-        return tuple(value)  # type: ignore[return-value]
+            return shared[value.removeprefix("shared:")]
+        return (value[0], value[1], value[2])  # the nudge, the key equation, the shapes
 
     return tuple(
         Exercise(
@@ -148,7 +148,7 @@ def load(path: Path = RECORDS) -> tuple[Exercise, ...]:
             credit=r["credit"],
             hints={name: hints_of(value) for name, value in r["hints"].items()},
             shares=dict(r["shares"]),
-            quick=tuple(r["quick"]),  # type: ignore[arg-type]
+            quick=(r["quick"][0], r["quick"][1]),
             data=_data(r["data"]),
             data_spec=dict(r["data"]),
             train_n=r["train_n"],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.kata.runtime.subject import ROOT
+from tests.kata.paths import ROOT
 
 EX = "ex01_logistic_regression"
 RIGHT = (ROOT / "solutions" / f"{EX}.py").read_text(encoding="utf-8")

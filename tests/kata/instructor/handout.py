@@ -22,9 +22,8 @@ import pytest
 
 from tests.kata import registry
 from tests.kata.maintainer import generate
-from tests.kata.paths import EXERCISE_GLOB, ROOT
+from tests.kata.paths import EXERCISE_GLOB, PRISTINE, ROOT
 from tests.kata.runtime import leaks
-from tests.kata.runtime.subject import PRISTINE
 
 KATA = ROOT / "tests" / "kata"
 # Under tests/kata/: the instructors' only (the catalogue, the benchmark's written tiers).

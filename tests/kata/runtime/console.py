@@ -7,6 +7,8 @@ prints neither.
 
 from __future__ import annotations
 
+from typing import TextIO
+
 # The kata's non-ASCII characters, each with a plain spelling that reads the same.
 PLAIN = str.maketrans(
     {
@@ -43,7 +45,7 @@ PLAIN = str.maketrans(
 )
 
 
-def can_encode(stream, text: str) -> bool:
+def can_encode(stream: TextIO, text: str) -> bool:
     """Whether `stream` can print `text`: tried with the stream's own encoding."""
     encoding = getattr(stream, "encoding", None) or "ascii"
     try:
@@ -58,6 +60,6 @@ def plain(text: str) -> str:
     return text.translate(PLAIN).encode("ascii", "backslashreplace").decode("ascii")
 
 
-def fit(stream, text: str) -> str:
+def fit(stream: TextIO, text: str) -> str:
     """`text` as it is where `stream` can print it, else in plain ASCII."""
     return text if can_encode(stream, text) else plain(text)
