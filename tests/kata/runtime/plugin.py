@@ -40,8 +40,8 @@ TYPOS = {
 }
 OPTIONS = (
     "--solutions, --check-stubs, --watch, --hint EXERCISE[.FUNCTION], --hint-reset,"
-    " --reset EXERCISE[.FUNCTION], --upgrade, --slow, --handout OUT, --call-limit SECONDS,"
-    " --test-limit SECONDS"
+    " --reset EXERCISE[.FUNCTION], --upgrade, --slow, --call-limit SECONDS,"
+    " --test-limit SECONDS (and, beside pytest, python -m tests.kata --help)"
 )
 
 
@@ -67,7 +67,7 @@ def addoption(parser) -> None:
         action="store_true",
         dest="slow",
         help="with --solutions: also run the kata's slow self-checks (the catalogue of student"
-        " answers, the plugin end to end, a toy sixth network; about three minutes)",
+        " answers, the plugin end to end, a network made by `new`; a few minutes)",
     )
     group.addoption(
         "--hint",

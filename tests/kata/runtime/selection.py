@@ -27,7 +27,7 @@ MARKERS = (
     "document(number): reproduces a source document's printed run",
     f"stage(name): the piece a test checks, one of {', '.join(STAGES)}; tests run in that order",
     "catalogue: the catalogue of student answers",
-    "slow: the kata's slow self-checks (the catalogue, the plugin end to end, a toy network);"
+    "slow: the kata's slow self-checks (the catalogue, the plugin end to end, a new network);"
     " they run with --slow",
     "kata_no_stage: set by the kata on a test that declares no stage (it then fails)",
     "test_limit(seconds): a self-check's own time limit, its fixtures' setup included",
