@@ -11,6 +11,7 @@ import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from tests.kata.checks.catalogue import WRONG
 from tests.kata.checks.test_catalogue import WORKERS, mistaken_function, run_answer
@@ -19,7 +20,7 @@ from tests.kata.runtime import fingerprints
 DIGITS = 12  # significant digits kept: matches are judged to 1e-9
 
 
-def contents() -> dict:
+def contents() -> dict[str, Any]:
     """The fingerprint file's data: {"mistakes": {id: says}, "checks": {check: [[id, shape,
     values], ...]}}, in the catalogue's order."""
     answers = [a for a in WRONG if a.says]
@@ -28,7 +29,7 @@ def contents() -> dict:
         runs = [
             pool.submit(run_answer, a, root / a.id, str(root / f"{a.id}.jsonl")) for a in answers
         ]
-        checks: dict[str, list] = {}
+        checks: dict[str, list[Any]] = {}
         for answer, run in zip(answers, runs, strict=True):
             run.result()
             path = root / f"{answer.id}.jsonl"
@@ -52,7 +53,7 @@ def contents() -> dict:
     }
 
 
-def text(data: dict) -> str:
+def text(data: dict[str, Any]) -> str:
     """One check per line: small diffs when a mistake is added."""
     lines = [
         '{"mistakes": ' + json.dumps(data["mistakes"], indent=1, ensure_ascii=False) + ",",

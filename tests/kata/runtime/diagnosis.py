@@ -9,9 +9,12 @@ difference has no recognisable shape.
 
 from __future__ import annotations
 
+import functools
 import io
+import operator
 import re
 import tokenize
+from collections.abc import Callable
 
 import numpy as np
 
@@ -187,7 +190,7 @@ def explain_layers(wrong: list[str], right: list[str]) -> str | None:
     return None
 
 
-def explain_shape(name: str, got: tuple, want: tuple, n: int) -> str:
+def explain_shape(name: str, got: tuple[int, ...], want: tuple[int, ...], n: int) -> str:
     """Advice for a gradient of the wrong shape."""
     if name.startswith("b") and len(got) == 2 and got[0] == n and got[1:] == want[1:]:
         return "The bias gradient is not summed over the batch: sum dZ over the rows (axis=0)."
@@ -317,10 +320,11 @@ def kept_from_zero(got: float, right: list[float]) -> str:
     """How a loss kept log away from 0, from its value on the right answers' probabilities:
     a floor (max(p, f)) or an epsilon added (p + e), and at which size."""
     for size in (1e-16, 1e-15, 1e-14, 1e-13, 1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5):
-        for how, form in (
-            ("floors its probabilities at", lambda p, s=size: max(p, s)),
-            ("adds an epsilon inside the log:", lambda p, s=size: p + s),
-        ):
+        forms: tuple[tuple[str, Callable[[float], float]], ...] = (
+            ("floors its probabilities at", functools.partial(max, size)),
+            ("adds an epsilon inside the log:", functools.partial(operator.add, size)),
+        )
+        for how, form in forms:
             value = float(np.mean([-np.log(form(p)) for p in right]))
             if np.isclose(value, got, rtol=1e-9, atol=0):
                 if how.startswith("adds"):
@@ -447,7 +451,7 @@ def shape_error(text: str, line: str, constants: set[str] | frozenset[str] = fro
     )
 
 
-def wrong_shape(got: tuple, want: tuple) -> str:
+def wrong_shape(got: tuple[int, ...], want: tuple[int, ...]) -> str:
     """Why an array came out `got` where `want` belongs, when the shapes say it."""
     if got == want[::-1]:
         return "It looks transposed."

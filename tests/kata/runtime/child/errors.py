@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import builtins
 import functools
+from typing import Any
 
 
 class RemoteError(Exception):
     """An exception the student's code raised in the subject process: its type, message, lines."""
 
-    frames: list = []
+    frames: list[tuple[int, str, str]] = []
     exercise = ""
     kata_function: str | None = None
 
@@ -33,13 +34,13 @@ def _remote_class(name: str, builtin: str | None) -> type:
         return type(name, (RemoteError,), {})
 
 
-def remote_error(exercise: str, facts: dict) -> RemoteError:
+def remote_error(exercise: str, facts: dict[str, Any]) -> RemoteError:
     mro = [n for n in facts.get("mro", []) if n not in ("BaseException", "object")]
     name, message = str(facts.get("type", "Exception")), str(facts.get("message", ""))
     if not name.isidentifier():
         name = "Exception"
     try:
-        error = _remote_class(name, mro[0] if mro else None)(message)
+        error: RemoteError = _remote_class(name, mro[0] if mro else None)(message)
     except Exception:  # a builtin base that takes other arguments
         error = _remote_class(name, None)(message)
     error.frames = [tuple(f) for f in facts.get("frames", [])]
