@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -191,7 +192,7 @@ def _old_verbs(config) -> None:
                 argv += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     else:
         return
-    new = " ".join(["python -m tests.kata", *map(_quoted, argv)])
+    new = " ".join(["python -m tests.kata", *map(shlex.quote, argv)])
     sys.stderr.write(
         f"note: this option is now a command of its own, and goes in the next release:\n  {new}\n"
     )
@@ -203,10 +204,6 @@ def _old_verbs(config) -> None:
         except SystemExit as done:  # argparse's own errors
             code = done.code if isinstance(done.code, int) else 2
     pytest.exit(f"{argv[0]} done, no tests run", returncode=code)
-
-
-def _quoted(word: str) -> str:
-    return word if word and all(c.isalnum() or c in "-_./=,:" for c in word) else repr(word)
 
 
 def _from_a_code_folder(config) -> None:
