@@ -1,10 +1,10 @@
 """The compiled tier, derived from the registry: any network's per-sample loop, in numba.
 
-A network's record declares its layers (registry.toml's `network`: the hidden activations,
-the output and the loss), and init_params names its weights W.. with their biases b... From
-these this module writes the per-sample loop as plain Python, every loop spelled out down
-to the multiply-adds of a row times a matrix, and numba compiles it (on the first call,
-never timed). No network has a kernel written by hand, so a new network has one too.
+From a network's layers (layers.py: its record's `network` and init_params's names) this
+module writes the loop tier's algorithm as plain Python, every loop spelled out down to the
+multiply-adds of a row times a matrix (numba's matrix products need SciPy), and numba
+compiles it (on the first call, never timed). No network has a kernel written by hand, so
+a new network has one too.
 
 Each kernel takes the parameters in init_params's order, then X and Y, and returns their
 gradients in that order: the mean over the batch of each row's gradient.
@@ -12,9 +12,13 @@ gradients in that order: the mean over the batch of each row's gradient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
-from tests.kata import registry
+from tests.kata.bench import layers
+from tests.kata.bench.layers import NoKernel as NoKernel  # this tier's error, as before
 
 # The slope of each hidden activation, from its value a (the pre-activation is not kept).
 SLOPE = {
@@ -29,32 +33,17 @@ ACTIVATION = {
 }
 
 
-class NoKernel(Exception):  # noqa: N818
-    """The record declares a layer or loss this module cannot write a loop for."""
-
-
-def _sigmoid(z):
-    e = np.exp(-abs(z))  # exp of a number <= 0: never overflows
+def _sigmoid(z: float) -> float:
+    e: float = np.exp(-abs(z))  # exp of a number <= 0: never overflows
     p = 1.0 / (1.0 + e)  # sigmoid(|z|)
     return p if z >= 0 else e * p  # sigmoid(-|z|) = e / (1 + e)
 
 
 def source(ex: str, names: list[str]) -> str:
     """The kernel's Python source for the network `ex` with parameters `names` in order."""
-    network = registry.BY_MARKER[ex].network
-    weights = [n for n in names if n.startswith("W")]
-    biases = {W: "b" + W[1:] if "b" + W[1:] in names else None for W in weights}
-    if len(weights) != len(network.hidden) + 1:
-        raise NoKernel(f"{len(network.hidden)} hidden activations for {len(weights)} weights")
-    unknown = [h for h in network.hidden if h not in SLOPE]
-    output = (network.output, network.loss)
-    known = (
-        ("sigmoid", "cross_entropy"),
-        ("identity", "half_squared_error"),
-        ("softmax", "cross_entropy"),
-    )
-    if unknown or output not in known:
-        raise NoKernel(f"no loop for {', '.join(unknown) or ' with '.join(output)}")
+    net = layers.of(ex, names)
+    weights = net.weights
+    biases = dict(zip(weights, net.biases, strict=True))
     L = len(weights)
     lines = [f"def kernel({', '.join(names)}, X, Y):", "    N = X.shape[0]"]
     for i, W in enumerate(weights, 1):
@@ -75,11 +64,11 @@ def source(ex: str, names: list[str]) -> str:
             f"                z += {into} * {W}[d, j]",
         ]
         if i < L:
-            lines.append(f"            a{i}[j] = {ACTIVATION[network.hidden[i - 1]].format(z='z')}")
+            lines.append(f"            a{i}[j] = {ACTIVATION[net.hidden[i - 1]].format(z='z')}")
         else:
             lines.append(f"            a{i}[j] = z")  # the logits; the output error below
     K = f"S{L}"
-    if network.output == "softmax":  # a label per row; the loss is a mean over N
+    if net.labels:  # a label per row; the loss is a mean over N
         scale = "N"
         lines += [
             f"        top = a{L}[0]",
@@ -94,7 +83,7 @@ def source(ex: str, names: list[str]) -> str:
         ]
     else:  # a target per output; the loss is a mean over N·K
         scale = f"(N * {K})"
-        p = f"_sigmoid(a{L}[k])" if network.output == "sigmoid" else f"a{L}[k]"
+        p = f"_sigmoid(a{L}[k])" if net.output == "sigmoid" else f"a{L}[k]"
         lines += [f"        for k in range({K}):", f"            e{L}[k] = {p} - Y[n, k]"]
     for i in range(L, 0, -1):
         W, b = weights[i - 1], biases[weights[i - 1]]
@@ -107,7 +96,7 @@ def source(ex: str, names: list[str]) -> str:
             f"                g{W}[d, j] += {into} * e{i}[j]",
         ]
         if i > 1:
-            slope = SLOPE[network.hidden[i - 2]].format(a=f"a{i - 1}[d]")
+            slope = SLOPE[net.hidden[i - 2]].format(a=f"a{i - 1}[d]")
             lines += [
                 f"        for d in range(S{i - 1}):",
                 "            back = 0.0",
@@ -120,8 +109,10 @@ def source(ex: str, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def kernel(ex: str, names: list[str], jit):
+def kernel(
+    ex: str, names: list[str], jit: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> Callable[..., tuple[np.ndarray, ...]]:
     """The compiled kernel of network `ex` (NoKernel when its record declares no such loop)."""
-    namespace = {"np": np, "_sigmoid": jit(_sigmoid)}
+    namespace: dict[str, Any] = {"np": np, "_sigmoid": jit(_sigmoid)}
     exec(compile(source(ex, names), f"<compiled tier of {ex}>", "exec"), namespace)
     return jit(namespace["kernel"])

@@ -2,19 +2,23 @@
 
 - loop: one row at a time with 1-D vectors, in the documents' style: forward the
   row, go right to left to its errors, add its outer products into running
-  totals, and average at the end. Same mean-loss gradient as `backward`.
+  totals, and average at the end. Same mean-loss gradient as `backward`. Written
+  from the network's layers (layers.py), as straight code: print loop_source(ex).
 - vectorized: the reference solution's own `forward` then `backward`, all rows at
   once. Always solutions/, whichever tree the tests run against.
 - vectorized_fast: the same math as the solution, operation for operation, with
   every intermediate in a buffer allocated once and written with `out=`; only its
   sigmoid is computed another way (see _sigmoid_into), so its gradient equals the
-  solution's to rounding.
+  solution's to rounding. One class for every network, layer by layer.
 - compiled: the loop's algorithm, one row at a time, compiled by numba (an optional
   extra): is the loop slow because Python interprets it, or because it loops?
 - torch: the same network's forward and backward in PyTorch, float64 on the CPU,
   for comparison only; PyTorch is never a dependency.
 
-The solutions stay written for reading; the fast tiers live only here. A fast
+The solutions stay written for reading; the fast tiers live only here. Every
+tier but the vectorized one is derived from the record's layers, so a new
+network gets them all, and a layer none is written for leaves the loop to the
+per-row tier (its own forward and backward on each row). A fast
 tier also records the numpy calls it makes (`record_kernels`), so the benchmark
 can time those calls alone, with no Python around them: the kernel floor.
 
@@ -23,6 +27,7 @@ Every gradient function takes (params, X, Y) and returns a dict shaped like para
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 import numpy as np
@@ -36,14 +41,9 @@ except ImportError as error:  # e.g. a numba older than this numpy
 else:
     NUMBA_MISSING = ""
 
-from solutions import (  # the hand-written tiers below are theirs
-    ex01_logistic_regression,
-    ex02_sigmoid_mse,
-    ex03_tanh_xor,
-    ex05_online_sgd,
-)
 from tests.kata import registry
 from tests.kata.bench import compiled as compiled_tier
+from tests.kata.bench import layers
 
 MODULES = {e.marker: importlib.import_module(f"solutions.{e.module}") for e in registry.EXERCISES}
 NETWORKS = tuple(MODULES)
@@ -72,70 +72,62 @@ def vectorized(ex: str):
     return gradient
 
 
-# --- loop: one row at a time ---------------------------------------------------------------
-def loop_ex01(params, X, Y):
-    sigmoid = ex01_logistic_regression.sigmoid
-    W, b = params["W"], params["b"][0]
-    dW, db = np.zeros(params["W"].shape), np.zeros(params["b"].shape)
-    for x, y in zip(X, Y, strict=True):
-        e = sigmoid(x @ W + b) - y  # this row's p - y, (K,)
-        dW += np.outer(x, e)
-        db += e
-    return {"W": dW / Y.size, "b": db / Y.size}
+# --- loop: one row at a time, written from the layers --------------------------------------
+ACTIVATION = {"sigmoid": "_sigmoid({z})", "tanh": "np.tanh({z})", "relu": "np.maximum({z}, 0.0)"}
+# The slope of each hidden activation, from its value a
+SLOPE = {"sigmoid": "{a} * (1.0 - {a})", "tanh": "1.0 - {a} * {a}", "relu": "{a} > 0.0"}
 
 
-def loop_ex02(params, X, Y):
-    m = ex02_sigmoid_mse
-    W1, W2 = params["W1"], params["W2"]
-    dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)
-    for x, y in zip(X, Y, strict=True):
-        z1 = x @ W1
-        a = m.sigmoid(z1)
-        e2 = a @ W2 - y  # this row's out - y, (K,)
-        e1 = (W2 @ e2) * m.sigmoid_prime(z1)
-        dW2 += np.outer(a, e2)
-        dW1 += np.outer(x, e1)
-    return {"W1": dW1 / Y.size, "W2": dW2 / Y.size}
+def _sigmoid(z):
+    """The solutions' stable sigmoid: exp only ever sees -|z|."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def loop_ex03(params, X, Y):
-    m = ex03_tanh_xor
-    W1, b1, W2, b2 = params["W1"], params["b1"][0], params["W2"], params["b2"][0]
-    grads = {name: np.zeros(value.shape) for name, value in params.items()}
-    for x, y in zip(X, Y, strict=True):
-        a = np.tanh(x @ W1 + b1)
-        e2 = m.sigmoid(a @ W2 + b2) - y  # this row's p - y, (K,)
-        e1 = (W2 @ e2) * (1 - a**2)  # tanh'(z1) = 1 - tanh(z1)²
-        grads["W2"] += np.outer(a, e2)
-        grads["b2"] += e2
-        grads["W1"] += np.outer(x, e1)
-        grads["b1"] += e1
-    return {name: g / Y.size for name, g in grads.items()}
-
-
-def loop_ex04(params, X, Y):
-    W1, b1, W2, b2 = params["W1"], params["b1"][0], params["W2"], params["b2"][0]
-    grads = {name: np.zeros(value.shape) for name, value in params.items()}
-    for x, y in zip(X, Y, strict=True):
-        z1 = x @ W1 + b1
-        a = np.maximum(z1, 0.0)
-        z2 = a @ W2 + b2
-        e2 = np.exp(z2 - z2.max())
-        e2 /= e2.sum()  # the row's probabilities p, (K,)
-        e2[y] -= 1.0  # p - onehot(y)
-        e1 = (W2 @ e2) * (z1 > 0)
-        grads["W2"] += np.outer(a, e2)
-        grads["b2"] += e2
-        grads["W1"] += np.outer(x, e1)
-        grads["b1"] += e1
-    return {name: g / len(Y) for name, g in grads.items()}
+def loop_source(ex: str, names: list[str] | tuple[str, ...]) -> str:
+    """The loop tier of network `ex` with parameters `names`, as Python source: one function
+    taking the parameters in order, then X and Y, and returning their gradients in order."""
+    net = layers.of(ex, names)
+    L = len(net.weights)
+    lines = [
+        f"def loop({', '.join(names)}, X, Y):",
+        *(f"    g{n} = np.zeros({n}.shape)" for n in names),
+        "    for x, y in zip(X, Y, strict=True):",
+    ]
+    for i, (W, b) in enumerate(zip(net.weights, net.biases, strict=True), 1):
+        z = ("x" if i == 1 else f"a{i - 1}") + f" @ {W}" + (f" + {b}[0]" if b else "")
+        if i < L:
+            lines.append(f"        a{i} = {ACTIVATION[net.hidden[i - 1]].format(z=z)}")
+    e = f"e{L}"
+    if net.labels:  # softmax: the row's probabilities, less one at its label
+        lines += [
+            f"        z{L} = {z}",
+            f"        {e} = np.exp(z{L} - z{L}.max())",
+            f"        {e} /= {e}.sum()",
+            f"        {e}[y] -= 1.0  # p - onehot(y)",
+        ]
+    else:
+        p = f"_sigmoid({z})" if net.output == "sigmoid" else z
+        lines.append(f"        {e} = {p} - y  # this row's output less its target")
+    for i in range(L, 0, -1):
+        W, b = net.weights[i - 1], net.biases[i - 1]
+        lines.append(f"        g{W} += np.outer({'x' if i == 1 else f'a{i - 1}'}, e{i})")
+        if b:
+            lines.append(f"        g{b} += e{i}")
+        if i > 1:
+            slope = SLOPE[net.hidden[i - 2]].format(a=f"a{i - 1}")
+            lines.append(f"        e{i - 1} = ({W} @ e{i}) * ({slope})")
+    grads = ", ".join(f"g{n} / {net.mean_over}" for n in names)
+    lines.append(f"    return {grads}" + ("," if len(names) == 1 else ""))
+    return "\n".join(lines) + "\n"
 
 
 def per_row(ex: str):
     """Any network's gradient one row at a time: its own forward and backward on each row.
 
     Every loss of the kata is a mean over rows (of a mean over outputs), so the batch's
-    gradient is the mean of the rows' gradients. The tier every network has.
+    gradient is the mean of the rows' gradients. The loop of a network whose layers no
+    loop is written for.
     """
     m = MODULES[ex]
 
@@ -151,18 +143,21 @@ def per_row(ex: str):
 
 
 def loop(ex: str):
-    """The hand-written per-sample loop where the kata has one, else the per-row tier."""
-    return LOOP.get(ex) or per_row(ex)
+    """The network's per-sample loop (loop_source), or the per-row tier where its layers have
+    none."""
+    if ex not in WRITTEN:
+        return per_row(ex)
+    functions: dict[tuple[str, ...], object] = {}
 
+    def gradient(params, X, Y):
+        names = tuple(params)
+        if names not in functions:
+            scope = {"np": np, "_sigmoid": _sigmoid}
+            exec(compile(loop_source(ex, names), f"<loop tier of {ex}>", "exec"), scope)
+            functions[names] = scope["loop"]
+        return dict(zip(params, functions[names](*params.values(), X, Y), strict=True))
 
-LOOP = {
-    "ex01": loop_ex01,
-    "ex02": loop_ex02,
-    "ex03": loop_ex03,
-    "ex04": loop_ex04,
-    # The solution's own per-sample loop, written as the document writes it.
-    "ex05": ex05_online_sgd.backward_per_sample,
-}
+    return gradient
 
 
 # --- vectorized_fast: buffers allocated once, written with out= ----------------------------
@@ -184,19 +179,83 @@ def _sigmoid_into(Z, out, np=np):
 
 
 class Fast:
-    """Buffers for one network at one batch size n; gradient() fills and returns self.grads.
+    """Buffers for one network at one batch size n, layer by layer; gradient() fills and
+    returns self.grads, making the solution's every operation into a buffer.
 
     The returned dict is the fast tier's own: the next call overwrites it.
     """
 
-    def __init__(self, params: dict, n: int):
+    def __init__(self, ex: str, params: dict, n: int):
+        self.net = net = layers.of(ex, tuple(params))
         self.grads = {name: np.empty_like(value) for name, value in params.items()}
+        sizes = [params[W].shape[1] for W in net.weights]
+        self.A = [np.empty((n, size)) for size in sizes]  # each layer's output; the last: P
+        self.dA = [np.empty((n, size)) for size in sizes[:-1]]  # dL/dZ of each hidden layer
+        self.slope = [
+            np.empty((n, size), dtype=bool if kind == "relu" else np.float64)
+            for size, kind in zip(sizes, net.hidden, strict=False)
+        ]
+        if net.labels:
+            self.row_max, self.row_sum = np.empty((n, 1)), np.empty((n, 1))
+            self.onehot = np.empty((n, sizes[-1]), dtype=bool)
+            self.classes = np.arange(sizes[-1])
 
     def gradient(self, params: dict, X, Y, np=np) -> dict:
-        raise NotImplementedError  # each network's own, below
+        net, g = self.net, self.grads
+        into = X
+        for i, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+            Z = self.A[i]
+            np.matmul(into, params[W], out=Z)
+            if b:
+                np.add(Z, params[b], out=Z)
+            if i < len(net.hidden):
+                self._activate(net.hidden[i], Z, self.slope[i], np)
+            into = Z
+        P = self.A[-1]
+        self._output_error(P, Y, np)  # dL/dZ of the last layer, in P
+        dZ = P
+        for i in range(len(net.weights) - 1, -1, -1):
+            W, b = net.weights[i], net.biases[i]
+            np.matmul((X if i == 0 else self.A[i - 1]).T, dZ, out=g[W])
+            if b:
+                np.add.reduce(dZ, axis=0, keepdims=True, out=g[b])
+            if i > 0:
+                np.matmul(dZ, params[W].T, out=self.dA[i - 1])
+                np.multiply(self.dA[i - 1], self.slope[i - 1], out=self.dA[i - 1])
+                dZ = self.dA[i - 1]
+        return g
 
-    def buffer(self, *shape, dtype=np.float64):
-        return np.empty(shape, dtype=dtype)
+    @staticmethod
+    def _activate(kind: str, Z, slope, np=np) -> None:
+        """Z = activation(Z), in place, and its slope there into `slope`."""
+        if kind == "relu":
+            np.greater(Z, 0, out=slope)
+            np.maximum(Z, 0.0, out=Z)
+        elif kind == "tanh":
+            np.tanh(Z, out=Z)
+            np.multiply(Z, Z, out=slope)
+            np.subtract(1.0, slope, out=slope)  # tanh' = 1 - A²
+        else:
+            _sigmoid_into(Z, Z, np)
+            np.subtract(1.0, Z, out=slope)
+            np.multiply(Z, slope, out=slope)  # sigmoid' = A (1 - A)
+
+    def _output_error(self, P, Y, np=np) -> None:
+        """P (the last layer's Z) becomes dL/dZ: (p - y) over the loss's mean."""
+        if self.net.labels:  # softmax over each row, less one at the row's label
+            np.maximum.reduce(P, axis=1, keepdims=True, out=self.row_max)
+            np.subtract(P, self.row_max, out=P)
+            np.exp(P, out=P)
+            np.add.reduce(P, axis=1, keepdims=True, out=self.row_sum)
+            np.divide(P, self.row_sum, out=P)
+            np.equal(Y[:, None], self.classes, out=self.onehot)
+            np.subtract(P, self.onehot, out=P)
+            np.divide(P, len(Y), out=P)
+            return
+        if self.net.output == "sigmoid":
+            _sigmoid_into(P, P, np)
+        np.subtract(P, Y, out=P)
+        np.divide(P, P.size, out=P)
 
     def step(self, params: dict, X, Y, lr: float) -> None:
         """One full-batch SGD step, in place: params[name] -= lr * grads[name]."""
@@ -207,140 +266,18 @@ class Fast:
             np.subtract(p, g, out=p)
 
 
-class FastEx01(Fast):
-    def __init__(self, params, n):
-        super().__init__(params, n)
-        K = params["W"].shape[1]
-        self.P = self.buffer(n, K)
-
-    def gradient(self, params, X, Y, np=np):
-        P, g = self.P, self.grads
-        np.matmul(X, params["W"], out=P)
-        np.add(P, params["b"], out=P)  # Z
-        _sigmoid_into(P, P, np)
-        np.subtract(P, Y, out=P)
-        np.divide(P, P.size, out=P)  # dZ
-        np.matmul(X.T, P, out=g["W"])
-        np.add.reduce(P, axis=0, keepdims=True, out=g["b"])
-        return g
+def _written(ex: str) -> bool:
+    """Whether the network's layers are ones the loop and fast tiers are written for."""
+    try:
+        layers.of(ex, tuple(MODULES[ex].init_params(np.random.default_rng(0))))
+    except layers.NoKernel:
+        return False
+    return True
 
 
-class FastEx02(Fast):
-    def __init__(self, params, n):
-        super().__init__(params, n)
-        H, K = params["W2"].shape
-        self.A, self.dA, self.T = (self.buffer(n, H) for _ in range(3))
-        self.out = self.buffer(n, K)
-
-    def gradient(self, params, X, Y, np=np):
-        A, dA, T, out, g = self.A, self.dA, self.T, self.out, self.grads
-        W2 = params["W2"]
-        np.matmul(X, params["W1"], out=A)  # Z1
-        _sigmoid_into(A, A, np)  # A
-        np.matmul(A, W2, out=out)
-        np.subtract(out, Y, out=out)
-        np.divide(out, out.size, out=out)  # dout
-        np.matmul(A.T, out, out=g["W2"])
-        np.matmul(out, W2.T, out=dA)
-        np.subtract(1.0, A, out=T)
-        np.multiply(A, T, out=T)  # sigmoid'(Z1) = A (1 - A)
-        np.multiply(dA, T, out=dA)  # dZ1
-        np.matmul(X.T, dA, out=g["W1"])
-        return g
-
-
-class FastEx03(Fast):
-    def __init__(self, params, n):
-        super().__init__(params, n)
-        H, K = params["W2"].shape
-        self.A, self.dA, self.T = (self.buffer(n, H) for _ in range(3))
-        self.P = self.buffer(n, K)
-
-    def gradient(self, params, X, Y, np=np):
-        A, dA, T, P, g = self.A, self.dA, self.T, self.P, self.grads
-        W2 = params["W2"]
-        np.matmul(X, params["W1"], out=A)
-        np.add(A, params["b1"], out=A)
-        np.tanh(A, out=A)
-        np.matmul(A, W2, out=P)
-        np.add(P, params["b2"], out=P)
-        _sigmoid_into(P, P, np)
-        np.subtract(P, Y, out=P)
-        np.divide(P, P.size, out=P)  # dZ2
-        np.matmul(A.T, P, out=g["W2"])
-        np.add.reduce(P, axis=0, keepdims=True, out=g["b2"])
-        np.matmul(P, W2.T, out=dA)
-        np.multiply(A, A, out=T)
-        np.subtract(1.0, T, out=T)  # tanh'(Z1) = 1 - A²
-        np.multiply(dA, T, out=dA)  # dZ1
-        np.matmul(X.T, dA, out=g["W1"])
-        np.add.reduce(dA, axis=0, keepdims=True, out=g["b1"])
-        return g
-
-
-class FastEx04(Fast):
-    def __init__(self, params, n):
-        super().__init__(params, n)
-        H, K = params["W2"].shape
-        self.A, self.dA = self.buffer(n, H), self.buffer(n, H)
-        self.slope = self.buffer(n, H, dtype=bool)
-        self.P = self.buffer(n, K)
-        self.onehot = self.buffer(n, K, dtype=bool)
-        self.row_max, self.row_sum = self.buffer(n, 1), self.buffer(n, 1)
-        self.classes = np.arange(K)
-
-    def gradient(self, params, X, Y, np=np):
-        A, dA, P, g = self.A, self.dA, self.P, self.grads
-        W2 = params["W2"]
-        np.matmul(X, params["W1"], out=A)
-        np.add(A, params["b1"], out=A)  # Z1
-        np.greater(A, 0, out=self.slope)  # relu's slope at Z1
-        np.maximum(A, 0.0, out=A)
-        np.matmul(A, W2, out=P)
-        np.add(P, params["b2"], out=P)  # Z2
-        np.maximum.reduce(P, axis=1, keepdims=True, out=self.row_max)
-        np.subtract(P, self.row_max, out=P)
-        np.exp(P, out=P)
-        np.add.reduce(P, axis=1, keepdims=True, out=self.row_sum)
-        np.divide(P, self.row_sum, out=P)  # softmax
-        np.equal(Y[:, None], self.classes, out=self.onehot)
-        np.subtract(P, self.onehot, out=P)
-        np.divide(P, len(Y), out=P)  # dZ2
-        np.matmul(A.T, P, out=g["W2"])
-        np.add.reduce(P, axis=0, keepdims=True, out=g["b2"])
-        np.matmul(P, W2.T, out=dA)
-        np.multiply(dA, self.slope, out=dA)  # dZ1
-        np.matmul(X.T, dA, out=g["W1"])
-        np.add.reduce(dA, axis=0, keepdims=True, out=g["b1"])
-        return g
-
-
-class FastEx05(Fast):
-    def __init__(self, params, n):
-        super().__init__(params, n)
-        H, K = params["W2"].shape
-        self.A, self.dA, self.T = (self.buffer(n, H) for _ in range(3))
-        self.P = self.buffer(n, K)
-
-    def gradient(self, params, X, Y, np=np):
-        A, dA, T, P, g = self.A, self.dA, self.T, self.P, self.grads
-        W2 = params["W2"]
-        np.matmul(X, params["W1"], out=A)
-        _sigmoid_into(A, A, np)  # A
-        np.matmul(A, W2, out=P)
-        _sigmoid_into(P, P, np)
-        np.subtract(P, Y, out=P)
-        np.divide(P, P.size, out=P)  # dZ2
-        np.matmul(A.T, P, out=g["W2"])
-        np.matmul(P, W2.T, out=dA)
-        np.subtract(1.0, A, out=T)
-        np.multiply(A, T, out=T)  # sigmoid'(Z1) = A (1 - A)
-        np.multiply(dA, T, out=dA)  # dZ1
-        np.matmul(X.T, dA, out=g["W1"])
-        return g
-
-
-FAST = {"ex01": FastEx01, "ex02": FastEx02, "ex03": FastEx03, "ex04": FastEx04, "ex05": FastEx05}
+WRITTEN = tuple(ex for ex in NETWORKS if _written(ex))
+# The fast tier of each network it is written for: FAST[ex](params, n)
+FAST = {ex: functools.partial(Fast, ex) for ex in WRITTEN}
 
 
 # --- compiled: the per-sample loop in numba, written from the registry (compiled.py) -------

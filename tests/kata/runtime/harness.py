@@ -34,7 +34,6 @@ from tests.kata.runtime.subject import (
     Run,
     frames_of,
     pristine_code,
-    running,
     where,
 )
 
@@ -640,6 +639,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
     if wrong:
         point = fingerprints.point(params, X, Y)
         known = known_mistake(
+            m,
             {f"backward's {name} at {point}": grads[name] for name in wrong},
             tuple(f"backward's {name} at {point}" for name in right),
         )
@@ -686,27 +686,28 @@ def expect_gradients(
         return
     name = wrong[0]
     got, want = grads[name], expected[name]
-    known = known_mistake(
-        {f"backward's {w} {what}": grads[w] for w in wrong},
-        tuple(f"backward's {r} {what}" for r in right),
-    )
-    likely = diagnosis.explain_gradient(name, got, want, n, k) or diagnosis.clipped(got, want)
-    if known:
-        likely, hint = None, known
     err = relative_error(got, want)
     worst = tuple(int(i) for i in np.unravel_index(np.argmax(err), err.shape))
-    layers = diagnosis.explain_layers(wrong, right)
-    if hint:
-        likely, layers = None, None
-    fail(
-        f"backward's gradient for {', '.join(wrong)} {what} is wrong"
-        + (f": {name} is {likely}" if likely else "")
-        + (f". {hint}" if hint else ".")
-        + f"\n  worst entry {name}[{', '.join(map(str, worst))}]: backward gave"
-        f" {got[worst]:.10g}, expected {want[worst]:.10g} (the test's own numeric gradient of"
-        " its own forward pass and loss)"
-        + (f"\n  where to look: {layers}." if layers else "")
-        + (f"\n  right: {', '.join(right)}." if right else ""),
+
+    def word(known: str | None) -> str:
+        likely = diagnosis.explain_gradient(name, got, want, n, k) or diagnosis.clipped(got, want)
+        told = known or hint
+        layers = None if told else diagnosis.explain_layers(wrong, right)
+        return (
+            f"backward's gradient for {', '.join(wrong)} {what} is wrong"
+            + (f": {name} is {likely}" if likely and not told else "")
+            + (f". {told}" if told else ".")
+            + f"\n  worst entry {name}[{', '.join(map(str, worst))}]: backward gave"
+            f" {got[worst]:.10g}, expected {want[worst]:.10g} (the test's own numeric gradient"
+            " of its own forward pass and loss)"
+            + (f"\n  where to look: {layers}." if layers else "")
+            + (f"\n  right: {', '.join(right)}." if right else "")
+        )
+
+    raise Unnamed(
+        {f"backward's {w} {what}": grads[w] for w in wrong},
+        tuple(f"backward's {r} {what}" for r in right),
+        word,
         "backward",
     )
 
@@ -777,11 +778,20 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
     return None
 
 
-def known_mistake(wrong: dict, right: tuple = ()) -> str | None:
+def known_mistake(m, wrong: dict, right: tuple = ()) -> str | None:
     """What the catalogue's mistakes with these values say (tests/kata/runtime/fingerprints.py),
-    for the running test's exercise and function (none outside a test)."""
-    run = running()
-    return fingerprints.name_all(wrong, right, run.about if run else (None, None))
+    for the running test's exercise and function, as m's run knows them."""
+    return fingerprints.name_all(wrong, right, subject.resolve(m).kata_run.about)
+
+
+class Unnamed(Fault):
+    """A known answer's failure, before a known mistake is looked for: a check a test calls
+    without its `m` (expect_close) does not know the test's exercise. The guard, which does,
+    names the mistake whose values these are, if any, and words the failure anew (`word`)."""
+
+    def __init__(self, wrong: dict, right: tuple, word: Callable[[str | None], str], function=None):
+        super().__init__(word(None), function)
+        self.wrong, self.right, self.word = wrong, right, word
 
 
 def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
@@ -827,21 +837,25 @@ def expect_close(
     if actual_arr.shape != expected.shape:
         fail(f"{what}: shape {actual_arr.shape}, expected {expected.shape}.")
     close = np.isclose(actual_arr, expected, rtol=rtol, atol=atol)
-    if not np.all(close):
-        ratio = diagnosis.factor(actual_arr, expected)
-        why = diagnosis.explain_ratio(ratio, one=expected.size == 1) if ratio is not None else None
-        if why is None and diagnosis.near_miss(actual_arr, expected):
-            why = diagnosis.NEAR_MISS
-        why = f"\n  {why}." if why else ""
-        known = known_mistake({what: actual_arr}) or (probe() if probe else None)
+    if np.all(close):
+        return
+    ratio = diagnosis.factor(actual_arr, expected)
+    why = diagnosis.explain_ratio(ratio, one=expected.size == 1) if ratio is not None else None
+    if why is None and diagnosis.near_miss(actual_arr, expected):
+        why = diagnosis.NEAR_MISS
+
+    def word(known: str | None) -> str:
+        known = known or (probe() if probe else None)
         if not known and not why:  # only when nothing more telling was found
             known = diagnosis.one_line_right(close)
-        why = f"\n  {known}" if known else why
+        said = f"\n  {known}" if known else f"\n  {why}." if why else ""
         if expected.ndim == 0:
-            fail(f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{why}")
+            return f"{what}: expected {float(expected):.10g}, got {float(actual_arr):.10g}.{said}"
         idx = tuple(int(i) for i in np.argwhere(~close)[0])
-        fail(
+        return (
             f"{what}: entry {list(idx)} expected {expected[idx]:.10g}, got"
-            f" {actual_arr[idx]:.10g}.{why}\n  expected {np.array2string(expected, precision=8)}"
+            f" {actual_arr[idx]:.10g}.{said}\n  expected {np.array2string(expected, precision=8)}"
             f"\n  got      {np.array2string(actual_arr, precision=8)}"
         )
+
+    raise Unnamed({what: actual_arr}, (), word)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import atexit
 import contextlib
-import contextvars
 import dataclasses
 import functools
 import inspect
@@ -40,9 +39,6 @@ from tests.kata.runtime.child.process import Child, Ended, Runtime
 from tests.kata.runtime.faults import Blocked, Fault, NotStarted
 
 IMPLS = ("exercises", "solutions")
-# The run whose test is running: set by Run.running() (guard.py, around each test) and read
-# by running(); the run itself is passed down, this only scopes it to one test's calls.
-_RUNNING: contextvars.ContextVar[Run] = contextvars.ContextVar("kata_running_test")
 STUCK = re.compile(r'File "[^"]*?([^"/\\]+\.py)", line (\d+) in (\S+)')
 
 
@@ -87,16 +83,6 @@ class Run:
         self.test += 1
         self.called = set()
         self.about = (exercise, function)
-
-    @contextlib.contextmanager
-    def running(self):
-        """This run is the running test's, for the checks a test calls without its `m`
-        (expect_close names a known mistake of the test's own exercise and function)."""
-        token = _RUNNING.set(self)
-        try:
-            yield self
-        finally:
-            _RUNNING.reset(token)
 
     def use(self, impl: str) -> None:
         if getattr(self, "children", None):
@@ -236,11 +222,6 @@ class Run:
 
     def edited_given(self, exercise: str) -> list[str]:
         return _edited_given(self, exercise)
-
-
-def running() -> Run | None:
-    """The run of the test that is running, or None outside a test."""
-    return _RUNNING.get(None)
 
 
 def where(path: str | Path) -> str:

@@ -648,7 +648,7 @@ class ProbabilitySuite(Network):
         params = self.params(rng)
         out, _ = run_forward(m, params, X, self.out_shape(6))
         if np.any(out < 0) or np.any(out > 1):
-            known = known_mistake({f"forward's output at {fingerprints.point(params, X)}": out})
+            known = known_mistake(m, {f"forward's output at {fingerprints.point(params, X)}": out})
             fail(
                 f"forward gave values outside [0, 1]: {out.min():.4g} … {out.max():.4g}"
                 + (f"\n  {known}" if known else "")
