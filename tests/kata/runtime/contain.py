@@ -14,14 +14,27 @@ import ctypes
 import sys
 import threading
 import time
+import types
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import numpy as np
 
+_Handling = Literal["ignore", "warn", "raise"]
+
+
+class _ErrState(TypedDict):  # np.errstate's arguments
+    divide: _Handling
+    over: _Handling
+    invalid: _Handling
+    under: _Handling
+
+
 # numpy's default state: divide, over and invalid warn (and warnings are errors here), under
 # is ignored: the reference's stable sigmoid takes exp(-|z|), which underflows at ±1000.
-ERRSTATE = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+ERRSTATE: _ErrState = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
 
 
 @dataclass
@@ -55,7 +68,7 @@ class Watchdog:
 
     POLL = 0.05
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.main = threading.main_thread().ident
         self.deadlines: dict[str, tuple[float, str, float]] = {}  # slot -> (when, what, limit)
         self.fired: Stuck | None = None
@@ -104,23 +117,23 @@ class Watchdog:
                 break
 
 
-def _set_async_exc(thread_id: int | None, exc) -> None:
+def _set_async_exc(thread_id: int | None, exc: type[BaseException] | None) -> None:
     if thread_id is None:
         return
     target = ctypes.py_object(exc) if exc is not None else None
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), target)
 
 
-def _main_frames(thread_id: int | None) -> list:
+def _main_frames(thread_id: int | None) -> list[types.FrameType]:
     frame = sys._current_frames().get(thread_id) if thread_id is not None else None
-    frames = []
+    frames: list[types.FrameType] = []
     while frame is not None:
         frames.append(frame)
         frame = frame.f_back
     return frames  # innermost first
 
 
-def _traced(frames: list) -> bool:
+def _traced(frames: list[types.FrameType]) -> bool:
     return any(frame.f_trace is not None for frame in frames[:3])
 
 
@@ -140,7 +153,7 @@ def debugger_attached() -> bool:
 
 # --- numpy's state --------------------------------------------------------------------------------
 @contextlib.contextmanager
-def numpy_state():
+def numpy_state() -> Iterator[None]:
     """The kata's numpy state inside; whatever the student set is undone after."""
     printing = np.get_printoptions()
     legacy = np.random.get_state()
@@ -153,7 +166,7 @@ def numpy_state():
 
 
 @contextlib.contextmanager
-def warnings_are_errors():
+def warnings_are_errors() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -21,6 +23,8 @@ _dumps, _loads = json.dumps, json.loads
 MAX_DEPTH = 32  # deeper nesting crosses as a handle
 MAX_FRAME = 1 << 29  # bytes in one message (512 MiB); more is refused with a message
 PLAIN_KINDS = "biufc?"  # bool, integers, floats, complex: dtypes that cross by value
+# What a value encodes to: a tree json.dumps takes.
+Json: TypeAlias = "bool | int | float | str | list[Json] | dict[str, Json] | None"
 
 
 class Unreadable(Exception):  # noqa: N818
@@ -36,7 +40,7 @@ class Handle:
 
     __slots__ = ("__dict__", "handle_id", "type_name")
 
-    def __init__(self, handle_id: int, type_name: str, view: dict | None = None):
+    def __init__(self, handle_id: int, type_name: str, view: dict[str, Any] | None = None):
         self.handle_id, self.type_name = handle_id, type_name
         self.__dict__.update(view or {})
 
@@ -47,7 +51,12 @@ class Handle:
 class Encoder:
     """value -> JSON-able tree; arrays go to `blobs`; other objects to `keep` (a handle table)."""
 
-    def __init__(self, keep=None, view=None, refer=None):
+    def __init__(
+        self,
+        keep: Callable[[object], int] | None = None,
+        view: Callable[[object], dict[str, Any] | None] | None = None,
+        refer: Callable[[object], int | None] | None = None,
+    ):
         self.blobs: list[bytes] = []
         # id of an array already in this message -> (the array, kept alive; its blob)
         self.arrays: dict[int, tuple[np.ndarray, int]] = {}
@@ -55,7 +64,7 @@ class Encoder:
         self.view = view  # callable(obj) -> dict of attributes, or None
         self.refer = refer  # callable(obj) -> the other side's id of the same object, or None
 
-    def encode(self, value, depth: int = 0):
+    def encode(self, value: object, depth: int = 0) -> Json:
         if value is None or isinstance(value, bool | str):
             return value
         if self.refer is not None and isinstance(value, np.ndarray | tuple | list | dict):
@@ -104,7 +113,7 @@ class Encoder:
             return {"$": "h", "id": value.handle_id, "t": value.type_name}
         return self._handle(value, depth)
 
-    def _scalar(self, value: np.generic):
+    def _scalar(self, value: np.generic) -> Json:
         if value.dtype.kind not in PLAIN_KINDS:
             return self._handle(value)
         return {"$": "np", "d": value.dtype.str, "b": self._blob(np.asarray(value))}
@@ -116,10 +125,10 @@ class Encoder:
         self.blobs.append(data)
         return len(self.blobs) - 1
 
-    def _handle(self, value, depth: int = 0):
+    def _handle(self, value: object, depth: int = 0) -> Json:
         if self.keep is None:
             raise TypeError(f"{type(value).__name__} cannot cross to the subject process")
-        view = None
+        view: Json = None
         if self.view is not None and depth <= MAX_DEPTH:
             found = self.view(value)
             if found is not None:
@@ -130,11 +139,13 @@ class Encoder:
 class Decoder:
     """The inverse of Encoder. `handles`: callable(id, type name, view) -> the object."""
 
-    def __init__(self, blobs: list[bytes], handles=None):
+    def __init__(
+        self, blobs: list[bytes], handles: Callable[[int, str, object], object] | None = None
+    ):
         self.blobs, self.handles = blobs, handles
         self.arrays: dict[int, np.ndarray] = {}  # blob -> the array decoded from it
 
-    def decode(self, tree):
+    def decode(self, tree: object) -> Any:
         """The value of `tree`; anything malformed is Unreadable, never another error."""
         try:
             return self._decode(tree)
@@ -143,7 +154,7 @@ class Decoder:
         except (KeyError, ValueError, TypeError, IndexError, RecursionError, OverflowError) as exc:
             raise Unreadable(f"a malformed value ({type(exc).__name__}: {exc})") from None
 
-    def _decode(self, tree, depth: int = 0):
+    def _decode(self, tree: object, depth: int = 0) -> Any:
         if depth > MAX_DEPTH + 8:
             raise Unreadable("nested too deeply")
         if tree is None or isinstance(tree, bool | int | float | str):
@@ -195,12 +206,12 @@ class Decoder:
             return self.handles(int(tree["id"]), str(tree["t"]), view)
         raise Unreadable(f"unknown tag {tag!r}")
 
-    def _get(self, index) -> bytes:
+    def _get(self, index: object) -> bytes:
         if not isinstance(index, int) or not 0 <= index < len(self.blobs):
             raise Unreadable("a blob index out of range")
         return self.blobs[index]
 
-    def _array(self, dtype: str, shape, index) -> np.ndarray:
+    def _array(self, dtype: str, shape: Iterable[Any], index: object) -> np.ndarray:
         dt = np.dtype(str(dtype))
         if dt.kind not in PLAIN_KINDS or dt.hasobject or dt.fields is not None:
             raise Unreadable(f"dtype {dtype!r} does not cross")
@@ -208,10 +219,11 @@ class Decoder:
         data = self._get(index)
         if len(data) != dt.itemsize * int(np.prod(shape, dtype=np.int64)):
             raise Unreadable("an array's bytes do not match its shape")
-        return np.frombuffer(data, dtype=dt).reshape(shape).copy()
+        array: np.ndarray = np.frombuffer(data, dtype=dt).reshape(shape).copy()  # stubs: Any
+        return array
 
 
-def _generator(name: str, state) -> np.random.Generator:
+def _generator(name: str, state: dict[str, Any]) -> np.random.Generator:
     kinds = {
         "PCG64": np.random.PCG64,
         "PCG64DXSM": np.random.PCG64DXSM,
@@ -226,12 +238,17 @@ def _generator(name: str, state) -> np.random.Generator:
     return np.random.Generator(bits)
 
 
-def set_state(target, source) -> None:
+def set_state(
+    target: np.random.Generator | np.random.RandomState,
+    source: np.random.Generator | np.random.RandomState,
+) -> None:
     """Give a generator (or RandomState) the state of another: what a call drew, the caller sees."""
-    if isinstance(target, np.random.Generator):
+    if isinstance(target, np.random.Generator) and isinstance(source, np.random.Generator):
         target.bit_generator.state = source.bit_generator.state
-    else:
+    elif isinstance(target, np.random.RandomState) and isinstance(source, np.random.RandomState):
         target.set_state(source.get_state(legacy=False))
+    else:
+        raise TypeError(f"a {type(source).__name__} has no state for a {type(target).__name__}")
 
 
 # --- frames on a byte stream ---------------------------------------------------------------------
@@ -239,7 +256,7 @@ HEAD = struct.Struct("<QI")  # header bytes, number of blobs
 SIZE = struct.Struct("<Q")
 
 
-def pack(header: dict, blobs: list[bytes]) -> bytes:
+def pack(header: dict[str, Any], blobs: list[bytes]) -> bytes:
     text = _dumps(header, allow_nan=True, separators=(",", ":")).encode("utf-8")
     parts = [HEAD.pack(len(text), len(blobs)), text]
     for blob in blobs:
@@ -247,7 +264,7 @@ def pack(header: dict, blobs: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def unpack(read) -> tuple[dict, list[bytes]]:
+def unpack(read: Callable[[int], bytes]) -> tuple[dict[str, Any], list[bytes]]:
     """One message from read(n) (which returns exactly n bytes, or raises EOFError)."""
     size, count = HEAD.unpack(read(HEAD.size))
     if size > MAX_FRAME or count > 1 << 20:
@@ -258,7 +275,8 @@ def unpack(read) -> tuple[dict, list[bytes]]:
         raise Unreadable(f"not the kata's format ({exc})") from None
     if not isinstance(header, dict):
         raise Unreadable("not the kata's format")
-    blobs, total = [], 0
+    blobs: list[bytes] = []
+    total = 0
     for _ in range(count):
         (n,) = SIZE.unpack(read(SIZE.size))
         total += n
@@ -268,7 +286,7 @@ def unpack(read) -> tuple[dict, list[bytes]]:
     return header, blobs
 
 
-def try_unpack(buffer: bytearray) -> tuple[dict, list[bytes], int] | None:
+def try_unpack(buffer: bytearray) -> tuple[dict[str, Any], list[bytes], int] | None:
     """The message at the start of `buffer` and its length in bytes, or None if it is not all
     there yet (for a reader that must never block on a half-written message)."""
     if len(buffer) < HEAD.size:
@@ -285,7 +303,7 @@ def try_unpack(buffer: bytearray) -> tuple[dict, list[bytes], int] | None:
         raise Unreadable(f"not the kata's format ({exc})") from None
     if not isinstance(header, dict):
         raise Unreadable("not the kata's format")
-    blobs = []
+    blobs: list[bytes] = []
     for _ in range(count):
         if len(buffer) < position + SIZE.size:
             return None

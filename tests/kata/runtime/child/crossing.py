@@ -11,6 +11,8 @@ Values cross as copies (codec.py). Two things of one process are kept all the sa
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tests.kata.runtime import state
@@ -28,7 +30,7 @@ class Identities:
 
     SIZE = 256  # the newest; the subject process holds more (server.KEPT)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.known: dict[int, tuple[object, int, state.Frozen]] = {}
         self.starts = -1
 
@@ -37,20 +39,20 @@ class Identities:
             self.known.clear()
             self.starts = starts
 
-    def add(self, obj, child_id: int) -> None:
+    def add(self, obj: object, child_id: int) -> None:
         self.known.pop(id(obj), None)
         self.known[id(obj)] = (obj, child_id, state.snapshot(obj))
         while len(self.known) > self.SIZE:
             self.known.pop(next(iter(self.known)))
 
-    def refer(self, obj) -> int | None:
+    def refer(self, obj: object) -> int | None:
         found = self.known.get(id(obj))
         if found is None or found[0] is not obj or state.changes(found[2], obj, "x"):
             return None
         return found[1]
 
 
-def apply(target, value) -> None:
+def apply(target: object, value: Any) -> None:
     """Give `target` (an argument of a call) the state its copy had after the call."""
     if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
         if target.shape == value.shape and target.flags.writeable:
@@ -90,7 +92,7 @@ def apply(target, value) -> None:
         codec.set_state(target, value)
 
 
-def _same_kind(old, new) -> bool:
+def _same_kind(old: object, new: object) -> bool:
     if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
-        return old.shape == new.shape and old.dtype == new.dtype
+        return bool(old.shape == new.shape and old.dtype == new.dtype)
     return type(old) is type(new) and isinstance(old, dict | list | tuple | codec.Handle)

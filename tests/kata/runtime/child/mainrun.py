@@ -9,15 +9,18 @@ counted by function ({function: [lines, first line number]}), never compared.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import sys
 import types
+from collections.abc import Callable, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 
-def _describe(values) -> str:
+def _describe(values: object) -> str:
     values = np.asarray(values)
     if values.dtype.kind in "iub":
         return str(values.ravel().tolist())
@@ -27,15 +30,22 @@ def _describe(values) -> str:
 class Recorder:
     """Stands in for _draw's options, save_plot and finish; prints what each receives."""
 
-    def __init__(self, draw):
-        self.options = draw.options
+    def __init__(self, draw: types.ModuleType) -> None:
+        self.options: Callable[[str, list[str] | None], argparse.Namespace] = draw.options
 
-    def record_options(self, description: str, argv=None):
+    def record_options(self, description: str, argv: list[str] | None = None) -> argparse.Namespace:
         print(f"» options: {description}")
         return self.options(description, argv)
 
     @staticmethod
-    def record_save_plot(path, trace, predict=None, X=None, labels=None, title=""):
+    def record_save_plot(
+        path: str,
+        trace: npt.ArrayLike,
+        predict: Callable[[np.ndarray], object] | None = None,
+        X: npt.ArrayLike | None = None,
+        labels: npt.ArrayLike | None = None,
+        title: str = "",
+    ) -> bool:
         trace = np.asarray(trace, dtype=float)
         print(f"» save_plot: path {path}, title {title!r}")
         print(f"»   trace: {trace.size} values, {_describe(trace[[0, -1]])} first and last")
@@ -46,12 +56,12 @@ class Recorder:
         return True
 
     @staticmethod
-    def record_finish(saved):
+    def record_finish(saved: bool | None) -> None:
         print(f"» finish({saved!r})")
 
 
 @contextlib.contextmanager
-def swapped(module, swaps: dict):
+def swapped(module: types.ModuleType, swaps: dict[str, object]) -> Iterator[None]:
     saved = {name: getattr(module, name) for name in swaps}
     try:
         for name, stand_in in swaps.items():
@@ -65,7 +75,7 @@ def swapped(module, swaps: dict):
 class Sorting(io.TextIOBase):
     """stdout for main(): what the kata's code prints, and apart from it what the student's does."""
 
-    def __init__(self, is_student_file):
+    def __init__(self, is_student_file: Callable[[str], bool]) -> None:
         self.ours = io.StringIO()
         self.theirs: dict[str, list[int]] = {}
         self.is_student_file = is_student_file

@@ -18,6 +18,7 @@ to the caller after each request.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import queue
 import select
@@ -31,14 +32,21 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Final, TypeAlias
 
 from tests.kata.paths import KATA, ROOT
 from tests.kata.runtime.child import codec, sandbox
 
 HERE = Path(__file__).resolve().parent
 OUTPUT_LIMIT = 64 * 1024  # characters of the student's printing kept per request
-NOTHING = object()  # _receive: no message yet
+Message: TypeAlias = "tuple[dict[str, Any], list[bytes]]"  # a header and its blobs
+
+
+class _Nothing(enum.Enum):
+    NOTHING = 0
+
+
+NOTHING: Final = _Nothing.NOTHING  # _receive: no message yet
 GRACE = 2.0  # seconds after the child says a call is stuck before it is ended
 
 
@@ -46,7 +54,11 @@ class Ended(Exception):  # noqa: N818
     """The child is gone: `why` says how (a crash, a kill after a hang, an exit)."""
 
     def __init__(
-        self, why: str, stuck: dict | None = None, output: str = "", running: str | None = None
+        self,
+        why: str,
+        stuck: dict[str, Any] | None = None,
+        output: str = "",
+        running: str | None = None,
     ):
         super().__init__(why)
         self.why, self.stuck, self.output = why, stuck, output
@@ -58,7 +70,7 @@ class Runtime:
     """A folder holding the package kata_runtime (the server and the modules it needs),
     written on first use and removed by remove(); a run owns one for all its children."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.path: Path | None = None
 
     def folder(self) -> Path:
@@ -138,7 +150,7 @@ class Beacon:
 
     LAYOUT = struct.Struct("<dI")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.file = None
         self.fd: int | None = None
         if os.name != "posix":  # no descriptors to pass: the test's own limit is the backstop
@@ -166,7 +178,8 @@ class Beacon:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.file.close()
+            if self.file is not None:
+                self.file.close()
 
 
 class Child:
@@ -185,16 +198,16 @@ class Child:
         self.runtime = runtime or Runtime()
         self.files = files  # name in the child's package -> source file to copy
         self.limits = limits
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.folder: Path | None = None
-        self.frames: queue.Queue = queue.Queue()
+        self.frames: queue.Queue[Message | Exception | None] = queue.Queue()
         self.output, self.answered = Output(), 0
         self.starts = 0
         self._next_look = 0.0
-        self.last_stuck: dict | None = None  # the child's note of a call past its limit
+        self.last_stuck: dict[str, Any] | None = None  # the child's note of a call past its limit
         self._buffer = bytearray()  # what the child wrote of its next answers
         self._fd: int | None = None
-        self.opener: dict | None = None  # the request that imported the student's file
+        self.opener: dict[str, Any] | None = None  # the request that imported the student's file
         self.serial = 0  # the id of the last request; answers carry it back
         self.beacon: Beacon | None = None
         self._late_seen: tuple[float, int] | None = None
@@ -277,7 +290,7 @@ class Child:
         self.stop()
 
     # reading
-    def _read_frames(self, process: subprocess.Popen) -> None:
+    def _read_frames(self, process: subprocess.Popen[bytes]) -> None:
         stream = _pipe(process.stdout)
 
         def read(n: int) -> bytes:
@@ -299,7 +312,7 @@ class Child:
                 self.frames.put(codec.Unreadable(str(exc)))
                 return
 
-    def _receive(self, timeout: float):
+    def _receive(self, timeout: float) -> Message | Exception | _Nothing | None:
         """The next message, None at the end of the stream, an Exception if unreadable, or
         NOTHING when none came within `timeout`. Reads only what is there: a child that
         writes half a message and stops cannot block the kata."""
@@ -331,7 +344,7 @@ class Child:
         del self._buffer[:size]
         return header, blobs
 
-    def _read_output(self, process: subprocess.Popen) -> None:
+    def _read_output(self, process: subprocess.Popen[bytes]) -> None:
         stream = _pipe(process.stderr)
         while True:
             try:
@@ -342,10 +355,10 @@ class Child:
                 return
             self.output.add(chunk.decode("utf-8", errors="replace"))
 
-    def _next(self, limit: float | None, backstop: float | None) -> tuple[dict, list[bytes]]:
+    def _next(self, limit: float | None, backstop: float | None) -> Message:
         """The next answer; notes of a stuck call are acted on; an end is raised as Ended."""
         start = time.monotonic()
-        stuck: dict | None = None
+        stuck: dict[str, Any] | None = None
         deadline = start + backstop if backstop else None
         while True:
             now = time.monotonic()
@@ -387,7 +400,7 @@ class Child:
         names = [*self.writes, "import"]
         return names[found[1]] if 0 <= found[1] < len(names) else None
 
-    def _late(self, now: float) -> dict | None:
+    def _late(self, now: float) -> dict[str, Any] | None:
         """A call of a student's function past its limit and the grace, read from the beacon
         (the subject process's own watchdog had its chance): what the note would have said."""
         running = self.beacon.read() if self.beacon is not None else None
@@ -439,8 +452,11 @@ class Child:
 
     # asking
     def request(
-        self, header: dict, blobs: list[bytes] | tuple[()] = (), backstop: float | None = None
-    ):
+        self,
+        header: dict[str, Any],
+        blobs: list[bytes] | tuple[()] = (),
+        backstop: float | None = None,
+    ) -> Message:
         """Send one request, return (answer header, blobs). Raises Ended if the child ends."""
         try:
             if not self.alive:

@@ -23,6 +23,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 POSIX = os.name == "posix"
 POLL_MEMORY = sys.platform == "darwin"  # the kernel does not enforce RLIMIT_AS there
@@ -153,7 +154,7 @@ SYSTEM = (
 
 
 def _bwrap_command(
-    bwrap: str, runtime: Path, folder: Path, user: int | None, hidden: tuple = ()
+    bwrap: str, runtime: Path, folder: Path, user: int | None, hidden: tuple[Path, ...] = ()
 ) -> list[str]:
     command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]
@@ -187,8 +188,12 @@ BOOT = (
 
 
 def command(
-    runtime: Path, folder: Path, limits: Limits, beacon: int | None = None, hidden: tuple = ()
-) -> tuple[list[str], dict]:
+    runtime: Path,
+    folder: Path,
+    limits: Limits,
+    beacon: int | None = None,
+    hidden: tuple[Path, ...] = (),
+) -> tuple[list[str], dict[str, Any]]:
     """The command that starts a subject process, and Popen's options for it.
 
     beacon: a file descriptor the subject process shares with the kata (server.Beacon).
@@ -202,7 +207,7 @@ def command(
         cmd = [*prefix, *args, shared]
     else:
         cmd = [sys.executable, "-I", "-X", "utf8", "-c", BOOT, str(runtime), str(folder), shared]
-    options: dict = {"pass_fds": (beacon,)} if beacon is not None else {}
+    options: dict[str, Any] = {"pass_fds": (beacon,)} if beacon is not None else {}
     if POSIX:
         options["start_new_session"] = True
         options["preexec_fn"] = functools.partial(_in_child, limits.memory, limits.user)
@@ -255,7 +260,7 @@ def environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def kill_group(process: subprocess.Popen) -> None:
+def kill_group(process: subprocess.Popen[bytes]) -> None:
     """End the child and its process group (with bubblewrap, its whole PID namespace)."""
     if process.poll() is not None and not POSIX:
         return

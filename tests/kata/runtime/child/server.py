@@ -33,18 +33,38 @@ import time
 import traceback
 import types
 import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, NoReturn, TypeAlias, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 from kata_runtime import codec, hotspot, mainrun, state
 
+Answer: TypeAlias = "tuple[dict[str, Any], list[bytes]]"  # a reply's header and its blobs
+Gradient: TypeAlias = "Callable[[dict[str, np.ndarray], np.ndarray, np.ndarray], Any]"
+_Handling = Literal["ignore", "warn", "raise"]
+
+
+class _ErrState(TypedDict):  # np.errstate's arguments
+    divide: _Handling
+    over: _Handling
+    invalid: _Handling
+    under: _Handling
+
+
 KEPT = 4096  # objects held for the kata at most (it holds references to fewer: identity.py)
-ERRSTATE = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
+ERRSTATE: _ErrState = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
 FORBIDDEN = ("tests", "solutions", "conftest")
 
 
 # --- the one-sentence refusal of the kata's own code --------------------------------------------
 class _NoKata(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(
+        self,
+        name: str,
+        path: Sequence[str] | None = None,
+        target: types.ModuleType | None = None,
+    ) -> None:
         if name.split(".")[0] in FORBIDDEN:
             raise ImportError(
                 f"`import {name}`: an exercise runs apart from the kata's tests and solutions,"
@@ -70,10 +90,11 @@ class Channel:
             left -= len(chunk)
         return b"".join(chunks)
 
-    def receive(self):
-        return codec.unpack(self._read)
+    def receive(self) -> Answer:
+        message: Answer = codec.unpack(self._read)
+        return message
 
-    def send(self, header: dict, blobs: list[bytes] | tuple[()] = ()) -> None:
+    def send(self, header: dict[str, Any], blobs: list[bytes] | tuple[()] = ()) -> None:
         data = codec.pack(header, list(blobs))
         with self._lock:
             self._out.write(data)
@@ -121,7 +142,7 @@ class Watchdog:
     compiled code, a bare `except:`), the kata ends this process.
     """
 
-    def __init__(self, channel: Channel, place):
+    def __init__(self, channel: Channel, place: Callable[[types.FrameType | None], str]) -> None:
         self.channel, self.place = channel, place
         self.main: int = threading.main_thread().ident or 0
         self.deadlines: dict[str, tuple[float, str, float]] = {}
@@ -165,26 +186,26 @@ class Watchdog:
 class Report(BaseException):
     """Ends a request with a fact for the kata: `kind` of mishap in `function`, and details."""
 
-    def __init__(self, kind: str, function: str, **details):
+    def __init__(self, kind: str, function: str, **details: Any) -> None:
         super().__init__(kind)
         self.kind, self.function, self.details = kind, function, details
 
 
 class Exited(Exception):  # noqa: N818
-    def __init__(self, how: str, code=None):
+    def __init__(self, how: str, code: object = None) -> None:
         super().__init__(how)
         self.how, self.code = how, code
 
 
-def _stand_in(how: str):
-    def exit_(code=None, *args):
+def _stand_in(how: str) -> Callable[..., NoReturn]:
+    def exit_(code: object = None, *args: object) -> NoReturn:
         raise Exited(how, code)
 
     return exit_
 
 
 @contextlib.contextmanager
-def walls():
+def walls() -> Iterator[None]:
     """numpy's error state, warnings as errors, and exits that raise: around every request.
 
     (numpy's print options and legacy random state are put back once per test: Server.)
@@ -204,14 +225,14 @@ def walls():
 
 
 # --- the result checks for calls that given code makes -----------------------------------------
-def _out_shape(params, X):
+def _out_shape(params: object, X: Any) -> tuple[int, int] | None:
     last = next(reversed(params.values()), None) if isinstance(params, dict) else None
-    if getattr(X, "ndim", 0) != 2 or getattr(last, "ndim", 0) != 2:
+    if last is None or getattr(X, "ndim", 0) != 2 or getattr(last, "ndim", 0) != 2:
         return None
     return (X.shape[0], last.shape[-1])
 
 
-def _forward_ok(args, result) -> bool:
+def _forward_ok(args: tuple[Any, ...], result: object) -> bool:
     if not isinstance(result, tuple | list) or len(result) != 2 or result[1] is None:
         return False
     shape = _out_shape(*(*args, None, None)[:2])
@@ -221,7 +242,7 @@ def _forward_ok(args, result) -> bool:
     )
 
 
-def _loss_ok(args, result) -> bool:
+def _loss_ok(args: tuple[Any, ...], result: object) -> bool:
     """One finite real number: a float or int, a numpy scalar, a 0-d array (as the kata takes)."""
     if isinstance(result, bool | np.bool_):
         return False
@@ -232,7 +253,7 @@ def _loss_ok(args, result) -> bool:
     return False
 
 
-def _backward_ok(args, result) -> bool:
+def _backward_ok(args: tuple[Any, ...], result: object) -> bool:
     params = args[0] if args and isinstance(args[0], dict) else None
     if params is None:
         return True
@@ -247,7 +268,7 @@ def _backward_ok(args, result) -> bool:
 RESULT_OK = {"forward": _forward_ok, "loss": _loss_ok, "backward": _backward_ok}
 
 
-def _binds(fn, args, kwargs) -> bool:
+def _binds(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     try:
         inspect.signature(fn).bind(*args, **kwargs)
     except TypeError:
@@ -283,7 +304,7 @@ class Server:
     def is_student_file(self, filename: str) -> bool:
         return bool(self._student_file) and os.path.realpath(filename) == self._student_file
 
-    def place(self, frame) -> str:
+    def place(self, frame: types.FrameType | None) -> str:
         while frame is not None:
             if self.is_student_file(frame.f_code.co_filename):
                 summary = traceback.FrameSummary(
@@ -293,7 +314,7 @@ class Server:
             frame = frame.f_back
         return ""
 
-    def frames(self, exc: BaseException) -> list:
+    def frames(self, exc: BaseException) -> list[list[int | str | None]]:
         found = [
             [f.lineno, f.name, (f.line or "").strip()]
             for f in traceback.extract_tb(exc.__traceback__)
@@ -304,7 +325,7 @@ class Server:
         return found
 
     # handles
-    def keep(self, obj) -> int:
+    def keep(self, obj: object) -> int:
         """Hold obj for the kata, which may pass it back by its id (the oldest are let go)."""
         key = id(obj)
         self.handles.pop(key, None)
@@ -313,7 +334,7 @@ class Server:
             self.handles.pop(next(iter(self.handles)))
         return key
 
-    def lookup(self, key: int, type_name: str, view):
+    def lookup(self, key: int, type_name: str, view: object) -> object:
         if key not in self.handles:
             raise Report("stale", "", type=type_name)
         return self.handles[key]
@@ -321,7 +342,7 @@ class Server:
     def encoder(self) -> codec.Encoder:
         return codec.Encoder(keep=self.keep, view=state.attributes)
 
-    def decode(self, tree, blobs):
+    def decode(self, tree: object, blobs: list[bytes]) -> Any:
         return codec.Decoder(blobs, self.lookup).decode(tree)
 
     # the subject
@@ -352,11 +373,11 @@ class Server:
         module.kata_student = student  # type: ignore[attr-defined]
         return module
 
-    def guarded(self, fn, name: str):
+    def guarded(self, fn: Callable[..., Any], name: str) -> Callable[..., Any]:
         server = self
         index = self.writes.index(name)
 
-        def student_call(*args, **kwargs):
+        def student_call(*args: Any, **kwargs: Any) -> Any:
             if server.depth:
                 return fn(*args, **kwargs)
             if name in server.hung:
@@ -367,7 +388,8 @@ class Server:
             try:
                 result = fn(*args, **kwargs)
             except TypeError as exc:
-                if exc.__traceback__.tb_next is None and not _binds(fn, args, kwargs):
+                first = exc.__traceback__  # this frame's: never None here
+                if first is not None and first.tb_next is None and not _binds(fn, args, kwargs):
                     raise Report("signature", name, args=len(args)) from None
                 _blame(exc, name)
                 raise
@@ -413,9 +435,11 @@ class Server:
         return student_call
 
     # requests
-    def handle(self, header: dict, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+    def handle(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         op = header.get("op")
-        method = getattr(self, f"op_{op}", None)
+        method: Callable[[dict[str, Any], list[bytes]], Answer] | None = getattr(
+            self, f"op_{op}", None
+        )
         if method is None:
             return {"error": {"kind": "protocol", "message": f"unknown request {op!r}"}}, []
         self.watchdog.request = header.get("id")
@@ -441,7 +465,7 @@ class Server:
             self.watchdog.disarm("request")
             self.watchdog.disarm("call")
 
-    def exception_facts(self, exc: BaseException) -> dict:
+    def exception_facts(self, exc: BaseException) -> dict[str, Any]:
         try:
             message = str(exc)
         except Exception:
@@ -465,7 +489,7 @@ class Server:
             facts.update(how="SystemExit", code=repr(exc.code) if exc.code is not None else "")
         return facts
 
-    def op_open(self, header, blobs):
+    def op_open(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         self.exercise = header["exercise"]
         self.writes = tuple(header["writes"])
         self.call_limit = float(header.get("call_limit", 10.0))
@@ -481,15 +505,15 @@ class Server:
         self.spaces[0] = subject
         return {"ok": {"functions": self.describe(student), "given": self.given(subject)}}, []
 
-    def op_fresh(self, header, blobs):
+    def op_fresh(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         student = self.import_student(fresh=True)
         key = max(self.spaces) + 1
         self.spaces[key] = self.subject(student)
         return {"ok": {"ns": key}}, []
 
-    def describe(self, student) -> dict:
+    def describe(self, student: types.ModuleType) -> dict[str, dict[str, object] | None]:
         """Each function the student writes: missing, or its parameters and where it is."""
-        found: dict[str, dict | None] = {}
+        found: dict[str, dict[str, object] | None] = {}
         for name in self.writes:
             fn = getattr(student, name, None)
             if not callable(fn):
@@ -511,21 +535,21 @@ class Server:
         return found
 
     @staticmethod
-    def given(subject) -> list[str]:
+    def given(subject: types.ModuleType) -> list[str]:
         return sorted(
             name
             for name, value in vars(subject).items()
             if callable(value) and not name.startswith("__") and not isinstance(value, type)
         )
 
-    def space(self, header) -> types.ModuleType:
+    def space(self, header: dict[str, Any]) -> types.ModuleType:
         """The subject a request names (a fresh import's is gone after a restart)."""
         found = self.spaces.get(int(header.get("ns", 0)))
         if found is None:
             raise Report("stale", "", type="fresh import")
         return found
 
-    def op_call(self, header, blobs):
+    def op_call(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         space = self.space(header)
         name = header["fn"]
         args = list(self.decode(header["args"], blobs))
@@ -533,7 +557,7 @@ class Server:
         fn = getattr(space, name)
         module = getattr(space, "kata_student", None)
         hidden = {}
-        seen: list = []
+        seen: list[list[int]] = []
         for watch in header.get("watch", ()):
             original = vars(module).get(watch) if module else None
             if callable(original):
@@ -563,7 +587,7 @@ class Server:
             reply["trace"] = tracer.facts()
         return {"ok": reply}, encoder.blobs
 
-    def identities(self, result) -> dict:
+    def identities(self, result: object) -> dict[str, int]:
         """Ids of the result and of its parts (forward's output and cache): passed back, they are
         these same objects again, as they would be in one process."""
         found = {}
@@ -579,7 +603,7 @@ class Server:
                     found[f"[{key}]"] = self.keep(part)
         return found
 
-    def op_losses(self, header, blobs):
+    def op_losses(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         """loss(forward(params ± h in one entry, X), Y) for every entry of params[name]: the
         evaluations of a numeric gradient in one request. The kata takes the differences."""
         subject = self.space(header)
@@ -596,7 +620,7 @@ class Server:
         encoder = self.encoder()
         return {"ok": encoder.encode(values)}, encoder.blobs
 
-    def op_constants(self, header, blobs):
+    def op_constants(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         student = self.space(header).kata_student
         encoder = self.encoder()
         found = {}
@@ -606,7 +630,7 @@ class Server:
                     found[name] = encoder.encode(value)
         return {"ok": found}, encoder.blobs
 
-    def op_run_main(self, header, blobs):
+    def op_run_main(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         subject = self.space(header)
         draw = importlib.import_module("exercises._draw")
         recorder = mainrun.Recorder(draw)
@@ -630,18 +654,18 @@ class Server:
             subject.main(list(header.get("argv", [])))
         return {"ok": {"ours": out.ours.getvalue(), "theirs": out.theirs}}, []
 
-    def op_profile(self, header, blobs):
+    def op_profile(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
 
-        def gradient(params, X, Y):
+        def gradient(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> Any:
             return subject.backward(params, subject.forward(params, X)[1], Y)
 
         spot = hotspot.profile(gradient, (params, X, Y), self._student_file)
         encoder = self.encoder()
         return {"ok": encoder.encode(None if spot is None else spot.as_dict())}, encoder.blobs
 
-    def op_gradient(self, header, blobs):
+    def op_gradient(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         """The student's gradient, batched or one row at a time, computed here in one request."""
         subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
@@ -650,7 +674,7 @@ class Server:
             gradient(params, X, Y)
         return {"ok": None}, []
 
-    def op_time(self, header, blobs):
+    def op_time(self, header: dict[str, Any], blobs: list[bytes]) -> Answer:
         """Seconds for `rounds` calls of the student's gradient, timed here, not across the pipe."""
         subject = self.space(header)
         params, X, Y = self.decode(header["args"], blobs)
@@ -670,7 +694,7 @@ class _Missing:
     def __init__(self, name: str):
         self.name = name
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
         raise Report("missing", self.name)
 
 
@@ -679,7 +703,7 @@ def _blame(exc: BaseException, name: str) -> None:
         exc.kata_function = getattr(exc, "kata_function", name)  # type: ignore[attr-defined]
 
 
-def _aliases(fn, result, args: list) -> list[str]:
+def _aliases(fn: Callable[..., Any], result: object, args: list[Any]) -> list[str]:
     """Where the answer of a student's function, a dict or a list, is one of its arguments (or
     an entry of one), the same object: "params". (An array given back is the in-place check's:
     it says what was changed.)"""
@@ -687,7 +711,7 @@ def _aliases(fn, result, args: list) -> list[str]:
         names = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         names = []
-    given = []
+    given: list[tuple[str, object]] = []
     for i, arg in enumerate(args):
         label = names[i] if i < len(names) else f"argument {i + 1}"
         given.append((label, arg))
@@ -698,6 +722,9 @@ def _aliases(fn, result, args: list) -> list[str]:
     return [label for label, piece in given if piece is result]
 
 
+_Trace: TypeAlias = "Callable[[types.FrameType, str, object], _Trace | None]"  # sys.settrace's
+
+
 class Tracer:
     """How often each line of the student's file runs during a call, and whether the code of
     its module-level forward or backward runs (found by where it is defined, so an alias, a
@@ -705,7 +732,7 @@ class Tracer:
 
     BATCHED = ("forward", "backward")
 
-    def __init__(self, path: str | None, args: list):
+    def __init__(self, path: str | None, args: list[Any]) -> None:
         self.path = path or ""
         self.lines: dict[int, int] = {}
         self.batched: set[str] = set()
@@ -726,15 +753,15 @@ class Tracer:
                 for line in (node.lineno, *(d.lineno for d in node.decorator_list)):
                     self.starts[line] = node.name
 
-    def __enter__(self):
+    def __enter__(self) -> Tracer:
         self.previous = sys.gettrace()
         sys.settrace(self.trace)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         sys.settrace(self.previous)
 
-    def trace(self, frame, event, arg):
+    def trace(self, frame: types.FrameType, event: str, arg: object) -> _Trace | None:
         code = frame.f_code
         ours = self.ours.get(code.co_filename)
         if ours is None:
@@ -746,14 +773,14 @@ class Tracer:
             self.batched.add(found)
         return self.line
 
-    def line(self, frame, event, arg):
+    def line(self, frame: types.FrameType, event: str, arg: object) -> _Trace:
         if event == "line":
             self.lines[frame.f_lineno] = self.lines.get(frame.f_lineno, 0) + 1
             if self.rows and self.block is None:
                 self.look(frame.f_locals)
         return self.line
 
-    def look(self, names: dict) -> None:
+    def look(self, names: dict[str, object]) -> None:
         """A local array that holds every row at once and is not one of the arguments (or a
         copy, a transpose or a view of one): the rows were computed as a block."""
         for name, value in names.items():
@@ -776,7 +803,7 @@ class Tracer:
                 return True
         return False
 
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, object]:
         return {
             "lines": {str(k): v for k, v in self.lines.items()},
             "batched": sorted(self.batched),
@@ -784,29 +811,32 @@ class Tracer:
         }
 
 
-def _watched(fn, seen: list):
-    def call(z, *args, **kwargs):
+def _watched(fn: Callable[..., Any], seen: list[list[int]]) -> Callable[..., Any]:
+    def call(z: npt.ArrayLike, *args: Any, **kwargs: Any) -> Any:
         seen.append(list(np.shape(z)))
         return fn(z, *args, **kwargs)
 
     return call
 
 
-def _batched(m):
+def _batched(m: types.ModuleType) -> Gradient:
     forward, backward = m.kata_student.forward, m.kata_student.backward
 
-    def gradient(params, X, Y):
+    def gradient(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> Any:
         return backward(params, forward(params, X)[1], Y)
 
     return gradient
 
 
-def _per_row(m):
+def _per_row(m: types.ModuleType) -> Gradient:
     if hasattr(m.kata_student, "backward_per_sample"):
-        return m.kata_student.backward_per_sample
+        own: Gradient = m.kata_student.backward_per_sample
+        return own
     forward, backward = m.kata_student.forward, m.kata_student.backward
 
-    def gradient(params, X, Y):
+    def gradient(
+        params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+    ) -> dict[str, np.ndarray]:
         total = {name: np.zeros(value.shape) for name, value in params.items()}
         for i in range(len(X)):
             grads = backward(params, forward(params, X[i : i + 1])[1], Y[i : i + 1])
@@ -817,7 +847,7 @@ def _per_row(m):
     return gradient
 
 
-def _no_breakpoint(*args, **kwargs):
+def _no_breakpoint(*args: object, **kwargs: object) -> NoReturn:
     raise RuntimeError(
         "breakpoint() cannot stop here: the tests run your code in a process of its own, with"
         " no terminal. Debug in your own terminal instead: python -m exercises.<your file>"
