@@ -8,18 +8,19 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.kata import environ
-from tests.kata.runtime.subject import ROOT
+from tests.kata.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
 SCHEMA = ROOT / "tests" / "kata" / "instructor" / "gradescope-results.schema.json"
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory) -> Path:
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An /autograder folder as Gradescope lays it out, with the bundle set up in it."""
     root = tmp_path_factory.mktemp("autograder")
     bundle = root / "bundle.zip"
@@ -42,7 +43,7 @@ def autograder(tmp_path_factory) -> Path:
     return root
 
 
-def run(root: Path, script: str, **extra: str) -> subprocess.CompletedProcess:
+def run(root: Path, script: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = environ.clean()
     # The simulated image: the packages already here (no download), no user created.
     env.update(AUTOGRADER=str(root), VENV_OPTIONS="--system-site-packages", AUTOGRADER_USER="")
@@ -56,7 +57,7 @@ def run(root: Path, script: str, **extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def submit(root: Path, files: dict[str, str]) -> dict:
+def submit(root: Path, files: dict[str, str]) -> dict[str, Any]:
     submission = root / "submission"
     if submission.exists():
         for path in sorted(submission.rglob("*"), reverse=True):
@@ -68,10 +69,11 @@ def submit(root: Path, files: dict[str, str]) -> dict:
     results.unlink(missing_ok=True)
     done = run(root, "run_autograder")
     assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(results.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
+    return data
 
 
-def test_a_submission_gets_its_grade_in_gradescopes_format(autograder):
+def test_a_submission_gets_its_grade_in_gradescopes_format(autograder: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     ex01 = (ROOT / "solutions" / "ex01_logistic_regression.py").read_text(encoding="utf-8")
@@ -81,11 +83,13 @@ def test_a_submission_gets_its_grade_in_gradescopes_format(autograder):
     assert any(t["name"].startswith("ex02_sigmoid_mse: not handed in") for t in data["tests"])
 
 
-def test_an_empty_submission_scores_zero(autograder):
+def test_an_empty_submission_scores_zero(autograder: Path) -> None:
     assert submit(autograder, {})["score"] == 0
 
 
-def test_results_are_written_even_when_grading_itself_fails(autograder, tmp_path):
+def test_results_are_written_even_when_grading_itself_fails(
+    autograder: Path, tmp_path: Path
+) -> None:
     results = autograder / "results" / "results.json"
     venv = autograder / "venv"
     venv.rename(tmp_path / "venv")  # a broken image: no interpreter where setup.sh put it

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.given
 VERBS = ("handout", "grade", "bundle", "generate", "check", "new", "timing")
 
 
-def kata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def kata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = environ.clean()
     return subprocess.run(
         [sys.executable, "-m", "tests.kata", *args],
@@ -34,7 +34,7 @@ def kata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_verb_is_listed_and_has_its_help():
+def test_every_verb_is_listed_and_has_its_help() -> None:
     top = kata("--help")
     assert top.returncode == 0
     for verb in VERBS:
@@ -44,14 +44,14 @@ def test_every_verb_is_listed_and_has_its_help():
         assert done.returncode == 0 and f"python -m tests.kata {verb}" in done.stdout, done.stdout
 
 
-def test_a_mistyped_command_is_a_usage_error():
+def test_a_mistyped_command_is_a_usage_error() -> None:
     done = kata("grade", "somewhere")  # --out is required
     assert done.returncode == 2 and "--out" in done.stderr, done.stderr
     done = kata("grades")
     assert done.returncode == 2 and "invalid choice" in done.stderr, done.stderr
 
 
-def test_grade_takes_paths_as_typed(tmp_path):
+def test_grade_takes_paths_as_typed(tmp_path: Path) -> None:
     """A folder that exists, a relative path, --out with a space: what argparse is for (pytest
     took `--grade submissions` for a folder of tests)."""
     (tmp_path / "submissions").mkdir()
@@ -63,7 +63,7 @@ def test_grade_takes_paths_as_typed(tmp_path):
     assert (tmp_path / "grades" / "gradebook.csv").is_file()
 
 
-def test_check_refuses_a_stray_file(tmp_path, monkeypatch):
+def test_check_refuses_a_stray_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     exercises, pristine = tmp_path / "exercises", tmp_path / "pristine"
     generate.generate(exercises=exercises, pristine=pristine)
     monkeypatch.setattr(generate, "TARGETS", (exercises, pristine))

@@ -11,19 +11,20 @@ import io
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.kata import environ, registry
+from tests.kata.paths import ROOT
 from tests.kata.runtime import console
-from tests.kata.runtime.subject import ROOT
 
 pytestmark = pytest.mark.given
 ENCODINGS = ["ascii", "cp1252"]
 IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".benchmarks")
 
 
-def test_plain_spells_the_kata_characters_in_ascii():
+def test_plain_spells_the_kata_characters_in_ascii() -> None:
     text = "dL/dW1 = Xᵀ dL/dZ1 ⊙ s'(Z1), 15 = N·K (5×3) times… ½ (out - Y)² ✓ █░ » µs ÷"
     assert console.plain(text) == (
         "dL/dW1 = X^T dL/dZ1 * s'(Z1), 15 = N*K (5x3) times... 1/2 (out - Y)^2 + #. >> us /"
@@ -32,14 +33,14 @@ def test_plain_spells_the_kata_characters_in_ascii():
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_fit_keeps_what_the_console_can_print(encoding):
+def test_fit_keeps_what_the_console_can_print(encoding: str) -> None:
     stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
     assert console.fit(stream, "plain text") == "plain text"
     assert console.fit(stream, "N·K ᵀ").isascii()
     assert console.fit(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), "N·K ᵀ") == "N·K ᵀ"
 
 
-def _run(args, cwd, encoding) -> subprocess.CompletedProcess:
+def _run(args: list[str], cwd: Path, encoding: str) -> subprocess.CompletedProcess[bytes]:
     env = environ.clean()
     env["PYTHONIOENCODING"] = encoding
     env["COLUMNS"] = "100"
@@ -56,7 +57,7 @@ def _run(args, cwd, encoding) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_every_python_m_run_prints_on_the_console(encoding):
+def test_every_python_m_run_prints_on_the_console(encoding: str) -> None:
     for record in registry.EXERCISES:
         done = _run(["-m", f"solutions.{record.module}"], ROOT, encoding)
         assert done.returncode == 0, done.stderr.decode(encoding)
@@ -66,7 +67,7 @@ def test_every_python_m_run_prints_on_the_console(encoding):
 
 
 @pytest.fixture(scope="module")
-def kata(tmp_path_factory):
+def kata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A student's kata: ex02 written with the gradient of the sum, not of the mean."""
     kata = tmp_path_factory.mktemp("kata")
     for name in ("exercises", "tests"):
@@ -82,7 +83,7 @@ def kata(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("encoding", ENCODINGS)
-def test_the_table_messages_and_hints_print_on_the_console(kata, encoding):
+def test_the_table_messages_and_hints_print_on_the_console(kata: Path, encoding: str) -> None:
     quiet = ("-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider")
     run = _run([*quiet], kata, encoding)
     assert run.returncode == 1

@@ -7,7 +7,7 @@ import numpy as np
 from tests.kata.runtime import diagnosis
 
 
-def test_a_shape_error_reads_code_not_comments():
+def test_a_shape_error_reads_code_not_comments() -> None:
     error = "operands could not be broadcast together with shapes (4,3) (4,) "
     said = diagnosis.shape_error(error, "G = P - Y  # the NLL's gradient, as in the TODO", {"NLL"})
     assert "NLL" not in said and "TODO" not in said
@@ -17,7 +17,7 @@ def test_a_shape_error_reads_code_not_comments():
     assert "the line reads" not in diagnosis.shape_error(error, "G = P - Y  # K", set())
 
 
-def test_a_shape_error_by_its_cause():
+def test_a_shape_error_by_its_cause() -> None:
     def said(shapes: str, line: str) -> str:
         return diagnosis.shape_error(f"could not be broadcast together with shapes {shapes} ", line)
 
@@ -29,12 +29,12 @@ def test_a_shape_error_by_its_cause():
     assert "a bias?" in said("(6,6) (1,3)", "P = sigmoid((A + b2) @ W2)")
 
 
-def test_a_factor_of_two_is_two_even_where_n_is_twice_k():
-    assert "twice" in diagnosis.explain_factor(2.0, n=6, k=3, is_bias=False)
-    assert "N/K (5/3)" in diagnosis.explain_factor(5 / 3, n=5, k=3, is_bias=False)
+def test_a_factor_of_two_is_two_even_where_n_is_twice_k() -> None:
+    assert "twice" in (diagnosis.explain_factor(2.0, n=6, k=3, is_bias=False) or "")
+    assert "N/K (5/3)" in (diagnosis.explain_factor(5 / 3, n=5, k=3, is_bias=False) or "")
 
 
-def test_a_bias_gradient_of_the_wrong_shape_is_told_as_a_bias():
+def test_a_bias_gradient_of_the_wrong_shape_is_told_as_a_bias() -> None:
     said = diagnosis.explain_shape("b", (4, 3), (1, 3), n=5)
     assert said.startswith("A bias gradient is its layer's error summed"), said
     assert "X.T" not in said
@@ -43,9 +43,9 @@ def test_a_bias_gradient_of_the_wrong_shape_is_told_as_a_bias():
     assert "dZ1" not in diagnosis.explain_shape("W", (5, 3), (4, 3), n=5)
 
 
-def test_one_line_right_needs_lines_of_more_than_one_entry():
+def test_one_line_right_needs_lines_of_more_than_one_entry() -> None:
     assert diagnosis.one_line_right(np.array([[True, False, False]])) is None
     column = np.array([[True, False], [True, False], [True, False]])
-    assert diagnosis.one_line_right(column).startswith("only column 0 of 2 is right")
+    assert (diagnosis.one_line_right(column) or "").startswith("only column 0 of 2 is right")
     mixed = np.array([[True, False], [True, True], [True, False]])
     assert diagnosis.one_line_right(mixed) is None

@@ -2,6 +2,9 @@
 
 import builtins
 import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,11 +13,11 @@ pytestmark = pytest.mark.given
 
 
 @pytest.fixture
-def draw():
+def draw() -> ModuleType:
     return importlib.import_module("solutions._draw")
 
 
-def test_loss_curve_is_a_log_scale_bar_chart(draw):
+def test_loss_curve_is_a_log_scale_bar_chart(draw: ModuleType) -> None:
     values = np.logspace(0, -3, 200)
     picture = draw.loss_curve(values, width=40, height=5, title="loss")
     lines = picture.splitlines()
@@ -28,12 +31,12 @@ def test_loss_curve_is_a_log_scale_bar_chart(draw):
     assert bars[-1][-1] != " "  # the smallest value still shows
 
 
-def test_loss_curve_of_a_flat_or_empty_trace_says_so(draw):
+def test_loss_curve_of_a_flat_or_empty_trace_says_so(draw: ModuleType) -> None:
     assert "flat at 0.693147" in draw.loss_curve([np.log(2)] * 50)
     assert "nothing to draw" in draw.loss_curve([])
 
 
-def test_decision_map_shades_probabilities_and_marks_points(draw):
+def test_decision_map_shades_probabilities_and_marks_points(draw: ModuleType) -> None:
     X = np.array([[0.0, 0.0], [1.0, 1.0]])
     picture = draw.decision_map(lambda G: (G[:, 0] > 0.5).astype(float), X, [0, 1], 20, 8)
     rows = [line[1:-1] for line in picture.splitlines()[2:10]]
@@ -45,16 +48,21 @@ def test_decision_map_shades_probabilities_and_marks_points(draw):
     assert rows[3][0] == " " and rows[3][-1] == "█"
 
 
-def test_decision_map_fills_classes(draw):
+def test_decision_map_fills_classes(draw: ModuleType) -> None:
     X = np.array([[-1.0, 0.0], [1.0, 0.0]])
     picture = draw.decision_map(lambda G: (G[:, 0] > 0).astype(int), X, [0, 1], 10, 4)
     assert "· class 0" in picture and "░ class 1" in picture
 
 
-def test_plot_without_matplotlib_explains_how_to_install(draw, monkeypatch, capsys, tmp_path):
+def test_plot_without_matplotlib_explains_how_to_install(
+    draw: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     real_import = builtins.__import__
 
-    def no_matplotlib(name, *args, **kwargs):
+    def no_matplotlib(name: str, *args: Any, **kwargs: Any) -> ModuleType:
         if name.startswith("matplotlib"):
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
@@ -69,7 +77,7 @@ def test_plot_without_matplotlib_explains_how_to_install(draw, monkeypatch, caps
 
 
 @pytest.mark.slow
-def test_plot_with_matplotlib_writes_a_png(draw, tmp_path):
+def test_plot_with_matplotlib_writes_a_png(draw: ModuleType, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     path = tmp_path / "x.png"
     X = np.array([[0.0, 0.0], [1.0, 1.0]])
@@ -77,8 +85,10 @@ def test_plot_with_matplotlib_writes_a_png(draw, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_an_unwritten_exercise_gets_a_sentence_not_a_traceback(draw, capsys):
-    def main():
+def test_an_unwritten_exercise_gets_a_sentence_not_a_traceback(
+    draw: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def main() -> None:
         raise NotImplementedError("ex09_demo.forward: not written yet")
 
     with pytest.raises(SystemExit):
@@ -89,12 +99,12 @@ def test_an_unwritten_exercise_gets_a_sentence_not_a_traceback(draw, capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("where", ["root", "its folder", "elsewhere"])
-def test_a_module_runs_as_a_file_from_any_folder(where, tmp_path):
+def test_a_module_runs_as_a_file_from_any_folder(where: str, tmp_path: Path) -> None:
     """`python solutions/ex03_tanh_xor.py`, an IDE's Run button, does what `python -m` does."""
     import subprocess
     import sys
 
-    from tests.kata.runtime.subject import ROOT
+    from tests.kata.paths import ROOT
 
     cwd = {"root": ROOT, "its folder": ROOT / "solutions", "elsewhere": tmp_path}[where]
     plot = tmp_path / "new" / "folder" / "run.png"
@@ -119,7 +129,9 @@ def _has_matplotlib() -> bool:
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
-def test_pictures_fall_back_to_ascii_where_the_console_cannot_print_blocks(draw, encoding):
+def test_pictures_fall_back_to_ascii_where_the_console_cannot_print_blocks(
+    draw: ModuleType, encoding: str
+) -> None:
     import io
     import sys
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.kata import environ, registry
 from tests.kata.instructor import handout
-from tests.kata.runtime.subject import ROOT
+from tests.kata.paths import PRISTINE, ROOT
 
 pytestmark = pytest.mark.given
 
@@ -21,7 +21,7 @@ def make(tmp_path: Path, words: str | None = None) -> Path:
     return out
 
 
-def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = environ.clean()
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"]
     return subprocess.run(
@@ -29,7 +29,7 @@ def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_handout_holds_no_answer(tmp_path):
+def test_a_handout_holds_no_answer(tmp_path: Path) -> None:
     out = make(tmp_path)
     found = handout.scan_for_answers(out)
     assert not found, "gradients computed in the handout:\n" + "\n".join(found)
@@ -45,25 +45,27 @@ def test_a_handout_holds_no_answer(tmp_path):
     assert "mutmut" not in pyproject and "[tool.ruff" not in pyproject
 
 
-def test_the_scan_finds_an_answer_when_one_is_left_in(tmp_path):
+def test_the_scan_finds_an_answer_when_one_is_left_in(tmp_path: Path) -> None:
     out = make(tmp_path, "ex02")
     handout.paste_solutions(out)
     found = handout.scan_for_answers(out)
     assert any(line.startswith("exercises/ex02_sigmoid_mse.py:") for line in found), found
 
 
-def test_a_handout_takes_the_pristine_stubs_not_the_instructors_exercises(tmp_path):
+def test_a_handout_takes_the_pristine_stubs_not_the_instructors_exercises(tmp_path: Path) -> None:
     """An instructor's exercises/ may hold work or a pasted answer: the handout never copies it."""
     out = make(tmp_path)
-    for path in sorted(handout.PRISTINE.glob("*.py")):
+    for path in sorted(PRISTINE.glob("*.py")):
         if path.name != "__init__.py":
             assert (out / "exercises" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_a_handout_with_an_answer_in_it_is_refused_and_removed(tmp_path, monkeypatch):
+def test_a_handout_with_an_answer_in_it_is_refused_and_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     solved = tmp_path / "solved"
     solved.mkdir()
-    for path in handout.PRISTINE.glob("*.py"):
+    for path in PRISTINE.glob("*.py"):
         (solved / path.name).write_bytes(path.read_bytes())
     (solved / "ex02_sigmoid_mse.py").write_bytes(
         (ROOT / "solutions" / "ex02_sigmoid_mse.py").read_bytes()
@@ -74,7 +76,7 @@ def test_a_handout_with_an_answer_in_it_is_refused_and_removed(tmp_path, monkeyp
     assert not (tmp_path / "handout").exists()
 
 
-def test_a_handout_records_its_version_and_tests(tmp_path):
+def test_a_handout_records_its_version_and_tests(tmp_path: Path) -> None:
     out = make(tmp_path, "ex01,ex03")
     record = (out / "tests" / "kata" / "handout.json").read_text(encoding="utf-8")
     assert handout.tests_hash(out) in record and handout.version() in record
@@ -84,7 +86,7 @@ def test_a_handout_records_its_version_and_tests(tmp_path):
     ]
 
 
-def test_a_handout_goes_outside_the_kata(tmp_path):
+def test_a_handout_goes_outside_the_kata(tmp_path: Path) -> None:
     with pytest.raises(pytest.UsageError, match="outside the kata"):
         handout.build(ROOT / "handout-here", handout.choose(None))
     (tmp_path / "full").mkdir()
@@ -96,14 +98,14 @@ def test_a_handout_goes_outside_the_kata(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_weekly_handouts_page_names_its_exercises_only(tmp_path):
+def test_a_weekly_handouts_page_names_its_exercises_only(tmp_path: Path) -> None:
     chosen = registry.EXERCISES[-1]
     readme = (make(tmp_path, chosen.marker) / "README.md").read_text(encoding="utf-8")
     others = [e.module for e in registry.EXERCISES if e != chosen]
     assert chosen.module in readme and not any(module in readme for module in others)
 
 
-def test_a_weekly_handout_is_a_kata_of_its_exercises(tmp_path):
+def test_a_weekly_handout_is_a_kata_of_its_exercises(tmp_path: Path) -> None:
     out = make(tmp_path, "ex01,ex03")
     untouched = pytest_in(out)
     assert untouched.returncode == 0, untouched.stdout + untouched.stderr
@@ -118,7 +120,7 @@ def test_a_weekly_handout_is_a_kata_of_its_exercises(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_solved_handout_passes_every_test(tmp_path):
+def test_a_solved_handout_passes_every_test(tmp_path: Path) -> None:
     out = make(tmp_path)
     handout.paste_solutions(out)
     solved = pytest_in(out, "-q")
@@ -127,7 +129,7 @@ def test_a_solved_handout_passes_every_test(tmp_path):
     assert " failed" not in solved.stdout
 
 
-def test_grading_weights_come_from_pyproject(tmp_path):
+def test_grading_weights_come_from_pyproject(tmp_path: Path) -> None:
     from tests.kata.instructor import grade
 
     chosen = handout.choose("ex01,ex02")

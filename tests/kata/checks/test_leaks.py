@@ -50,19 +50,20 @@ NOT_BACKWARD = [
 
 
 @pytest.mark.parametrize("code", BACKWARD)
-def test_each_spelling_of_a_backward_is_found(code):
+def test_each_spelling_of_a_backward_is_found(code: str) -> None:
     assert leaks.findings(ast.parse(code)), f"{code!r} computes part of a backward"
 
 
 @pytest.mark.parametrize("code", NOT_BACKWARD)
-def test_forward_passes_numeric_gradients_and_strings_are_not(code):
+def test_forward_passes_numeric_gradients_and_strings_are_not(code: str) -> None:
     assert not leaks.findings(ast.parse(code)), f"{code!r} computes no backward"
 
 
 @pytest.mark.slow  # a whole-tree read; the everyday run scans a handout (test_handout.py)
-def test_the_solutions_are_found_and_the_shipped_tests_are_clean():
+def test_the_solutions_are_found_and_the_shipped_tests_are_clean() -> None:
     assert len(leaks.scan(ROOT / "solutions", skip=())) >= 15
     left_out = ("kata/checks/", "kata/bench/tiers.py")  # never in a handout
     found = leaks.scan(ROOT / "tests", skip=left_out)
-    found += leaks.findings(ast.parse((ROOT / "conftest.py").read_text(encoding="utf-8")))
+    conftest = ast.parse((ROOT / "conftest.py").read_text(encoding="utf-8"))
+    found += [f"conftest.py:{line}: {reason}" for line, reason in leaks.findings(conftest)]
     assert not found, "\n".join(found)

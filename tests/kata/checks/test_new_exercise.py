@@ -29,7 +29,9 @@ MARKER = f"ex{NUMBER:02d}"
 NAME = f"{MARKER}_synthetic"
 
 
-def run(kata: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run(
+    kata: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = environ.clean()
     return subprocess.run(
         [sys.executable, *args],
@@ -41,11 +43,13 @@ def run(kata: Path, *args: str, env: dict | None = None) -> subprocess.Completed
     )
 
 
-def pytest_in(kata: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def pytest_in(
+    kata: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return run(kata, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", *args, env=env)
 
 
-def kata_command(kata: Path, *args: str) -> subprocess.CompletedProcess:
+def kata_command(kata: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = run(kata, "-m", "tests.kata", *args)
     assert done.returncode == 0, (
         f"python -m tests.kata {' '.join(args)}:\n{done.stdout}{done.stderr}"
@@ -54,7 +58,7 @@ def kata_command(kata: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def kata(tmp_path_factory) -> Path:
+def kata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     kata = tmp_path_factory.mktemp("kata")
     for name in ("exercises", "solutions", "tests"):
         shutil.copytree(ROOT / name, kata / name, ignore=IGNORE)
@@ -69,13 +73,13 @@ def kata(tmp_path_factory) -> Path:
     return kata
 
 
-def test_new_refuses_a_number_the_kata_has_and_names_the_next(kata):
+def test_new_refuses_a_number_the_kata_has_and_names_the_next(kata: Path) -> None:
     taken = f"{registry.ALL[0].marker}_again"
     done = run(kata, "-m", "tests.kata", "new", taken)
     assert done.returncode == 2 and f"the next free number is ex{NUMBER + 1:02d}" in done.stderr
 
 
-def test_the_student_loop_hints_reset_and_stub_check_know_the_new_network(kata):
+def test_the_student_loop_hints_reset_and_stub_check_know_the_new_network(kata: Path) -> None:
     done = pytest_in(kata, "-m", MARKER)
     assert done.returncode == 0, done.stdout
     assert any(
@@ -91,7 +95,7 @@ def test_the_student_loop_hints_reset_and_stub_check_know_the_new_network(kata):
     assert reset.returncode == 0 and said in reset.stdout, reset.stdout
 
 
-def test_the_solved_network_passes_and_the_kata_is_complete(kata):
+def test_the_solved_network_passes_and_the_kata_is_complete(kata: Path) -> None:
     done = pytest_in(kata, "--solutions", "-m", MARKER)
     assert done.returncode == 0, done.stdout
     assert any(line.split()[:1] == [NAME] and "✓ done" in line for line in done.stdout.splitlines())
@@ -105,7 +109,7 @@ def test_the_solved_network_passes_and_the_kata_is_complete(kata):
     assert catalogue.returncode == 0, catalogue.stdout
 
 
-def test_the_benchmark_and_the_compiled_tier_time_the_new_network(kata):
+def test_the_benchmark_and_the_compiled_tier_time_the_new_network(kata: Path) -> None:
     timing = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.000001", "--benchmark-warmup=off"]
     done = pytest_in(kata, "--solutions", "--benchmark-only", "-m", MARKER, "-k", "N4-", *timing)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -123,7 +127,7 @@ def test_the_benchmark_and_the_compiled_tier_time_the_new_network(kata):
     assert compiled.returncode == 0 and "1 passed" in compiled.stdout, compiled.stdout
 
 
-def test_a_handout_and_grading_take_the_new_network(kata, tmp_path):
+def test_a_handout_and_grading_take_the_new_network(kata: Path, tmp_path: Path) -> None:
     out = tmp_path / "handout"
     kata_command(kata, "handout", str(out), "--exercises", MARKER)
     readme = (out / "README.md").read_text(encoding="utf-8")

@@ -14,14 +14,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
 from tests.kata import environ
 from tests.kata.checks import redteam
 from tests.kata.checks.fakekata import copy_kata
-from tests.kata.runtime import plugin, subject
+from tests.kata.paths import ROOT
+from tests.kata.runtime import plugin
 from tests.kata.runtime.child import sandbox
 
 # Grading the class takes minutes; the module's fixture grades it once per mode.
@@ -30,7 +33,7 @@ SETTLE = 5.0  # seconds after the run in which nothing may change (a daemon's de
 CONTROLS = {"control-right": redteam.RIGHT, "control-wrong": redteam.WRONG}
 
 
-def _modes():
+def _modes() -> Iterator[pytest.ParameterSet]:
     yield pytest.param(
         "bubblewrap",
         marks=pytest.mark.skipif(sandbox.bubblewrap() is None, reason="bubblewrap not usable"),
@@ -62,7 +65,13 @@ def tree(folder: Path) -> dict[str, str]:
     return found
 
 
-def hand_in(folder: Path, student: str, source: str | None, attack=None, **paths) -> None:
+def hand_in(
+    folder: Path,
+    student: str,
+    source: str | None,
+    attack: redteam.Attack | None = None,
+    **paths: str,
+) -> None:
     mine = folder / student
     mine.mkdir(parents=True)
     if source is not None:
@@ -87,7 +96,9 @@ def subject_uids() -> list[int]:
     return [sandbox.SUBJECT_UID, sandbox.SUBJECT_UID + 1]
 
 
-def grade(kata: Path, submissions: Path, out: Path, env: dict) -> subprocess.CompletedProcess:
+def grade(
+    kata: Path, submissions: Path, out: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", str(out)]
     command += ["--exercises", "ex01", "--call-limit", "5", "--limit", "180", "--workers", "2"]
     if USERS and env.get("KATA_SANDBOX") == "off":
@@ -115,8 +126,21 @@ def ours_alive(marker: str) -> list[str]:
     return found
 
 
+class Graded(TypedDict):
+    """The class as the module's fixture graded it, in one mode."""
+
+    mode: str
+    done: subprocess.CompletedProcess[str]
+    out: Path
+    baseline: dict[str, dict[str, str]]  # the controls' gradebook
+    before: dict[str, dict[str, str] | str]  # trees of the class and the kata; the canary's hash
+    after: dict[str, dict[str, str]]
+    graded_at: dict[str, str]
+    alive: list[str]
+
+
 @pytest.fixture(scope="module", params=list(_modes()))
-def graded(request, tmp_path_factory):
+def graded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Graded:
     mode = request.param
     env = environ.clean()
     if mode == "unprivileged uid":
@@ -124,7 +148,7 @@ def graded(request, tmp_path_factory):
     home = tmp_path_factory.mktemp("redteam")
     home.chmod(0o700)  # the instructor's folder: no other user may read it
     kata = copy_kata(home / "kata")
-    (kata / "LICENSE").write_bytes((subject.ROOT / "LICENSE").read_bytes())  # a handout needs it
+    (kata / "LICENSE").write_bytes((ROOT / "LICENSE").read_bytes())  # a handout needs it
     canary = home / "canary.txt"
     canary.write_text(redteam.CANARY, encoding="utf-8")
     canary.chmod(0o600)
@@ -143,7 +167,11 @@ def graded(request, tmp_path_factory):
     running = set(ours_alive("kata_runtime"))
     baseline = grade(kata, controls, home / "baseline", env)
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
-    before = {"class": tree(submissions), "kata": tree(kata), "canary": tree(home)["canary.txt"]}
+    before: dict[str, dict[str, str] | str] = {
+        "class": tree(submissions),
+        "kata": tree(kata),
+        "canary": tree(home)["canary.txt"],
+    }
     out = home / "out"
     done = grade(kata, submissions, out, env)
     graded_at = tree(out) if out.is_dir() else {}
@@ -160,7 +188,7 @@ def graded(request, tmp_path_factory):
     }
 
 
-def test_the_class_is_graded(graded):
+def test_the_class_is_graded(graded: Graded) -> None:
     done = graded["done"]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     book = gradebook(graded["out"])
@@ -168,7 +196,7 @@ def test_the_class_is_graded(graded):
 
 
 @pytest.mark.parametrize("attack", redteam.ATTACKS, ids=lambda a: a.name)
-def test_each_attack_gets_what_it_deserves(graded, attack):
+def test_each_attack_gets_what_it_deserves(graded: Graded, attack: redteam.Attack) -> None:
     book, baseline = gradebook(graded["out"]), graded["baseline"]
     got = float(book[attack.name]["ex01"])
     right = float(baseline["control-right"]["ex01"])
@@ -181,23 +209,23 @@ def test_each_attack_gets_what_it_deserves(graded, attack):
         assert got == pytest.approx(expected, abs=1e-3), why
 
 
-def test_no_other_student_s_grade_changes(graded):
+def test_no_other_student_s_grade_changes(graded: Graded) -> None:
     book = gradebook(graded["out"])
     for name in CONTROLS:
         assert book[name] == graded["baseline"][name]
 
 
-def test_no_submission_and_no_file_of_the_kata_changes(graded):
+def test_no_submission_and_no_file_of_the_kata_changes(graded: Graded) -> None:
     assert graded["after"]["class"] == graded["before"]["class"]
     assert graded["after"]["kata"] == graded["before"]["kata"]
 
 
-def test_nothing_changes_after_the_run_and_nothing_is_left_running(graded):
+def test_nothing_changes_after_the_run_and_nothing_is_left_running(graded: Graded) -> None:
     assert graded["after"]["out"] == graded["graded_at"]
     assert not graded["alive"], graded["alive"]
 
 
-def test_nothing_secret_reaches_a_report(graded):
+def test_nothing_secret_reaches_a_report(graded: Graded) -> None:
     for path in graded["out"].rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -12,26 +12,27 @@ import ast
 import importlib
 import inspect
 import re
+from types import ModuleType
 
 import pytest
 
 from tests.kata import registry
 from tests.kata.maintainer import generate
+from tests.kata.paths import PRISTINE, ROOT
 from tests.kata.runtime.selection import STAGES
-from tests.kata.runtime.subject import PRISTINE, ROOT
 from tests.kata.runtime.transcript import FOLDER
 
 pytestmark = pytest.mark.given
 EXERCISES = [pytest.param(e, id=e.marker) for e in registry.ALL]
 
 
-def test_regenerating_from_solutions_changes_nothing():
+def test_regenerating_from_solutions_changes_nothing() -> None:
     problems = generate.check()
     assert not problems, "exercises/ or tests/kata/pristine/ is stale:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("record", EXERCISES)
-def test_every_exercise_has_every_part(record):
+def test_every_exercise_has_every_part(record: registry.Exercise) -> None:
     solution = ROOT / "solutions" / f"{record.module}.py"
     assert solution.is_file(), f"solutions/{record.module}.py is missing"
     assert (ROOT / "tests" / record.test_file).is_file(), f"tests/{record.test_file} is missing"
@@ -55,8 +56,8 @@ def test_every_exercise_has_every_part(record):
     assert callable(getattr(pristine, name, None)), f"quick names {name}, no given function"
 
 
-def _tests_of(module) -> list[tuple[str, object, list]]:
-    found: list[tuple[str, object, list]] = []
+def _tests_of(module: ModuleType) -> list[tuple[str, object, list[pytest.Mark]]]:
+    found: list[tuple[str, object, list[pytest.Mark]]] = []
     for name, value in vars(module).items():
         if name.startswith("test_") and inspect.isfunction(value):
             found.append((name, value, getattr(value, "pytestmark", [])))
@@ -70,7 +71,7 @@ def _tests_of(module) -> list[tuple[str, object, list]]:
 
 
 @pytest.mark.parametrize("record", EXERCISES)
-def test_every_test_declares_its_stage(record):
+def test_every_test_declares_its_stage(record: registry.Exercise) -> None:
     module = importlib.import_module(f"tests.{record.test_file[:-3]}")
     missing = []
     for name, _, marks in _tests_of(module):
@@ -84,7 +85,7 @@ def test_every_test_declares_its_stage(record):
 
 
 @pytest.mark.parametrize("record", EXERCISES)
-def test_every_function_has_its_share_and_its_tests(record):
+def test_every_function_has_its_share_and_its_tests(record: registry.Exercise) -> None:
     """The shares name every function the student writes and "network", add up to 100, and
     every share has tests to carry it."""
     assert set(record.shares) == {*record.writes, "network"}, (
@@ -113,7 +114,7 @@ def symbols(text: str) -> set[str]:
     return {m.group(1) for m in SYMBOL.finditer(text)}
 
 
-def docstrings(record) -> str:
+def docstrings(record: registry.Exercise) -> str:
     """The exercise's module docstring and those of the functions the student writes."""
     tree = ast.parse((PRISTINE / f"{record.module}.py").read_text(encoding="utf-8"))
     parts = [ast.get_docstring(tree) or ""]
@@ -126,7 +127,7 @@ def docstrings(record) -> str:
 
 
 @pytest.mark.parametrize("record", EXERCISES)
-def test_hints_use_the_docstrings_symbols_and_no_code(record):
+def test_hints_use_the_docstrings_symbols_and_no_code(record: registry.Exercise) -> None:
     if not (PRISTINE / f"{record.module}.py").is_file():
         pytest.skip("no pristine stub (the completeness check says so)")
     known = symbols(docstrings(record)) | set(record.writes)
@@ -149,7 +150,7 @@ def _as_math(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def solution_lines(record, function: str) -> list[tuple[str, str]]:
+def solution_lines(record: registry.Exercise, function: str) -> list[tuple[str, str]]:
     """The lines of the reference function's body, as written and as math (short ones left
     out: `X, P = cache` is no answer)."""
     source = (ROOT / "solutions" / f"{record.module}.py").read_text(encoding="utf-8")
@@ -164,7 +165,7 @@ def solution_lines(record, function: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("record", EXERCISES)
-def test_no_hint_holds_more_than_one_line_of_the_solution(record):
+def test_no_hint_holds_more_than_one_line_of_the_solution(record: registry.Exercise) -> None:
     """The ladder never writes the function: a rung may give one equation, one line of the
     reference solution at most, read as math (the @ and params[...] left out)."""
     if not (ROOT / "solutions" / f"{record.module}.py").is_file():
@@ -176,12 +177,12 @@ def test_no_hint_holds_more_than_one_line_of_the_solution(record):
             assert len(held) <= 1, f"{function} hint {level} holds {len(held)} lines: {held}"
 
 
-def test_the_solution_line_rule_reads_math_as_code():
+def test_the_solution_line_rule_reads_math_as_code() -> None:
     assert _as_math('Z1 = X @ params["W1"] + params["b1"]') == _as_math("Z1 = X W1 + b1")
     assert _as_math("A = np.tanh(Z1)  # the hidden layer") == "A=tanh(Z1)"
 
 
-def test_the_symbol_rule_sees_math_and_not_prose():
+def test_the_symbol_rule_sees_math_and_not_prose() -> None:
     assert symbols("dL/dW1 = Xᵀ dL/dZ1, b1 (1, H) and sigmoid_prime") == {
         "L",
         "W1",
@@ -214,7 +215,9 @@ def run_order() -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("record", EXERCISES)
-def test_extreme_tests_run_after_the_plain_ones_of_their_stage(record, run_order):
+def test_extreme_tests_run_after_the_plain_ones_of_their_stage(
+    record: registry.Exercise, run_order: list[str]
+) -> None:
     """In run order, within each stage, no plain test comes after an `extreme` one: a plain
     mistake is named by a plain test (a known answer) before the tails or saturation see it."""
     order = [nodeid for nodeid in run_order if nodeid.startswith(f"tests/{record.test_file}::")]

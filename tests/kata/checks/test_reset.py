@@ -19,7 +19,7 @@ from tests.kata import environ
 from tests.kata.checks.fakekata import QUIET, FakeKata, copy_kata
 from tests.kata.instructor import handout
 from tests.kata.maintainer import generate
-from tests.kata.paths import EXERCISE_GLOB
+from tests.kata.paths import EXERCISE_GLOB, PRISTINE
 from tests.kata.runtime import sourcefile
 from tests.kata.student import reset
 
@@ -51,7 +51,7 @@ class Kata:
         self.pristine = root / "tests" / "kata" / "pristine"
         for folder in (self.exercises, self.pristine):
             folder.mkdir(parents=True)
-            for path in reset.PRISTINE.glob(EXERCISE_GLOB):
+            for path in PRISTINE.glob(EXERCISE_GLOB):
                 shutil.copyfile(path, folder / path.name)
         self.stub = (self.pristine / EX02).read_text(encoding="utf-8")
 
@@ -72,7 +72,7 @@ class Kata:
 
 
 @pytest.fixture
-def kata(tmp_path) -> Kata:
+def kata(tmp_path: Path) -> Kata:
     return Kata(tmp_path)
 
 
@@ -87,7 +87,7 @@ def with_helper(stub: str) -> str:
     return text + "\n# the end of my file\n"
 
 
-def test_one_function_is_found_with_its_decorators_and_only_its_lines_replaced(kata):
+def test_one_function_is_found_with_its_decorators_and_only_its_lines_replaced(kata: Kata) -> None:
     text = with_helper(kata.stub)
     kata.put(text)
     printed = kata.reset("ex02.backward")
@@ -108,7 +108,7 @@ def test_one_function_is_found_with_its_decorators_and_only_its_lines_replaced(k
     assert (kata.exercises / f"{EX02}.bak-{STAMP}").read_text(encoding="utf-8") == text
 
 
-def test_crlf_file_stays_crlf_and_byte_identical_outside_the_function(kata):
+def test_crlf_file_stays_crlf_and_byte_identical_outside_the_function(kata: Kata) -> None:
     text = with_helper(kata.stub)
     data = kata.put(text, "\r\n")
     kata.reset("ex02_sigmoid_mse.backward")
@@ -121,7 +121,7 @@ def test_crlf_file_stays_crlf_and_byte_identical_outside_the_function(kata):
     assert (kata.exercises / f"{EX02}.bak-{STAMP}").read_bytes() == data
 
 
-def test_the_last_function_of_a_file_without_a_last_newline(kata):
+def test_the_last_function_of_a_file_without_a_last_newline(kata: Kata) -> None:
     text = solved(kata.stub, "ex02_sigmoid_mse")
     text = text[: text.index("# --- given: training")].rstrip("\n")  # backward ends the file
     kata.put(text)
@@ -129,7 +129,7 @@ def test_the_last_function_of_a_file_without_a_last_newline(kata):
     assert kata.file.read_text(encoding="utf-8").endswith(STUB)
 
 
-def test_a_file_that_does_not_parse_is_left_alone_and_the_whole_reset_offered(kata):
+def test_a_file_that_does_not_parse_is_left_alone_and_the_whole_reset_offered(kata: Kata) -> None:
     text = kata.stub.replace("def loss(", "def loss(out, Y:\n    pass\ndef _(")
     data = kata.put(text)
     with pytest.raises(pytest.UsageError) as error:
@@ -144,7 +144,7 @@ def test_a_file_that_does_not_parse_is_left_alone_and_the_whole_reset_offered(ka
     assert kata.file.read_text(encoding="utf-8") == kata.stub
 
 
-def test_backups_are_dated_without_colons_and_never_overwritten(kata):
+def test_backups_are_dated_without_colons_and_never_overwritten(kata: Kata) -> None:
     first = kata.put(with_helper(kata.stub))
     kata.reset("ex02.backward")
     second = kata.file.read_bytes()
@@ -159,7 +159,7 @@ def test_backups_are_dated_without_colons_and_never_overwritten(kata):
     assert (kata.exercises / names[1]).read_bytes() == second
 
 
-def test_backup_with_the_clock(tmp_path):
+def test_backup_with_the_clock(tmp_path: Path) -> None:
     path = tmp_path / "ex01_x.py"
     path.write_bytes(b"x = 1\r\n")
     saved = sourcefile.backup(path)
@@ -167,7 +167,7 @@ def test_backup_with_the_clock(tmp_path):
     assert saved.read_bytes() == b"x = 1\r\n"
 
 
-def test_an_untouched_exercise_or_function_has_nothing_to_reset(kata):
+def test_an_untouched_exercise_or_function_has_nothing_to_reset(kata: Kata) -> None:
     assert kata.reset("ex02") == [
         f"exercises/{EX02} is the pristine stub already: nothing to reset."
     ]
@@ -179,7 +179,7 @@ def test_an_untouched_exercise_or_function_has_nothing_to_reset(kata):
     assert kata.backups() == []
 
 
-def test_the_whole_exercise_comes_back_in_the_files_line_endings(kata):
+def test_the_whole_exercise_comes_back_in_the_files_line_endings(kata: Kata) -> None:
     kata.put(with_helper(kata.stub), "\r\n")
     printed = kata.reset("ex02_sigmoid_mse")
     assert printed[0] == f"exercises/{EX02} is the pristine stub again: every function of" + (
@@ -188,7 +188,7 @@ def test_the_whole_exercise_comes_back_in_the_files_line_endings(kata):
     assert kata.file.read_bytes() == kata.stub.replace("\n", "\r\n").encode()
 
 
-def test_a_function_not_yours_is_an_error_naming_yours(kata):
+def test_a_function_not_yours_is_an_error_naming_yours(kata: Kata) -> None:
     with pytest.raises(pytest.UsageError) as error:
         kata.reset("ex02.backwards")
     assert str(error.value) == (
@@ -204,7 +204,7 @@ def test_a_function_not_yours_is_an_error_naming_yours(kata):
         kata.reset("ex02.")  # a slip of the finger never resets the whole file
 
 
-def test_a_function_missing_from_the_file_is_named_with_its_stub(kata):
+def test_a_function_missing_from_the_file_is_named_with_its_stub(kata: Kata) -> None:
     start = kata.stub.index("def loss(")
     kata.put(kata.stub[:start] + kata.stub[kata.stub.index("def backward(") :])
     with pytest.raises(pytest.UsageError) as error:
@@ -217,20 +217,24 @@ def test_a_function_missing_from_the_file_is_named_with_its_stub(kata):
     )
 
 
-def test_a_function_defined_twice_is_not_guessed(kata):
+def test_a_function_defined_twice_is_not_guessed(kata: Kata) -> None:
     kata.put(kata.stub + "\n\ndef forward(params, X):\n    return X, None\n")
     with pytest.raises(pytest.UsageError, match="defines forward 2 times"):
         kata.reset("ex02.forward")
 
 
-def test_solutions_are_never_reset(kata):
+def test_solutions_are_never_reset(kata: Kata) -> None:
     with pytest.raises(pytest.UsageError, match="never solutions/"):
         reset.reset("ex02", kata.exercises, kata.pristine, kata.root, NOW, impl="solutions")
 
 
 # --- end to end -----------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_reset_one_function_in_a_copy_of_the_kata(pytester, tmp_path_factory, monkeypatch):
+def test_reset_one_function_in_a_copy_of_the_kata(
+    pytester: pytest.Pytester,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     kata = FakeKata(pytester, copy_kata(tmp_path_factory.mktemp("kata")), monkeypatch)
     kata.solve("ex02")
     result = kata.run("--reset", "ex02.backward")
@@ -248,7 +252,7 @@ def test_reset_one_function_in_a_copy_of_the_kata(pytester, tmp_path_factory, mo
 
 
 @pytest.mark.slow
-def test_reset_an_exercise_in_a_handout(tmp_path):
+def test_reset_an_exercise_in_a_handout(tmp_path: Path) -> None:
     out = tmp_path / "handout"
     handout.build(out, handout.choose("ex02"))
     path = out / "exercises" / EX02
@@ -270,7 +274,7 @@ def test_reset_an_exercise_in_a_handout(tmp_path):
     assert len(list((out / "exercises").glob(f"{EX02}.bak-*"))) == 1
 
 
-def test_comments_that_close_a_function_go_with_it(kata):
+def test_comments_that_close_a_function_go_with_it(kata: Kata) -> None:
     text = kata.file.read_text(encoding="utf-8")
     notes = "    # an old try:\n    # dZ = (P - Y) / len(Y)\n"
     kata.file.write_text(text.replace(STUB, "    return {}\n" + notes.rstrip("\n"), 1), "utf-8")

@@ -32,7 +32,7 @@ MODES = [
 
 
 @pytest.fixture(params=MODES)
-def walled(request, kata: FakeKata) -> FakeKata:
+def walled(request: pytest.FixtureRequest, kata: FakeKata) -> FakeKata:
     if request.param == "process":
         kata.monkeypatch.setenv("KATA_SANDBOX", "off")
     else:
@@ -41,13 +41,13 @@ def walled(request, kata: FakeKata) -> FakeKata:
     return kata
 
 
-def outcomes(result) -> tuple[int, int, int]:
+def outcomes(result: pytest.RunResult) -> tuple[int, int, int]:
     found = result.parseoutcomes()
     return found.get("failed", 0), found.get("passed", 0), found.get("skipped", 0)
 
 
 @POSIX_ONLY
-def test_a_crash_fails_one_test_and_the_next_test_gets_a_new_process(walled):
+def test_a_crash_fails_one_test_and_the_next_test_gets_a_new_process(walled: FakeKata) -> None:
     """backward kills its own process: one failure naming it, also where given code (train,
     main) called it; the tests that reach backward again are blocked; forward's still pass."""
     walled.insert_before(
@@ -62,7 +62,9 @@ def test_a_crash_fails_one_test_and_the_next_test_gets_a_new_process(walled):
     result.stdout.fnmatch_lines(["*kata progress: exercises/*", "* failing, * blocked"])
 
 
-def test_a_hang_that_swallows_every_exception_is_ended_and_blocks_the_rest(walled):
+def test_a_hang_that_swallows_every_exception_is_ended_and_blocks_the_rest(
+    walled: FakeKata,
+) -> None:
     """A loop that catches BaseException cannot be stopped from inside: the kata ends it."""
     walled.insert_before(
         "ex02",
@@ -77,7 +79,7 @@ def test_a_hang_that_swallows_every_exception_is_ended_and_blocks_the_rest(walle
     assert time.monotonic() - started < 40
 
 
-def test_memory_past_the_limit_is_one_failure(walled):
+def test_memory_past_the_limit_is_one_failure(walled: FakeKata) -> None:
     """forward asks for 8 GB: a MemoryError (or the process ended), one failure, the run goes on."""
     walled.insert_before("ex02", FORWARD, "big = np.ones((1 << 30,)) + 1.0")
     result = walled.run("-m", "ex02", "-rs")
@@ -88,7 +90,7 @@ def test_memory_past_the_limit_is_one_failure(walled):
 
 
 @POSIX_ONLY
-def test_a_forked_sleeper_does_not_stall_the_run(walled):
+def test_a_forked_sleeper_does_not_stall_the_run(walled: FakeKata) -> None:
     """forward forks a child that sleeps holding the output: the run ends when its tests do."""
     walled.insert_before(
         "ex02",
@@ -101,7 +103,7 @@ def test_a_forked_sleeper_does_not_stall_the_run(walled):
     assert result.parseoutcomes().get("passed") == 1, result.outlines
 
 
-def test_the_kata_s_tests_and_solutions_cannot_be_imported(walled):
+def test_the_kata_s_tests_and_solutions_cannot_be_imported(walled: FakeKata) -> None:
     """An exercise that imports the tests' references fails to import, in one sentence."""
     walled.append("ex02", "from tests.kata.runtime.suites import output_layer")
     result = walled.run("-m", "ex02")
@@ -111,7 +113,7 @@ def test_the_kata_s_tests_and_solutions_cannot_be_imported(walled):
     )
 
 
-def test_prints_flood_is_cut_and_the_run_goes_on(walled):
+def test_prints_flood_is_cut_and_the_run_goes_on(walled: FakeKata) -> None:
     """100 MB printed by forward: the output shown is bounded, the tests still pass."""
     walled.insert_before("ex02", FORWARD, "print('x' * 100_000_000)")
     result = walled.run("-m", "ex02", "-k", "forward_known", "-rP")
