@@ -19,7 +19,7 @@ from tests.kata.maintainer import generate
 from tests.kata.paths import ROOT
 
 pytestmark = pytest.mark.given
-VERBS = ("handout", "grade", "bundle", "generate", "check", "new", "timing")
+VERBS = ("handout", "grade", "bundle", "generate", "check", "new", "timing", "measure")
 
 
 def kata(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -73,3 +73,18 @@ def test_check_refuses_a_stray_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (pristine / "__pycache__" / "cached.pyc").write_bytes(b"")  # ignored, as git ignores it
     found = generate.strays()
     assert len(found) == 1 and "ex99_mine.py was not generated" in found[0], found
+
+
+def test_measure_gradients_writes_every_network_and_its_margin(tmp_path: Path) -> None:
+    from tests.kata.maintainer import measure
+    from tests.kata.runtime.harness import GRAD_TOL
+
+    out = tmp_path / "gradients.md"
+    done = kata("measure", "gradients", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!-- written by: python -m tests.kata measure gradients")
+    for record in registry.EXERCISES:
+        assert f"| {record.marker} |" in text
+        worst = measure.gradient_errors(record)
+        assert worst and max(worst.values()) < GRAD_TOL / 5, (record.marker, worst)
