@@ -87,7 +87,9 @@ def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[s
 
 
 # --- given: training and the document's run ------------------------------------------
-def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int):
+def train(
+    params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int
+) -> list[float]:
     """Full-batch gradient descent, in place. Returns the loss before each step."""
     trace = []
     for _ in range(steps):
@@ -105,7 +107,9 @@ def accuracy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> flo
     return float(np.mean((P > 0.5) == (Y == 1)))
 
 
-def document_run(target: np.ndarray = Y_AND, epochs: int = 10_000):
+def document_run(
+    target: np.ndarray = Y_AND, epochs: int = 10_000
+) -> tuple[list[tuple[int, float, float]], dict[str, np.ndarray], list[float]]:
     """Document 000's loop, seeded: (epoch, cross-entropy, accuracy) every epochs/10.
 
     np.random.seed(0) and its Normal(0, 0.01²) start, learning rate 0.1 × N = 0.4.

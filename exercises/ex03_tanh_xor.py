@@ -106,7 +106,9 @@ def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[s
 
 
 # --- given: training and the document's run ------------------------------------------
-def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int):
+def train(
+    params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int
+) -> list[float]:
     """Full-batch gradient descent, in place. Returns the loss before each step."""
     trace = []
     for _ in range(steps):

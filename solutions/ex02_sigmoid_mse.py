@@ -123,7 +123,9 @@ def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray) -> dict[s
 
 
 # --- given: training and the document's run ------------------------------------------
-def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int):
+def train(
+    params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float, steps: int
+) -> list[float]:
     """Full-batch gradient descent, in place. Returns the loss before each step."""
     trace = []
     for _ in range(steps):
@@ -135,7 +137,9 @@ def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, lr: float
     return trace
 
 
-def document_run(steps: int = 10_000):
+def document_run(
+    steps: int = 10_000,
+) -> tuple[dict[int, float], np.ndarray, dict[str, np.ndarray], list[float]]:
     """Document 003's run: seed 0, W1 then W2 uniform, 10 000 steps at 0.1 × N = 0.4.
 
     Returns the loss printed every 2 500 steps (measured before that step's

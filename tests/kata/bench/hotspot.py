@@ -18,11 +18,16 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import CodeType, FrameType
+from typing import Any, TypeAlias
 
 CALLS = 20  # at most this many traced calls ...
 BUDGET = 0.2  # ... and no more once they have taken this many seconds
 DEADLINE = 3.0  # past this, tracing stops and nothing is reported
+# sys.settrace's callbacks: (frame, event, arg) -> the frame's tracer, or None.
+Tracer: TypeAlias = Callable[[FrameType, str, Any], "Tracer | None"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,17 @@ class Hotspot:
     share: float  # of the traced calls' time, 0 to 1
     loop: bool  # a for or while loop, charged with all its lines
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int | str | float | bool]:
         return {"line": self.line, "text": self.text, "share": self.share, "loop": self.loop}
+
+
+@dataclass
+class _Line:
+    """A traced frame's state: its line, the line's start, and LineTimer.spent then."""
+
+    line: int | None  # None until its first line event
+    start: float
+    spent: float
 
 
 class LineTimer:
@@ -41,14 +55,14 @@ class LineTimer:
 
     clock = staticmethod(time.perf_counter)
 
-    def __init__(self, path: str, deadline: float):
+    def __init__(self, path: str, deadline: float) -> None:
         self.path = os.path.realpath(path)
         self.deadline = deadline
-        self.seconds: dict[tuple, float] = defaultdict(float)
+        self.seconds: dict[tuple[CodeType, int], float] = defaultdict(float)
         self.spent = 0.0  # in the callbacks themselves: subtracted from every line
         self.expired = False
         self._files: dict[str, bool] = {}
-        self._frames: dict = {}  # frame -> [line, its start, self.spent at its start]
+        self._frames: dict[FrameType, _Line] = {}
 
     def _ours(self, filename: str) -> bool:
         found = self._files.get(filename)
@@ -60,22 +74,22 @@ class LineTimer:
             self._files[filename] = found
         return found
 
-    def on_call(self, frame, event, arg):
+    def on_call(self, frame: FrameType, event: str, arg: Any) -> Tracer | None:
         """The global tracer: sees every new frame; follows the file's own."""
         if event != "call" or self.expired or not self._ours(frame.f_code.co_filename):
             return None
         now = self.clock()
-        self._frames[frame] = [None, now, self.spent]
+        self._frames[frame] = _Line(None, now, self.spent)
         self.spent += self.clock() - now
         return self.on_line
 
-    def on_line(self, frame, event, arg):
+    def on_line(self, frame: FrameType, event: str, arg: Any) -> Tracer | None:
         """The frame's tracer: charges its previous line when the next begins or it returns."""
         now = self.clock()
         state = self._frames.get(frame)
         if state is None or self.expired:
             return None
-        line, start, spent = state
+        line, start, spent = state.line, state.start, state.spent
         if line is not None:
             self.seconds[frame.f_code, line] += (now - start) - (self.spent - spent)
         if now > self.deadline:
@@ -84,10 +98,10 @@ class LineTimer:
         if event == "return":
             del self._frames[frame]
         elif event == "line":
-            state[0] = frame.f_lineno
+            state.line = frame.f_lineno
         end = self.clock()
         self.spent += end - now
-        state[1], state[2] = end, self.spent
+        state.start, state.spent = end, self.spent
         return self.on_line
 
     def stop(self) -> None:
@@ -99,7 +113,13 @@ class LineTimer:
         self._frames.clear()
 
 
-def profile(gradient, args: tuple, path: str, calls: int = CALLS, budget: float = BUDGET):
+def profile(
+    gradient: Callable[..., object],
+    args: tuple[object, ...],
+    path: str,
+    calls: int = CALLS,
+    budget: float = BUDGET,
+) -> Hotspot | None:
     """The hotspot of gradient(*args) in the file `path`, or None when it cannot be measured.
 
     Not under another tracer (a debugger, coverage): it would be replaced, so nothing is done.
@@ -126,7 +146,7 @@ def profile(gradient, args: tuple, path: str, calls: int = CALLS, budget: float 
     return hottest(timer.seconds, total, path)
 
 
-def hottest(seconds: dict[tuple, float], total: float, path: str) -> Hotspot | None:
+def hottest(seconds: dict[tuple[CodeType, int], float], total: float, path: str) -> Hotspot | None:
     """The line, or the loop (all its lines), with the most time."""
     try:
         with open(path, encoding="utf-8-sig") as f:
@@ -139,7 +159,7 @@ def hottest(seconds: dict[tuple, float], total: float, path: str) -> Hotspot | N
     except (OSError, SyntaxError, ValueError):
         return None
     lines = source.splitlines()
-    by_code: dict = defaultdict(dict)
+    by_code: dict[CodeType, dict[int, float]] = defaultdict(dict)
     for (code, line), value in seconds.items():
         by_code[code][line] = value
     candidates = [(value, line, False) for (_, line), value in seconds.items()]

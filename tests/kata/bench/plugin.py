@@ -33,9 +33,12 @@ import shlex
 import shutil
 import sys
 import textwrap
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import numpy as np
+import pluggy
 import pytest
 
 from tests.kata.runtime import console
@@ -79,24 +82,28 @@ THREAD_VARIABLES = (
     "BLIS_NUM_THREADS",
     "VECLIB_MAXIMUM_THREADS",
 )
+# A benchmark as pytest-benchmark hands it to the hooks: a flat dict (median, extra_info, ...).
+Bench: TypeAlias = dict[str, Any]
+# A row of the summary: (task, network, N, {tier: median seconds}).
+Row: TypeAlias = tuple[str, str, int, dict[str, float]]
 
 
-def uses_benchmark(item) -> bool:
+def uses_benchmark(item: pytest.Item) -> bool:
     return "benchmark" in getattr(item, "fixturenames", ())
 
 
 class BenchmarkPlugin:
-    def __init__(self, config):
+    def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.available = config.pluginmanager.hasplugin("benchmark")
-        self.results: list[dict] = []
+        self.results: list[Bench] = []
         self.waiting: list[str] = []  # why the student's own code was not timed
         if self.available:  # its hooks exist only with pytest-benchmark loaded
             config.pluginmanager.register(_Results(self), "kata-benchmark-results")
             for notice in NOTICES:
                 config.addinivalue_line("filterwarnings", f"default:{notice}:pytest.PytestWarning")
 
-    def option(self, name: str):
+    def option(self, name: str) -> object:
         return self.config.getoption(name, default=None) if self.available else None
 
     def asked(self) -> bool:
@@ -112,9 +119,12 @@ class BenchmarkPlugin:
         return not any(arg.split("=", 1)[0] in TABLE_OPTIONS for arg in user_arguments(self.config))
 
     # --- collection ----------------------------------------------------------------------
-    def pytest_collection_modifyitems(self, config, items):
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         run_benchmarks, only = self.asked(), bool(self.option("benchmark_only"))
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             wanted = run_benchmarks if uses_benchmark(item) else not only
             (keep if wanted else drop).append(item)
@@ -123,7 +133,7 @@ class BenchmarkPlugin:
             items[:] = keep
 
     # --- the summary ---------------------------------------------------------------------
-    def pytest_runtest_logreport(self, report):
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Why a benchmark of the student's own code did not run: one line per reason."""
         if report.skipped and "test_your_gradient" in report.nodeid:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
@@ -132,7 +142,7 @@ class BenchmarkPlugin:
                 self.waiting.append(reason)
 
     @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(self, terminalreporter):
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         for reason in self.waiting:
             terminalreporter.write_line(f" benchmark of your code: {reason}.", yellow=True)
         rows = summary_rows(self.results)
@@ -168,11 +178,13 @@ class BenchmarkPlugin:
 class _Results:
     """Receives the run's benchmarks from pytest-benchmark, and lists its groups in N order."""
 
-    def __init__(self, plugin: BenchmarkPlugin):
+    def __init__(self, plugin: BenchmarkPlugin) -> None:
         self.plugin = plugin
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_benchmark_group_stats(self, config, benchmarks, group_by):
+    def pytest_benchmark_group_stats(
+        self, config: pytest.Config, benchmarks: list[Bench], group_by: str
+    ) -> Generator[None, pluggy.Result[list[tuple[str | None, list[Bench]]]], None]:
         # Saved runs brought in by --benchmark-compare carry a path; this run's do not.
         self.plugin.results = [b for b in benchmarks if not b.get("path")]
         outcome = yield
@@ -183,7 +195,9 @@ class _Results:
             outcome.force_result(sorted(groups, key=lambda group: natural(group[0] or "")))
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_report_header(self, config):
+    def pytest_report_header(
+        self, config: pytest.Config
+    ) -> Generator[None, pluggy.Result[list[str | list[str]]], None]:
         """pytest-benchmark's one long header line, wrapped to the terminal's width."""
         outcome = yield
         width = config.get_terminal_writer().fullwidth
@@ -192,7 +206,7 @@ class _Results:
             outcome.force_result([_wrapped_header(part, width) for part in found])
 
 
-def natural(text: str) -> list:
+def natural(text: str) -> list[int | str]:
     """Sort key reading digits as numbers: N=64 before N=500 before N=4096."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
@@ -211,7 +225,7 @@ def reference_speedups() -> dict[str, float]:
         return {}
 
 
-def write_reference(rows, command: str) -> None:
+def write_reference(rows: list[Row], command: str) -> None:
     """measured/reference.json from a run of the reference solutions' own benchmark."""
     yours = [row for row in rows if row[0] == "your gradient"]
     speedups = {}
@@ -225,7 +239,7 @@ def write_reference(rows, command: str) -> None:
         REFERENCE.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
 
 
-def _without_summary_out(config) -> list[str]:
+def _without_summary_out(config: pytest.Config) -> list[str]:
     """The command line as typed, less --summary-out and its file."""
     typed, kept = [str(arg) for arg in config.invocation_params.args], []
     skip = False
@@ -239,7 +253,7 @@ def _without_summary_out(config) -> list[str]:
     return kept
 
 
-def user_arguments(config) -> list[str]:
+def user_arguments(config: pytest.Config) -> list[str]:
     """The options pytest was given: its command line, PYTEST_ADDOPTS and the ini's addopts."""
     args = [str(arg) for arg in config.invocation_params.args]
     try:
@@ -268,16 +282,16 @@ def wrap(text: str, indent: str = "   ") -> list[str]:
     return lines or [""]
 
 
-def _wrapped_header(part, columns: int):
+def _wrapped_header(part: str | list[str], columns: int) -> str | list[str]:
     if isinstance(part, str) and part.startswith("benchmark:") and len(part) > columns:
         return textwrap.wrap(part, columns - 1, subsequent_indent="  ", break_long_words=False)
     return part
 
 
 # --- the table -------------------------------------------------------------------------------
-def summary_rows(results: list[dict]) -> list[tuple[str, str, int, dict]]:
+def summary_rows(results: list[Bench]) -> list[Row]:
     """(task, network, N, {tier: median seconds}) for every benchmark of this run."""
-    medians: dict[tuple[str, str, int], dict] = {}
+    medians: dict[tuple[str, str, int], dict[str, float]] = {}
     for bench in results:
         info = bench.get("extra_info") or {}
         if not {"task", "network", "n", "tier"} <= info.keys() or "median" not in bench:
@@ -307,7 +321,7 @@ def ratio(top: float | None, bottom: float | None) -> str:
     return f"{value:.0f}×" if value >= 100 else f"{value:.3g}×"
 
 
-def format_summary(rows, fancy: bool = True, student: bool = True) -> list[str]:
+def format_summary(rows: list[Row], fancy: bool = True, student: bool = True) -> list[str]:
     """One block per task: loop and vectorized medians, then the ratios that matter.
 
     Where the compiled loop or PyTorch were timed, a second table per task sets the
@@ -325,7 +339,7 @@ def format_summary(rows, fancy: bool = True, student: bool = True) -> list[str]:
             out.append(" " + "  ".join(cells))
         return out
 
-    def fastest(t: dict) -> str:
+    def fastest(t: dict[str, float]) -> str:
         timed = {short: t[tier] for tier, short in kata_tiers.items() if t.get(tier)}
         if not timed or not t.get("torch"):
             return "—"
@@ -389,7 +403,7 @@ def format_summary(rows, fancy: bool = True, student: bool = True) -> list[str]:
     return lines
 
 
-def _yours(block, student: bool = True) -> list[str]:
+def _yours(block: list[Row], student: bool = True) -> list[str]:
     """The student's own gradient: per row and batched, and the speedup against the reference's."""
     from tests.kata import registry
 
@@ -421,7 +435,7 @@ def _yours(block, student: bool = True) -> list[str]:
     return lines
 
 
-def hotspot_lines(results: list[dict], rows, fancy: bool = True) -> list[str]:
+def hotspot_lines(results: list[Bench], rows: list[Row], fancy: bool = True) -> list[str]:
     """Where yours is far slower than the reference: the line of the student's file that took
     most of its time at the largest N, as test_yours.py profiled it after timing it."""
     from tests.kata import registry

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.kata import registry
 from tests.kata.runtime import subject as subject_module
@@ -69,14 +72,21 @@ class ChildClock:
     less the time spent crossing to that process and back, so a round counts only the
     student's code as the subject process measured it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.crossing = 0.0
 
     def __call__(self) -> float:
         return time.perf_counter() - self.crossing
 
 
-def gradient_of(m, tier: str, clock: ChildClock, params, X, Y):
+def gradient_of(
+    m: Any,
+    tier: str,
+    clock: ChildClock,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> Callable[[], None]:
     """A call that has the subject process compute (and time) the student's gradient once:
     per_row, their forward and backward on one row at a time (ex05: their own
     backward_per_sample); yours, on the whole batch."""
@@ -84,7 +94,7 @@ def gradient_of(m, tier: str, clock: ChildClock, params, X, Y):
     encoder = codec.Encoder()
     header = {"op": "time", "tier": tier, "rounds": 5, "args": encoder.encode([params, X, Y])}
 
-    def gradient():
+    def gradient() -> None:
         """One round: the median of five calls timed there (after one untimed call)."""
         start = time.perf_counter()
         inside = subject.ask_with(header, encoder.blobs)
@@ -94,7 +104,14 @@ def gradient_of(m, tier: str, clock: ChildClock, params, X, Y):
 
 
 @pytest.mark.parametrize("record, n, tier", CASES)
-def test_your_gradient(benchmark, kata_run, checked, record, n, tier):
+def test_your_gradient(
+    benchmark: BenchmarkFixture,
+    kata_run: Run,
+    checked: dict[str, str | None],
+    record: registry.Exercise,
+    n: int,
+    tier: str,
+) -> None:
     why = ready(kata_run, record, checked)
     if why:
         pytest.skip(f"{record.marker}: {why}, then time it")
@@ -108,8 +125,10 @@ def test_your_gradient(benchmark, kata_run, checked, record, n, tier):
     if hasattr(benchmark, "_timer"):  # pytest-benchmark's timer: the subject process's time
         benchmark._timer = clock
     # Rounds set, not calibrated: pytest-benchmark would size them by the time inside the
-    # subject process alone, and the crossings would multiply the wall time.
-    benchmark.pedantic(gradient_of(m, tier, clock, params, X, Y), rounds=ROUNDS, iterations=1)
+    # subject process alone, and the crossings would multiply the wall time. (pedantic has
+    # no annotations in pytest-benchmark: hence the ignore.)
+    gradient = gradient_of(m, tier, clock, params, X, Y)
+    benchmark.pedantic(gradient, rounds=ROUNDS, iterations=1)  # type: ignore[no-untyped-call]
     if tier == "yours" and n == SIZES[-1] and not getattr(benchmark, "disabled", False):
         with np.errstate(under="ignore"):
             spot = where_time_goes(m, params, X, Y)
@@ -117,7 +136,9 @@ def test_your_gradient(benchmark, kata_run, checked, record, n, tier):
             benchmark.extra_info["hotspot"] = spot
 
 
-def where_time_goes(m, params, X, Y) -> dict | None:
+def where_time_goes(
+    m: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+) -> dict[str, Any] | None:
     """The line of the student's file that took most of the batched gradient's time, profiled
     in the subject process; None if anything fails."""
     subject = resolve(m)

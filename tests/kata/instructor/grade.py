@@ -38,6 +38,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 
@@ -51,6 +52,21 @@ EXERCISE_LIMIT = 300.0  # seconds for one student's exercise, all its tests
 DEFAULT_WEIGHT = 20.0
 THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
+Json = dict[str, Any]  # a JSON object: a record the child streams, a test in results.json
+
+
+class ChildLimits(TypedDict):
+    """A child pytest's limits: seconds for a call, a test and the whole exercise; bytes."""
+
+    call_limit: float
+    test_limit: float
+    exercise_limit: float
+    memory: int
+
+
+class ChildOptions(ChildLimits, total=False):
+    uid: int | None  # as root: the uid the student's code runs as (None: as root)
+
 
 @dataclass
 class Result:
@@ -60,7 +76,7 @@ class Result:
     weight: float
     status: str = "graded"  # graded, not handed in, unreadable, timed out, no record
     cause: str = ""
-    tests: list[dict] = field(default_factory=list)  # name, score, max_score, status, output
+    tests: list[Json] = field(default_factory=list)  # name, score, max_score, status, output
     table: str = ""
 
     @property
@@ -68,10 +84,12 @@ class Result:
         """The sum of the tests' scores (0 when the run could not be graded)."""
         if self.status != "graded":
             return 0.0
-        return round(sum(t["score"] for t in self.tests), 3)
+        return round(sum(float(t["score"]) for t in self.tests), 3)
 
 
-def weights(exercises: list[registry.Exercise], path: Path = ROOT / "pyproject.toml") -> dict:
+def weights(
+    exercises: list[registry.Exercise], path: Path = ROOT / "pyproject.toml"
+) -> dict[str, float]:
     """[tool.kata.grading] weights = {ex01 = 20, ...} in pyproject.toml; 20 each by default."""
     try:
         import tomllib
@@ -118,7 +136,7 @@ def _child_setup() -> None:
     os.setsid()
 
 
-def _kill(process: subprocess.Popen) -> None:
+def _kill(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, AttributeError):
@@ -153,8 +171,8 @@ def subject_uid(uids: list[int], slot: int) -> int | None:
 
 
 def run_exercise(
-    base: Path, work: Path, exercise: registry.Exercise, file: Path, options: dict
-) -> tuple[str, str, list[dict], str]:
+    base: Path, work: Path, exercise: registry.Exercise, file: Path, options: ChildOptions
+) -> tuple[str, str, list[Json], str]:
     """Run one student's exercise in a child: (status, cause, streamed records, its output)."""
     shutil.copytree(base, work)
     (work / "exercises" / f"{exercise.module}.py").write_bytes(sandbox.read_regular(file))
@@ -196,8 +214,9 @@ def run_exercise(
             cause = f"the run did not finish within {options['exercise_limit']:g} s; killed"
         time.sleep(0.1)
     _kill(process)  # whatever it left behind, before anything is read
-    if options.get("uid") is not None:
-        sandbox.kill_user(options["uid"])
+    uid = options.get("uid")
+    if uid is not None:
+        sandbox.kill_user(uid)
     reader.join(timeout=5)
     stdout.close()
     text = b"".join(output).decode("utf-8", "replace")
@@ -211,7 +230,7 @@ def run_exercise(
     return status, cause, records, text
 
 
-def score(result: Result, status: str, cause: str, records: list[dict], output: str) -> Result:
+def score(result: Result, status: str, cause: str, records: list[Json], output: str) -> Result:
     end = next((r for r in records if r.get("end")), None)
     tests = [r for r in records if "status" in r]
     result.table = _table(output)
@@ -236,7 +255,7 @@ def score(result: Result, status: str, cause: str, records: list[dict], output: 
     return result
 
 
-def _worths(result: Result, end: dict | None, tests: list[dict]) -> dict[str, float]:
+def _worths(result: Result, end: Json | None, tests: list[Json]) -> dict[str, float]:
     """Each test's points: the exercise's weight shared among its functions as the registry
     says, each function's share split evenly among its tests (those that did not run too),
     in thousandths of a point so that they add up exactly. Without the run's plan (it died
@@ -263,14 +282,14 @@ def _worths(result: Result, end: dict | None, tests: list[dict]) -> dict[str, fl
     return worths
 
 
-def _why(record: dict) -> str:
+def _why(record: Json) -> str:
     """The kata's own message for a test that did not pass."""
     function = record.get("function") or "a function"
     if record["status"] == "blocked":
         return f"blocked: fix {function} first (it failed in an earlier test)"
     if record["status"] == "not started":
         return f"not started: write {function}()"
-    return record.get("message") or record["status"]
+    return str(record.get("message") or record["status"])
 
 
 def points(value: float) -> str:
@@ -300,10 +319,10 @@ def _table(output: str) -> str:
     return "\n".join(lines[start:end]).rstrip()
 
 
-def results_json(results: list[Result], report: str = "") -> dict:
+def results_json(results: list[Result], report: str = "") -> Json:
     """Gradescope's results.json: per test name, score, max_score, status, output; the
     student's report (the table, ignored files, given code changed) as the top-level output."""
-    tests: list[dict] = []
+    tests: list[Json] = []
     for r in results:
         if r.status != "graded" or not r.tests:
             tests.append(
@@ -344,7 +363,7 @@ class Options:
     test_limit: float = contain.Limits.test
 
 
-def options_of(config) -> Options:
+def options_of(config: pytest.Config) -> Options:
     """The old pytest options (--grade SUBMISSIONS --grade-out OUT ...) as Options."""
     for option, name in (("markexpr", "-m"), ("keyword", "-k")):
         if getattr(config.option, option, ""):
@@ -381,7 +400,7 @@ def grade(run: Options) -> int:
     if not submissions.is_dir():
         raise pytest.UsageError(f"{run.submissions}: no such folder of submissions.")
     exercises = handout.choose(run.exercises)
-    options = {
+    options: ChildLimits = {
         "call_limit": float(run.call_limit),
         "test_limit": float(run.test_limit),
         "exercise_limit": float(run.limit),
@@ -397,7 +416,7 @@ def grade(run: Options) -> int:
     students = sorted(p for p in submissions.iterdir() if p.is_dir())
     workers = run.workers or default_workers(int(options["memory"]))
     workers = max(1, min(workers, len(uids)))  # a uid of its own for each worker
-    slots: queue.SimpleQueue = queue.SimpleQueue()
+    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
     for slot in range(workers):
         slots.put(slot)
     if os.geteuid() == 0 and subject_uid(uids, 0) is None:
@@ -423,7 +442,7 @@ def grade(run: Options) -> int:
                 work = Path(tmp) / "work" / student.name / exercise.module
                 slot = slots.get()
                 try:
-                    mine = {**options, "uid": subject_uid(uids, slot)}
+                    mine: ChildOptions = {**options, "uid": subject_uid(uids, slot)}
                     result = score(
                         result, *run_exercise(base, work, exercise, found[exercise.module], mine)
                     )
@@ -457,7 +476,12 @@ def default_workers(memory: int) -> int:
     return max(1, min(cores or 1, free // memory))
 
 
-def write_out(out: Path, students: list[Path], exercises, graded: dict) -> None:
+def write_out(
+    out: Path,
+    students: list[Path],
+    exercises: list[registry.Exercise],
+    graded: dict[tuple[str, str], Result],
+) -> None:
     """gradebook.csv and, per student, results.json and report.txt; renamed into place.
 
     Students already in OUT and not graded now keep their rows and folders.

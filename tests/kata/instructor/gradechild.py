@@ -17,17 +17,17 @@ from tests.kata import registry
 
 
 class GradeStream:
-    def __init__(self, config, path: str):
+    def __init__(self, config: pytest.Config, path: str) -> None:
         self.config = config
         self.path = path
         open(path, "w", encoding="utf-8").close()
 
-    def _write(self, record: dict) -> None:
+    def _write(self, record: dict[str, object]) -> None:
         with open(self.path, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
 
     @pytest.hookimpl(trylast=True)
-    def pytest_runtest_logreport(self, report):
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "teardown":
             return
         kata = self.config.pluginmanager.get_plugin("kata")
@@ -42,7 +42,7 @@ class GradeStream:
                 }
             )
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         kata = self.config.pluginmanager.get_plugin("kata")
         records = [o for o in (kata.outcomes.records.values() if kata else []) if not o.given]
         plan = []  # every test, run or not, and the function whose share it carries

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"  # probability of class 1: 0 … 1
@@ -19,6 +21,8 @@ CLASS_FILL = "·░▒▓█:+="  # background of each class's region
 LINES = "┤│└─"  # the loss curve's axes
 # The same pictures in plain ASCII, for a console that cannot print the blocks (cp1252, ascii).
 ASCII = {BLOCKS: " .,:;=+*#", SHADES: " .:+#", CLASS_FILL: ".:-=+*o%", LINES: "||+-"}
+# What the network predicts: (M, 2) points in, (M,) values out.
+Predict = Callable[[np.ndarray], npt.ArrayLike]
 
 
 def _chars(fancy: str) -> str:
@@ -37,19 +41,19 @@ def options(description: str, argv: list[str] | None = None) -> argparse.Namespa
     return parser.parse_args(argv)
 
 
-def loss_curve(values, width: int = 60, height: int = 8, title: str = "loss") -> str:
+def loss_curve(values: npt.ArrayLike, width: int = 60, height: int = 8, title: str = "loss") -> str:
     """A log-scale bar chart of `values` (positive), squeezed into `width` columns."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size == 0:
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data) & (data > 0)]
+    if data.size == 0:
         return f"{title}: nothing to draw"
-    columns = np.array_split(values, min(width, values.size))
+    columns = np.array_split(data, min(width, data.size))
     if len(columns) < width // 2:  # few values: widen each bar
         columns = [c for c in columns for _ in range(width // len(columns))]
     logs = np.log10([c.mean() for c in columns])
     top, bottom = logs.max(), logs.min()
     if top - bottom < 1e-6:
-        return f"{title}: flat at {10**top:.6g} for all {values.size} values"
+        return f"{title}: flat at {10**top:.6g} for all {data.size} values"
     span = top - bottom
     eighths = np.round((logs - bottom) / span * (height * 8 - 1) + 1).astype(int)
     rows, blocks = [], _chars(BLOCKS)
@@ -59,13 +63,15 @@ def loss_curve(values, width: int = 60, height: int = 8, title: str = "loss") ->
     tick, bar, corner, rule = list(_chars(LINES))
     labels = [f"{10**top:9.3g} {tick}", *[" " * 9 + f" {bar}"] * (height - 2)]
     labels.append(f"{10**bottom:9.3g} {tick}")
-    lines = [f"{title} (log scale), {values.size} values, left to right"]
+    lines = [f"{title} (log scale), {data.size} values, left to right"]
     lines += [label + row for label, row in zip(labels, rows, strict=True)]
     lines.append(" " * 10 + corner + rule * len(columns))
     return "\n".join(lines)
 
 
-def _grid(X: np.ndarray, width: int, height: int, margin: float = 0.25):
+def _grid(
+    X: np.ndarray, width: int, height: int, margin: float = 0.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = (hi - lo) * margin + 1e-9
     xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], width)
@@ -74,7 +80,14 @@ def _grid(X: np.ndarray, width: int, height: int, margin: float = 0.25):
     return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-def decision_map(predict, X, labels, width: int = 48, height: int = 16, title: str = "") -> str:
+def decision_map(
+    predict: Predict,
+    X: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    width: int = 48,
+    height: int = 16,
+    title: str = "",
+) -> str:
     """What `predict` says across the plane around the points X (N, 2).
 
     predict(G) takes (M, 2) points and returns (M,) values: a probability of
@@ -107,7 +120,14 @@ def decision_map(predict, X, labels, width: int = 48, height: int = 16, title: s
     return "\n".join(lines)
 
 
-def save_plot(path: str, trace, predict=None, X=None, labels=None, title: str = "") -> bool:
+def save_plot(
+    path: str,
+    trace: npt.ArrayLike,
+    predict: Predict | None = None,
+    X: npt.ArrayLike | None = None,
+    labels: npt.ArrayLike | None = None,
+    title: str = "",
+) -> bool:
     """The loss curve (and the decision map, given predict and X) as a PNG at `path`."""
     try:
         import matplotlib
@@ -149,7 +169,7 @@ def save_plot(path: str, trace, predict=None, X=None, labels=None, title: str = 
     return True
 
 
-def run(main) -> None:
+def run(main: Callable[[], None]) -> None:
     """Run a module's main(); an exercise not written yet gets a sentence, not a traceback.
 
     `python exercises/ex02_sigmoid_mse.py` (an IDE's Run button) and `python -m

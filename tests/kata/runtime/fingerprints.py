@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,9 +26,11 @@ PATH = Path(__file__).with_name("fingerprints.json")
 RECORD = "KATA_RECORD_FINGERPRINTS"  # a file to append this run's failed values to, one per line
 MAX_VALUES = 256  # larger checks (hundreds of rows) keep no fingerprint
 
+About = tuple[str | None, str | None]  # the running test's exercise and the function it is about
+
 
 @functools.cache
-def _known() -> tuple[dict[str, str], dict[str, list], dict[str, str]]:
+def _known() -> tuple[dict[str, str], dict[str, list[Any]], dict[str, str]]:
     """The file's mistakes (id: what to say), checks (key: [[id, shape, values], ...]) and
     each mistake's function (id: the one function its change is in)."""
     try:
@@ -37,7 +40,7 @@ def _known() -> tuple[dict[str, str], dict[str, list], dict[str, str]]:
     return data.get("mistakes", {}), data.get("checks", {}), data.get("functions", {})
 
 
-def point(*values) -> str:
+def point(*values: np.ndarray | dict[str, np.ndarray]) -> str:
     """A short name for a check's inputs (arrays, or dicts of them): equal inputs, equal name."""
     digest = hashlib.sha256()
     for value in values:
@@ -55,11 +58,11 @@ def _record(check: str, values: np.ndarray) -> None:
         out.write(json.dumps(line) + "\n")
 
 
-def _usable(values) -> np.ndarray | None:
-    values = np.asarray(values, dtype=np.float64)
-    if values.size > MAX_VALUES or not np.all(np.isfinite(values)):
+def _usable(values: object) -> np.ndarray | None:
+    array = np.asarray(values, dtype=np.float64)
+    if array.size > MAX_VALUES or not np.all(np.isfinite(array)):
         return None
-    return values
+    return array
 
 
 def _matching(check: str, values: np.ndarray) -> list[str]:
@@ -74,7 +77,7 @@ def _matching(check: str, values: np.ndarray) -> list[str]:
     return found
 
 
-def name(check: str, values, about: tuple = (None, None)) -> str | None:
+def name(check: str, values: object, about: About = (None, None)) -> str | None:
     """What the known mistakes whose values at `check` equal these say, or None.
 
     While the generator records (the RECORD variable set), it notes the values instead."""
@@ -82,7 +85,7 @@ def name(check: str, values, about: tuple = (None, None)) -> str | None:
 
 
 def name_all(
-    wrong: dict[str, object], right: tuple = (), about: tuple = (None, None)
+    wrong: dict[str, object], right: tuple[str, ...] = (), about: About = (None, None)
 ) -> str | None:
     """The known mistakes that give these values at every check in `wrong` and fail none of
     the checks in `right` (a mistake that also breaks what the student got right is not the

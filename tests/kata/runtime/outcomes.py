@@ -14,8 +14,10 @@ to fix first, never the caller.
 from __future__ import annotations
 
 import ast
+from collections.abc import Generator
 from dataclasses import dataclass
 
+import pluggy
 import pytest
 
 from tests.kata import registry
@@ -43,7 +45,10 @@ class Outcome:
         return self.nodeid.split("::", 1)[-1]
 
 
-def exercise_of(item) -> str | None:
+FaultKey = tuple[str | None, str, str]  # (exercise, function, kind)
+
+
+def exercise_of(item: pytest.Item) -> str | None:
     record = registry.of_test_file(item.path.name)
     return record.module if record else None
 
@@ -58,7 +63,7 @@ def _timed_out(run: subject.Run) -> str:
     )
 
 
-def _place(item) -> tuple[str, int]:
+def _place(item: pytest.Item) -> tuple[str, int]:
     """Where a test is defined: its file and line (1-based), for a skip's one line."""
     path, line, _ = item.reportinfo()
     return str(path), (line or 0) + 1
@@ -70,11 +75,11 @@ class Outcomes:
     def __init__(self, run: subject.Run):
         self.run = run
         self.records: dict[str, Outcome] = {}
-        self.faults: dict[tuple, str] = {}  # (exercise, function, kind) -> the test that failed
+        self.faults: dict[FaultKey, str] = {}  # (exercise, function, kind) -> the test that failed
         self.failing: dict[str, set[str]] = {}  # exercise -> its functions with a failed test
         self.interrupted = False
 
-    def add(self, item, stage: str) -> None:
+    def add(self, item: pytest.Item, stage: str) -> None:
         doc = item.get_closest_marker("document")
         self.records[item.nodeid] = Outcome(
             nodeid=item.nodeid,
@@ -84,7 +89,9 @@ class Outcomes:
         )
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         result = yield
         report = result.get_result()
         outcome = self.records.get(item.nodeid)
@@ -117,14 +124,15 @@ class Outcomes:
             if swallowed:  # after the first line, which the table shows as the reason
                 first, _, rest = outcome.message.partition("\n")
                 outcome.message = "\n".join(part for part in (first, swallowed, rest) if part)
-                if hasattr(report.longrepr, "addsection"):
-                    report.longrepr.addsection("a try/except", swallowed)
+                addsection = getattr(report.longrepr, "addsection", None)
+                if addsection is not None:  # pytest's traceback, not a plain text
+                    addsection("a try/except", swallowed)
         if report.failed:
             outcome.message = outcome.message or str(report.longrepr).strip()
             outcome.reason = outcome.message.splitlines()[0] if outcome.message else ""
 
     @staticmethod
-    def _fault_key(outcome: Outcome, exc: BaseException) -> tuple | None:
+    def _fault_key(outcome: Outcome, exc: BaseException) -> FaultKey | None:
         if not isinstance(exc, Fault) or not exc.function or not exc.kind:
             return None  # a wrong value: each known answer tells something of its own
         return (outcome.exercise, exc.function, exc.kind)
@@ -135,7 +143,7 @@ class Outcomes:
         record = registry.BY_MODULE.get(outcome.exercise or "")
         return record.owner(outcome.test, outcome.stage) if record else None
 
-    def _note_failing(self, item, outcome: Outcome) -> None:
+    def _note_failing(self, item: pytest.Item, outcome: Outcome) -> None:
         """A failed plain test of a function marks the function failing: the function the
         failure names (forward, for a cache that spoils a right backward), else the test's
         own. A test of the extremes marks none (its function may be right everywhere a caller
@@ -166,7 +174,7 @@ class Outcomes:
             " test sees. Remove the try/except to see whether one is raised."
         )
 
-    def _earlier_cause(self, item, outcome: Outcome) -> str | None:
+    def _earlier_cause(self, item: pytest.Item, outcome: Outcome) -> str | None:
         """The function to fix first, when this failure has a cause that already failed: its
         own plain tests, for an edge case; else a function it relies on (one this test called,
         or one the student's code calls from there)."""
@@ -185,12 +193,14 @@ class Outcomes:
         return earlier[0] if earlier else None
 
     @staticmethod
-    def _block(item, report, outcome: Outcome, function: str) -> None:
+    def _block(
+        item: pytest.Item, report: pytest.TestReport, outcome: Outcome, function: str
+    ) -> None:
         report.outcome = "skipped"
         report.longrepr = (*_place(item), f"blocked: fix {function} first")
         outcome.status, outcome.function = "blocked", function
 
-    def pytest_runtest_logreport(self, report):
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome = self.records.get(report.nodeid)
         if outcome is None:
             return
@@ -201,7 +211,7 @@ class Outcomes:
         elif report.when == "call" and report.passed and outcome.status == "pending":
             outcome.status = "passed"
 
-    def pytest_keyboard_interrupt(self, excinfo):
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # -x, --sw and --maxfail stop the run through pytest's Interrupted: a choice, not Ctrl-C.
         self.interrupted = not isinstance(excinfo.value, pytest.Session.Interrupted)
 

@@ -13,11 +13,14 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Generator
 from pathlib import Path
 
+import pluggy
 import pytest
 
 from tests.kata import registry
+from tests.kata.paths import ROOT
 from tests.kata.runtime import console, contain, report, stubcheck, subject, table
 from tests.kata.runtime.child import sandbox
 from tests.kata.runtime.faults import Fault
@@ -46,7 +49,7 @@ OPTIONS = (
 )
 
 
-def addoption(parser) -> None:
+def addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kata")
     group.addoption(
         "--solutions",
@@ -163,7 +166,7 @@ def _dest(typo: str) -> str:
     return "typo_" + typo.strip("-").replace("-", "_")
 
 
-def _old_verbs(config) -> None:
+def _old_verbs(config: pytest.Config) -> None:
     """--handout, --autograder-bundle and --grade: kept for this release, each doing its job
     and saying its new form, python -m tests.kata <verb> (see tests/kata/cli.py)."""
     from tests.kata import cli
@@ -206,7 +209,7 @@ def _old_verbs(config) -> None:
     pytest.exit(f"{argv[0]} done, no tests run", returncode=code)
 
 
-def _from_a_code_folder(config) -> None:
+def _from_a_code_folder(config: pytest.Config) -> None:
     """A bare `pytest` typed inside exercises/ or solutions/ runs the kata's tests, as from the
     kata's folder (pytest itself would look for tests in that folder alone and find none)."""
     here = Path(config.invocation_params.dir).resolve()
@@ -218,7 +221,7 @@ def _from_a_code_folder(config) -> None:
         config.args[:] = [str(root / path) for path in config.getini("testpaths")]
 
 
-def _limit(config, option: str, ini: str, default: float) -> float:
+def _limit(config: pytest.Config, option: str, ini: str, default: float) -> float:
     value = config.getoption(option)
     if value is None:
         value = config.getini(ini) or default
@@ -228,7 +231,7 @@ def _limit(config, option: str, ini: str, default: float) -> float:
         raise pytest.UsageError(f"{ini} = {value!r} is not a number of seconds") from None
 
 
-def configure(config) -> None:
+def configure(config: pytest.Config) -> None:
     """Choose the tree, then register the kata's parts (or show a hint and stop)."""
     for typo, meant in TYPOS.items():
         if config.getoption(_dest(typo)) is not None:
@@ -254,7 +257,7 @@ def configure(config) -> None:
                 f" in {', '.join(started)} (they differ from tests/kata/pristine/). Run it on a"
                 " fresh copy of the kata."
             )
-    if impl == "solutions" and not (subject.ROOT / "solutions").is_dir():
+    if impl == "solutions" and not (ROOT / "solutions").is_dir():
         raise pytest.UsageError(
             "--solutions runs the tests against solutions/, and this kata has none (a student's"
             " copy). Run plain pytest."
@@ -326,7 +329,7 @@ def configure(config) -> None:
 class Kata:
     """Records the outcomes and prints the progress table at the end of the run."""
 
-    def __init__(self, config, run: subject.Run, impl: str, student_mode: bool):
+    def __init__(self, config: pytest.Config, run: subject.Run, impl: str, student_mode: bool):
         self.config = config
         self.run = run
         self.impl = impl
@@ -339,7 +342,9 @@ class Kata:
         self.console = sys.stdout  # the terminal, read before any test's output is captured
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         """A failure's one-line summary in the kata's words, not
         "tests.kata.runtime.faults.Fault: ...";
         its message in plain ASCII where the console cannot print it as it is."""
@@ -353,7 +358,7 @@ class Kata:
             if not console.can_encode(self.console, text):
                 report.longrepr = console.plain(text)
 
-    def pytest_report_header(self, config):
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Where the student's code runs, and which of its limits are off on this machine."""
         run = self.run
         off = sandbox.limits_off(run.limits.user)
@@ -372,18 +377,20 @@ class Kata:
         ]
         return lines + ([f"kata: off here: {'; '.join(off)}"] if off else [])
 
-    def pytest_unconfigure(self, config):
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.run.close()  # every subject process ends with the run
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, session, config, items):
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         self.totals.observe(items, lambda item: stage_of(item) not in ("given",))
 
-    def pytest_collection_finish(self, session):
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             self.outcomes.add(item, stage_of(item) or "helper")
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         records = list(self.outcomes.records.values())
         self.streaks.update(records)
         if self.student_mode:  # an instructor's run says nothing of the student's functions
@@ -395,7 +402,7 @@ class Kata:
         if self.check_stubs and stubcheck.failures(records):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-    def pytest_terminal_summary(self, terminalreporter):
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         tr = terminalreporter
         records = list(self.outcomes.records.values())
         if self.check_stubs:
@@ -410,10 +417,10 @@ class Kata:
             )
         for row in rows:
             marker = registry.BY_MODULE[row.exercise].marker
-            for function, (lines, line) in self.run.printed.get(row.exercise, {}).items():
+            for function, (count, first) in self.run.printed.get(row.exercise, {}).items():
                 notes.append(
-                    f"{marker}: your {function} printed {lines} line{'s' * (lines != 1)}"
-                    f" (line {line}); the tests ignore them."
+                    f"{marker}: your {function} printed {count} line{'s' * (count != 1)}"
+                    f" (line {first}); the tests ignore them."
                 )
             changed = self.run.edited_given(row.exercise)
             if changed:

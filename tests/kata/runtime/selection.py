@@ -38,28 +38,28 @@ MARKERS = (
 YOURS = KATA / "bench" / "test_yours.py"
 
 
-def register_markers(config) -> None:
+def register_markers(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     for e in registry.EXERCISES:
         config.addinivalue_line("markers", f"{e.marker}: exercise {e.module}")
 
 
-def stage_of(item) -> str | None:
+def stage_of(item: pytest.Item) -> str | None:
     if item.get_closest_marker("given"):
         return "given"
     marker = item.get_closest_marker("stage")
     if marker is None or not marker.args or marker.args[0] not in STAGES:
         return None
-    return marker.args[0]
+    return str(marker.args[0])  # one of STAGES
 
 
 class Selection:
-    def __init__(self, config, student_mode: bool):
+    def __init__(self, config: pytest.Config, student_mode: bool):
         self.config = config
         self.student_mode = student_mode
 
-    def pytest_ignore_collect(self, collection_path: Path, config):
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
         """A student's run: the exercises' test files only."""
         path = collection_path.resolve()
         if not self.student_mode or not (path == KATA or KATA in path.parents):
@@ -73,11 +73,14 @@ class Selection:
         return bool(bench and bench.asked())
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, session, config, items):
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         self._check_exercise_names()
         slow = [] if config.getoption("--slow") else ["slow"]
         drop_given = self.student_mode
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             record = registry.of_test_file(item.path.name)
             if record is not None:
@@ -92,13 +95,13 @@ class Selection:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         if not self._random_order():
-            files: dict = {}
+            files: dict[Path, int] = {}
             for item in items:
                 files.setdefault(item.path, len(files))
             position = {id(item): i for i, item in enumerate(items)}
             items.sort(key=lambda it: (files[it.path], _rank(it), position[id(it)]))
 
-    def pytest_runtest_setup(self, item):
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if item.get_closest_marker("kata_no_stage"):
             pytest.fail(
                 f"{item.nodeid} declares no stage: mark it @pytest.mark.stage(...) with one of"
@@ -124,7 +127,7 @@ class Selection:
                 )
 
 
-def _rank(item) -> tuple[int, int]:
+def _rank(item: pytest.Item) -> tuple[int, int]:
     stage = stage_of(item)
     if stage is None or stage == "given":
         return (-1, 0)

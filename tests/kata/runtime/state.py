@@ -10,6 +10,7 @@ how it differs: "changed", "added" or "removed".
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,11 @@ class Frozen:
     type_: type
 
 
-def attributes(value) -> dict | None:
+def attributes(value: object) -> dict[str, Any] | None:
     """An object's own attributes, from __dict__ and __slots__; None for an atomic value."""
     if isinstance(value, type | types.ModuleType | types.FunctionType | types.MethodType):
         return None
-    found = {}
+    found: dict[str, Any] = {}
     if hasattr(value, "__dict__") and isinstance(vars(value), dict):
         found.update(vars(value))
     for cls in type(value).__mro__:
@@ -39,7 +40,7 @@ def attributes(value) -> dict | None:
     return found if found or hasattr(value, "__dict__") else None
 
 
-def snapshot(value, depth: int = DEPTH, seen: frozenset = frozenset()) -> Frozen:
+def snapshot(value: object, depth: int = DEPTH, seen: frozenset[int] = frozenset()) -> Frozen:
     if isinstance(value, np.ndarray):
         return Frozen("array", value.copy(), type(value))
     if depth <= 0 or id(value) in seen:
@@ -61,7 +62,7 @@ def snapshot(value, depth: int = DEPTH, seen: frozenset = frozenset()) -> Frozen
     )
 
 
-def changes(before: Frozen, value, path: str, depth: int = DEPTH) -> list[tuple[str, str]]:
+def changes(before: Frozen, value: object, path: str, depth: int = DEPTH) -> list[tuple[str, str]]:
     """(path, how) for every place under `path` where `value` no longer matches `before`."""
     now = snapshot(value, depth)
     return _diff(before, now, path)
@@ -93,7 +94,9 @@ def _diff(a: Frozen, b: Frozen, path: str) -> list[tuple[str, str]]:
             found += _diff(x, y, f"{path}[{i}]")
         return found
     found = []
-    label = (lambda k: f"{path}[{k!r}]") if a.kind == "mapping" else (lambda k: f"{path}.{k}")
+    label: Callable[[object], str] = (
+        (lambda k: f"{path}[{k!r}]") if a.kind == "mapping" else (lambda k: f"{path}.{k}")
+    )
     for key in a.value.keys() | b.value.keys():
         if key not in a.value:
             found.append((label(key), "added"))

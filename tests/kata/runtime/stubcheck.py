@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from tests.kata import registry
-from tests.kata.runtime import subject
+from tests.kata.paths import PRISTINE, ROOT
+from tests.kata.runtime.outcomes import Outcome
 
 
-def _text(path) -> str:
+def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8").replace("\r\n", "\n")  # a checkout's line endings
 
 
@@ -14,13 +19,13 @@ def started_exercises() -> list[str]:
     """The exercises whose file in exercises/ is not the pristine stub."""
     started = []
     for name in registry.names():
-        mine, pristine = subject.ROOT / "exercises" / f"{name}.py", subject.PRISTINE / f"{name}.py"
+        mine, pristine = ROOT / "exercises" / f"{name}.py", PRISTINE / f"{name}.py"
         if mine.is_file() and _text(mine) != _text(pristine):
             started.append(name)
     return started
 
 
-def failures(records) -> list[str]:
+def failures(records: list[Outcome]) -> list[str]:
     wrong = []
     for o in records:
         if not o.given and o.status == "passed":
@@ -30,7 +35,7 @@ def failures(records) -> list[str]:
     return wrong
 
 
-def report(tr, records) -> None:
+def report(tr: pytest.TerminalReporter, records: list[Outcome]) -> None:
     wrong = failures(records)
     if wrong:
         tr.write_sep("=", "stub check failed", red=True)

@@ -11,7 +11,10 @@ import contextlib
 import hashlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.kata import environ, registry
 
@@ -27,14 +30,16 @@ def _key(path: Path, mode: str) -> str:
 
 
 class Totals:
-    def __init__(self, config, mode: str):
+    def __init__(self, config: pytest.Config, mode: str):
         self.config = config
         self.mode = mode  # "student" or "solutions": given tests count only in the second
-        self.cache = getattr(config, "cache", None)
-        self.known: dict[str, list] = dict(self.cache.get("kata/totals", {})) if self.cache else {}
+        self.cache: pytest.Cache | None = getattr(config, "cache", None)
+        self.known: dict[str, list[str | int]] = (
+            dict(self.cache.get("kata/totals", {})) if self.cache else {}
+        )
         self.files: dict[str, Path] = {}
 
-    def observe(self, items, counted) -> None:
+    def observe(self, items: list[pytest.Item], counted: Callable[[pytest.Item], bool]) -> None:
         """Count the exercises whose test files were collected whole (before any deselection)."""
         partial_files = {
             Path(arg.split("::")[0]).resolve() for arg in self.config.args if "::" in arg
@@ -66,7 +71,7 @@ class Totals:
         found = self.known.get(exercise)
         if found is None or found[0] != _key(path, self.mode):
             self.known[exercise] = [_key(path, self.mode), self._count(path)]
-        return self.known[exercise][1]
+        return int(self.known[exercise][1])
 
     def save(self) -> None:
         if self.cache is not None:

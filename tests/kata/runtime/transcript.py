@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tests.kata import registry
 from tests.kata.runtime import harness, subject
@@ -36,7 +38,7 @@ NUMPY_SCALAR = re.compile(r"np\.(?:float|int)\d*\(([^()]*)\)")
 ANY = "‹any›"  # in a transcript: any number (numbers rounding alone decides: a record's noise)
 
 
-def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
+def run_main(m: Any, argv: Sequence[str] = ("--plot", PLOT), quick: bool = False) -> str:
     """Everything main(argv) prints, with _draw's side effects recorded (in the subject process).
 
     quick: with the training cut short (the registry's `quick`), when the numbers do not matter.
@@ -55,7 +57,7 @@ def run_main(m, argv=("--plot", PLOT), quick: bool = False) -> str:
         harness.raised(m.kata_run, exc, "main")
     if answer["theirs"]:
         m.kata_run.printed[m.kata_exercise] = answer["theirs"]
-    return answer["ours"]
+    return str(answer["ours"])  # what main printed
 
 
 def _tolerance(token: str) -> float:

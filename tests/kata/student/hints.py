@@ -12,12 +12,15 @@ from __future__ import annotations
 import ast
 import difflib
 import textwrap
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from tests.kata import registry
-from tests.kata.runtime import subject
+from tests.kata.paths import PRISTINE
+from tests.kata.runtime.outcomes import Outcome
+from tests.kata.runtime.table import Row
 
 STUCK_AFTER = 3  # failing runs in a row before the table offers a hint
 LEVELS = 3
@@ -38,7 +41,7 @@ def failure_key(module: str) -> str:
 
 
 # --- which function a test is about ------------------------------------------------------------
-def function_of(outcome, record: registry.Exercise) -> str | None:
+def function_of(outcome: Outcome, record: registry.Exercise) -> str | None:
     """The function a test checks: the one at fault, else the one its name or stage names."""
     if outcome.function in record.writes:
         return outcome.function
@@ -46,7 +49,7 @@ def function_of(outcome, record: registry.Exercise) -> str | None:
     return function if function in record.writes else None  # training: every function at once
 
 
-def remember(config, records) -> None:
+def remember(config: pytest.Config, records: Iterable[Outcome]) -> None:
     """Keep, per exercise, which of its functions passed all their tests in this run."""
     cache = getattr(config, "cache", None)
     if cache is None:
@@ -75,7 +78,9 @@ def remember(config, records) -> None:
         cache.set(status_key(module), {**cache.get(status_key(module), {}), function: status})
 
 
-def first_unsolved(config, folder: Path, record: registry.Exercise) -> tuple[str | None, str]:
+def first_unsolved(
+    config: pytest.Config, folder: Path, record: registry.Exercise
+) -> tuple[str | None, str]:
     """The exercise's first function that does not pass yet, and how the kata knows."""
     cache = getattr(config, "cache", None)
     statuses = cache.get(status_key(record.module), {}) if cache is not None else {}
@@ -96,7 +101,7 @@ def _still_stubs(folder: Path, record: registry.Exercise) -> set[str]:
     syntax tree (empty when the file does not parse)."""
     try:
         mine = _functions((folder / f"{record.module}.py").read_text(encoding="utf-8-sig"))
-        pristine = _functions((subject.PRISTINE / f"{record.module}.py").read_text("utf-8"))
+        pristine = _functions((PRISTINE / f"{record.module}.py").read_text("utf-8"))
     except (OSError, SyntaxError, ValueError):
         return set()
     return {name for name in record.writes if name in mine and mine[name] == pristine.get(name)}
@@ -130,7 +135,13 @@ def target(word: str) -> tuple[registry.Exercise, str | None]:
     return record, function
 
 
-def show(config, folder: Path, word: str, reset: bool = False, write=print) -> None:
+def show(
+    config: pytest.Config,
+    folder: Path,
+    word: str,
+    reset: bool = False,
+    write: Callable[[str], None] = print,
+) -> None:
     """Print the hints seen so far for one function, plus the next one (`folder`: the tree
     whose files the student writes, exercises/ as a rule)."""
     record, function = target(word)
@@ -173,7 +184,12 @@ def show(config, folder: Path, word: str, reset: bool = False, write=print) -> N
         write(f"That is every hint for {function}. Start over with  {again} --hint-reset")
 
 
-def _last_failure(cache, record: registry.Exercise, function: str, write) -> None:
+def _last_failure(
+    cache: pytest.Cache | None,
+    record: registry.Exercise,
+    function: str,
+    write: Callable[[str], None],
+) -> None:
     """What the last run said about the function, when it failed: its diagnosis first."""
     said = cache.get(failure_key(record.module), {}).get(function) if cache is not None else None
     if not said:
@@ -192,11 +208,11 @@ def _last_failure(cache, record: registry.Exercise, function: str, write) -> Non
 class Streaks:
     """How many runs in a row each test has failed, kept in pytest's cache."""
 
-    def __init__(self, config):
-        self.cache = getattr(config, "cache", None)
+    def __init__(self, config: pytest.Config) -> None:
+        self.cache: pytest.Cache | None = getattr(config, "cache", None)
         self.streaks: dict[str, int] = {}
 
-    def update(self, outcomes) -> None:
+    def update(self, outcomes: Iterable[Outcome]) -> None:
         if self.cache is None:
             return
         streaks = dict(self.cache.get("kata/streaks", {}))
@@ -208,7 +224,7 @@ class Streaks:
         self.cache.set("kata/streaks", streaks)
         self.streaks = streaks
 
-    def offer(self, row) -> str | None:
+    def offer(self, row: Row) -> str | None:
         """After STUCK_AFTER failing runs of a row's first failure, offer the next hint of the
         function it tests."""
         failure = row.first_failure

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.kata import registry
+from tests.kata.paths import PRISTINE, ROOT
 from tests.kata.runtime.sourcefile import (
     Source,
     backup,
@@ -33,7 +34,6 @@ from tests.kata.runtime.sourcefile import (
     split_lines,
     write,
 )
-from tests.kata.runtime.subject import PRISTINE, ROOT
 
 
 def target(word: str, pristine: Path = PRISTINE) -> tuple[registry.Exercise, str | None]:
@@ -106,7 +106,9 @@ def reset(
     return _reset_function(word, path, mine, stub_path, record, function, root, now)
 
 
-def _reset_file(path, mine: Source, stub: str, record, root: Path, now) -> list[str]:
+def _reset_file(
+    path: Path, mine: Source, stub: str, record: registry.Exercise, root: Path, now: datetime | None
+) -> list[str]:
     name = shown(path, root)
     if mine.plain == stub:
         return [f"{name} is the pristine stub already: nothing to reset."]
@@ -119,7 +121,14 @@ def _reset_file(path, mine: Source, stub: str, record, root: Path, now) -> list[
 
 
 def _reset_function(
-    word: str, path, mine: Source, stub_path: Path, record, function: str, root: Path, now
+    word: str,
+    path: Path,
+    mine: Source,
+    stub_path: Path,
+    record: registry.Exercise,
+    function: str,
+    root: Path,
+    now: datetime | None,
 ) -> list[str]:
     name = shown(path, root)
     stub = stub_path.read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.kata import registry
-from tests.kata.paths import EXERCISE_GLOB
+from tests.kata.paths import EXERCISE_GLOB, PRISTINE, ROOT
 from tests.kata.runtime.sourcefile import (
     backup,
     bound_names,
@@ -36,7 +36,6 @@ from tests.kata.runtime.sourcefile import (
     split_lines,
     write,
 )
-from tests.kata.runtime.subject import PRISTINE, ROOT
 
 GIVEN_MODULES = ("_draw.py",)  # given modules, replaced as a whole
 MAIN_GUARD = ast.dump(ast.parse('__name__ == "__main__"', mode="eval").body)
@@ -152,7 +151,12 @@ def _with_comments(lines: list[str], node: ast.stmt) -> str:
     return "".join(lines[start : last_line(lines, node)])
 
 
-def _insert_imports(new_tree, lines, imports, insert) -> None:
+def _insert_imports(
+    new_tree: ast.Module,
+    lines: list[str],
+    imports: list[ast.Import | ast.ImportFrom],
+    insert: dict[int, list[str]],
+) -> None:
     """Their extra imports after the kata's (a __future__ import after the docstring)."""
     docstring = docstring_node(new_tree)
     after_docstring = (docstring.end_lineno or 0) if docstring else 0
@@ -170,7 +174,14 @@ def _insert_imports(new_tree, lines, imports, insert) -> None:
             insert.setdefault(line + 1, []).append("".join(segment(lines, n) for n in group))
 
 
-def _insert_own(tree, lines, new_lines, own, ours, insert) -> None:
+def _insert_own(
+    tree: ast.Module,
+    lines: list[str],
+    new_lines: list[str],
+    own: list[ast.stmt],
+    ours: dict[str, ast.stmt],
+    insert: dict[int, list[str]],
+) -> None:
     """Each of their own statements where it was: before the function of theirs it preceded
     (in its new version), or after the last one (at the end, in a file with none)."""
     following: dict[int, str | None] = {}  # own statement -> the next function they write
@@ -181,7 +192,7 @@ def _insert_own(tree, lines, new_lines, own, ours, insert) -> None:
         following[id(node)] = upcoming
     after_last = len(new_lines) + 1
     if ours:
-        last = max(ours.values(), key=lambda n: n.end_lineno)
+        last = max(ours.values(), key=lambda n: n.end_lineno or 0)
         after_last = last_line(new_lines, last) + 1
     for node in own:
         text = _with_comments(lines, node).rstrip("\n") + "\n"
@@ -250,7 +261,9 @@ def upgrade(
     return report
 
 
-def _one(path: Path, pristine: Path, writes, root: Path, now: datetime) -> list[str]:
+def _one(
+    path: Path, pristine: Path, writes: tuple[str, ...] | None, root: Path, now: datetime
+) -> list[str]:
     """Upgrade one file (writes=None: a given module, replaced whole); what happened."""
     new = pristine.read_text(encoding="utf-8")
     if not path.is_file():

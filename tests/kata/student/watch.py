@@ -21,8 +21,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TextIO
 
+import pytest
+
+from tests.kata.paths import ROOT
 from tests.kata.runtime import subject
 
 POLL = 0.5  # seconds between two looks at the files
@@ -53,7 +58,9 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
     return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
 
 
-def wait_for_change(folder: Path, seen: Snapshot, sleep=time.sleep) -> Snapshot:
+def wait_for_change(
+    folder: Path, seen: Snapshot, sleep: Callable[[float], None] = time.sleep
+) -> Snapshot:
     """Look every POLL seconds until the files differ from `seen`; the new snapshot."""
     while True:
         sleep(POLL)
@@ -62,7 +69,7 @@ def wait_for_change(folder: Path, seen: Snapshot, sleep=time.sleep) -> Snapshot:
             return now
 
 
-def settle(folder: Path, seen: Snapshot, sleep=time.sleep) -> Snapshot:
+def settle(folder: Path, seen: Snapshot, sleep: Callable[[float], None] = time.sleep) -> Snapshot:
     """Wait until two snapshots SETTLE seconds apart agree (a burst of saves is over)."""
     while True:
         sleep(SETTLE)
@@ -73,11 +80,11 @@ def settle(folder: Path, seen: Snapshot, sleep=time.sleep) -> Snapshot:
 
 
 # --- one run -------------------------------------------------------------------------------
-def without_watch(args) -> list[str]:
+def without_watch(args: Iterable[str]) -> list[str]:
     return [a for a in args if a != "--watch"]
 
 
-def child_env(environ, stdout, columns: int) -> dict[str, str]:
+def child_env(environ: Mapping[str, str], stdout: TextIO, columns: int) -> dict[str, str]:
     """The child's environment: it prints as this terminal would show it."""
     env = dict(environ)
     addopts = shlex.split(env.get("PYTEST_ADDOPTS", ""))
@@ -100,7 +107,7 @@ def run_once(args: list[str], env: dict[str, str]) -> str:
     own_session = os.name != "nt"
     with subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
-        cwd=subject.ROOT,
+        cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -116,7 +123,7 @@ def run_once(args: list[str], env: dict[str, str]) -> str:
                 _stop(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen[str]) -> None:
     """End a run as Ctrl-C does, so pytest closes it cleanly; kill it if it has not in STOP s."""
     if os.name != "nt":
         process.send_signal(signal.SIGINT)
@@ -187,7 +194,7 @@ def show(lines: list[str], tty: bool) -> None:
 
 
 # --- the loop ------------------------------------------------------------------------------
-def watch(config, folder: Path) -> None:
+def watch(config: pytest.Config, folder: Path) -> None:
     """Run, show, wait for a change, again, until Ctrl-C."""
     args = without_watch(config.invocation_params.args)
     command = " ".join(["pytest", *args])
