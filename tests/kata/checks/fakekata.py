@@ -76,7 +76,9 @@ def table(lines: list[str]) -> list[str]:
 class FakeKata:
     """The kata copied into pytester's folder; its exercises edited, pytest run in it."""
 
-    def __init__(self, pytester: pytest.Pytester, template: Path, monkeypatch):
+    def __init__(
+        self, pytester: pytest.Pytester, template: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         self.pytester = pytester
         self.path = pytester.path
         self.monkeypatch = monkeypatch
@@ -145,12 +147,14 @@ class FakeKata:
         assert done.ret != 0 and "ImportError" in "\n".join(done.errlines), done.errlines
 
     # --- running pytest ---------------------------------------------------------------------
-    def run(self, *args: str, cache: bool = False, timeout: float = TIMEOUT):
+    def run(self, *args: str, cache: bool = False, timeout: float = TIMEOUT) -> pytest.RunResult:
         """pytest in the copy, in a subprocess: the RunResult (ret, stdout, stderr)."""
         plugins = QUIET[:2] if cache else QUIET
         return self.pytester.runpytest_subprocess(*plugins, *args, timeout=timeout)
 
-    def run_interrupted(self, *args: str, started: str, timeout: float = TIMEOUT):
+    def run_interrupted(
+        self, *args: str, started: str, timeout: float = TIMEOUT
+    ) -> tuple[int, list[str]]:
         """pytest in the copy, sent SIGINT (Ctrl-C) once the file `started` appears.
 
         The student's code creates `started` where it then waits; returns (exit code, lines).

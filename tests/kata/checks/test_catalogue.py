@@ -23,8 +23,10 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -38,6 +40,9 @@ pytestmark = [pytest.mark.catalogue, pytest.mark.slow, pytest.mark.given]
 
 WORKERS = int(os.environ.get("KATA_CATALOGUE_WORKERS", 0)) or min(4, os.cpu_count() or 1)
 TIMEOUT = 120  # seconds for one answer's run; a correct one takes about one
+
+Outcome = dict[str, Any]  # one test in --kata-report's JSON: test, status, message, ...
+Run = tuple[int, list[Outcome], str]  # exit code, outcomes in run order, output
 
 
 class StaleCatalogueError(Exception):
@@ -93,7 +98,7 @@ def mistaken_function(answer: Answer) -> str | None:
 class ForkServer:
     """A forkserver.py process: each run a fork of one that imported pytest and numpy once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         env = environ.clean("KATA_IMPL", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.kata.checks.forkserver"],
@@ -105,7 +110,7 @@ class ForkServer:
         )
         self.buffer = b""
 
-    def _line(self, timeout: float) -> dict:
+    def _line(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         deadline = time.monotonic() + timeout
@@ -118,9 +123,10 @@ class ForkServer:
                 raise EOFError("the fork server ended")
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(line)
+        message: dict[str, Any] = json.loads(line)
+        return message
 
-    def run(self, argv: list[str], env: dict, out: Path) -> int:
+    def run(self, argv: list[str], env: dict[str, str], out: Path) -> int:
         assert self.process.stdin is not None
         request = {"cwd": str(ROOT), "env": env, "argv": argv, "out": str(out)}
         self.process.stdin.write((json.dumps(request) + "\n").encode())
@@ -140,8 +146,8 @@ class ForkServer:
 
 
 def run_answer(
-    answer: Answer, folder, record: str = "", server: ForkServer | None = None
-) -> tuple[int, list[dict], str]:
+    answer: Answer, folder: Path, record: str = "", server: ForkServer | None = None
+) -> Run:
     """Run the answer's exercise tests against it: (exit code, outcomes in run order, output).
     With `record` (a file), every test runs, and the values of each failed check go there.
     With a fork server, the run is a fork of it; else a new `python -m pytest`."""
@@ -183,12 +189,15 @@ def run_answer(
 
 
 @pytest.fixture(scope="module")
-def runs(request, tmp_path_factory):
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[Run]]]:
     """Every selected answer's run, started at once on a few workers."""
     selected = [
-        item.callspec.params["answer"]
+        cast(Answer, item.callspec.params["answer"])  # pytest types a parameter as object
         for item in request.session.items
-        if item.module is sys.modules[__name__]
+        if isinstance(item, pytest.Function)
+        and item.module is sys.modules[__name__]
         and hasattr(item, "callspec")
         and "runs" in item.fixturenames  # not the checks that only read the answers
     ]
@@ -197,10 +206,11 @@ def runs(request, tmp_path_factory):
     servers: queue.SimpleQueue[ForkServer | None] = queue.SimpleQueue()
     forking = hasattr(os, "fork") and os.environ.get("KATA_CATALOGUE_FORK", "1") != "0"
     started = [ForkServer() for _ in range(WORKERS)] if forking else []
-    for server in started or [None] * WORKERS:
+    idle: Sequence[ForkServer | None] = started or [None] * WORKERS
+    for server in idle:
         servers.put(server)
 
-    def run(answer: Answer):
+    def run(answer: Answer) -> Run:
         server = servers.get()
         try:
             return run_answer(answer, root / answer.id, server=server)
@@ -216,7 +226,7 @@ def runs(request, tmp_path_factory):
             server.close()
 
 
-def result(runs, answer: Answer) -> tuple[int, list[dict], str]:
+def result(runs: dict[str, Future[Run]], answer: Answer) -> Run:
     try:
         code, outcomes, output = runs[answer.id].result()
     except StaleCatalogueError as exc:
@@ -229,7 +239,7 @@ def result(runs, answer: Answer) -> tuple[int, list[dict], str]:
     fail(problem)
 
 
-def counts(outcomes: list[dict]) -> str:
+def counts(outcomes: list[Outcome]) -> str:
     tally: dict[str, int] = {}
     for o in outcomes:
         tally[o["status"]] = tally.get(o["status"], 0) + 1
@@ -241,7 +251,7 @@ def short(nodeid: str) -> str:
 
 
 @pytest.mark.parametrize("answer", WRONG, ids=[a.id for a in WRONG])
-def test_wrong_answer_is_caught_and_named(runs, answer):
+def test_wrong_answer_is_caught_and_named(runs: dict[str, Future[Run]], answer: Answer) -> None:
     _, outcomes, _ = result(runs, answer)
     failed = [o for o in outcomes if o["status"] == "failed"]
     if not failed:
@@ -259,7 +269,7 @@ def test_wrong_answer_is_caught_and_named(runs, answer):
         fail(f"{answer.id}: the mistake is in {mistaken_function(answer)}, {blamed}. {shown}")
 
 
-def blames(answer: Answer, first: dict) -> str:
+def blames(answer: Answer, first: Outcome) -> str:
     """How the first failure points at a function the answer did not change, or ""."""
     function = mistaken_function(answer)
     if function is None:
@@ -273,10 +283,10 @@ def blames(answer: Answer, first: dict) -> str:
     return f"yet the first failure says to fix {other[0]} first" if other else ""
 
 
-def test_no_two_answers_are_the_same():
+def test_no_two_answers_are_the_same() -> None:
     """Each answer has an id of its own and a change of its own (lines compared without
     their indentation), so no mistake is counted twice."""
-    seen: dict = {}
+    seen: dict[object, str] = {}  # an id, or an exercise and a change: the answer's id
     for answer in WRONG + RIGHT:
         change = tuple(
             tuple(line.strip() for line in text.splitlines())
@@ -289,7 +299,7 @@ def test_no_two_answers_are_the_same():
             seen[key] = answer.id
 
 
-def test_nine_in_ten_wrong_answers_are_named():
+def test_nine_in_ten_wrong_answers_are_named() -> None:
     """Of the wrong answers, at least 90 % expect their mistake's own words in the first
     failure: a general check's (`expect`) or their own (`says`, by fingerprint). Each one's
     test then checks that the words come."""
@@ -301,7 +311,7 @@ def test_nine_in_ten_wrong_answers_are_named():
 
 
 @pytest.mark.parametrize("answer", RIGHT, ids=[a.id for a in RIGHT])
-def test_right_answer_passes_every_test(runs, answer):
+def test_right_answer_passes_every_test(runs: dict[str, Future[Run]], answer: Answer) -> None:
     code, outcomes, _ = result(runs, answer)
     wrong = [o for o in outcomes if o["status"] != "passed"]
     if wrong or code != 0:
@@ -329,7 +339,7 @@ def reworded(source: str) -> str:
 
 
 @pytest.mark.parametrize("answer", [pytest.param(a, id=a.id) for a in WRONG + RIGHT])
-def test_an_answer_fits_a_reworded_solution(answer):
+def test_an_answer_fits_a_reworded_solution(answer: Answer) -> None:
     """The catalogue patches code, not text: the same answer on a solution whose comments
     changed is the same program."""
     path = ROOT / "solutions" / f"{module_of(answer)}.py"

@@ -9,17 +9,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.kata import environ
 from tests.kata.checks import patching
-from tests.kata.runtime.subject import ROOT
+from tests.kata.paths import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.given]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 SCHEMA = ROOT / "tests" / "kata" / "instructor" / "gradescope-results.schema.json"
 ONLY = "ex01,ex02,ex03"
+Graded = tuple[Path, Path, subprocess.CompletedProcess[str]]  # submissions, out, the run
 
 
 def solution(name: str, old: str = "", new: str = "") -> str:
@@ -57,7 +59,7 @@ CLASS = {
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
     submissions = tmp_path_factory.mktemp("submissions")
     for student, files in CLASS.items():
         for name, text in files.items():
@@ -68,7 +70,7 @@ def graded(tmp_path_factory):
     return submissions, out, grade(submissions, out)
 
 
-def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = environ.clean()
     command = [sys.executable, "-m", "tests.kata", "grade", str(submissions), "--out", str(out)]
     command += ["--exercises", ONLY, "--call-limit", "1", "--limit", "120", *extra]
@@ -80,22 +82,23 @@ def gradebook(out: Path) -> dict[str, dict[str, str]]:
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
-def results(out: Path, student: str) -> dict:
-    return json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+def results(out: Path, student: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+    return data
 
 
-def graded_tests(out: Path, student: str, exercise: str) -> list[dict]:
+def graded_tests(out: Path, student: str, exercise: str) -> list[dict[str, Any]]:
     return [t for t in results(out, student)["tests"] if t["name"].startswith(exercise)]
 
 
-def test_grading_finishes_and_writes_every_student(graded):
+def test_grading_finishes_and_writes_every_student(graded: Graded) -> None:
     _, out, done = graded
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(gradebook(out)) == sorted(CLASS)
     assert not out.with_name(out.name + ".writing").exists()
 
 
-def test_a_correct_submission_gets_every_point_and_an_untouched_one_none(graded):
+def test_a_correct_submission_gets_every_point_and_an_untouched_one_none(graded: Graded) -> None:
     _, out, _ = graded
     book = gradebook(out)
     assert [book["correct"][m] for m in ("ex01", "ex02", "ex03", "total")] == [
@@ -118,14 +121,14 @@ def _partial(out: Path, student: str, exercise: str, first_words: str) -> None:
     assert float(gradebook(out)[student][exercise[:4]]) == pytest.approx(passed, abs=1e-3)
 
 
-def test_a_hang_an_exit_and_a_gigabyte_each_cost_their_tests_only(graded):
+def test_a_hang_an_exit_and_a_gigabyte_each_cost_their_tests_only(graded: Graded) -> None:
     _, out, _ = graded
     _partial(out, "hang", "ex02", "forward did not finish within 1 s")
     _partial(out, "hard-exit", "ex02", "backward called os._exit(0)")
     _partial(out, "gigabyte", "ex02", "MemoryError")
 
 
-def test_what_does_not_import_scores_nothing_and_says_why(graded):
+def test_what_does_not_import_scores_nothing_and_says_why(graded: Graded) -> None:
     _, out, _ = graded
     for student, words in (("syntax-error", "SyntaxError"), ("imports-the-answers", "solutions")):
         assert gradebook(out)[student]["ex03"] == "0"
@@ -134,7 +137,7 @@ def test_what_does_not_import_scores_nothing_and_says_why(graded):
     assert "ignored" in report and "notes.txt" in report
 
 
-def test_patching_pytest_changes_nothing_the_tests_judge(graded):
+def test_patching_pytest_changes_nothing_the_tests_judge(graded: Graded) -> None:
     """The student's code runs in a process without pytest: a patched pytest.fail there is
     just a wrong answer, graded as one, never a pass."""
     _, out, _ = graded
@@ -143,7 +146,7 @@ def test_patching_pytest_changes_nothing_the_tests_judge(graded):
     assert float(book["patched-fail"]["ex01"]) < 20, book["patched-fail"]
 
 
-def test_results_are_gradescopes_format(graded):
+def test_results_are_gradescopes_format(graded: Graded) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     _, out, _ = graded
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
@@ -153,7 +156,7 @@ def test_results_are_gradescopes_format(graded):
         assert data["score"] == round(sum(t["score"] for t in data["tests"]), 3)
 
 
-def test_grading_twice_gives_the_same_grades(graded, tmp_path):
+def test_grading_twice_gives_the_same_grades(graded: Graded, tmp_path: Path) -> None:
     submissions, out, _ = graded
     again = tmp_path / "again"
     assert grade(submissions, again).returncode == 0
@@ -165,7 +168,7 @@ def test_grading_twice_gives_the_same_grades(graded, tmp_path):
         ).read_text()
 
 
-def old_form(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+def old_form(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """The pytest options grading had before its command: kept for one release."""
     env = environ.clean()
     command = [sys.executable, "-m", "pytest", f"--grade={submissions}", f"--grade-out={out}"]
@@ -173,7 +176,7 @@ def old_form(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedP
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
 
 
-def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
+def test_grading_refuses_a_selection_and_the_solutions(graded: Graded, tmp_path: Path) -> None:
     submissions, _, _ = graded
     for extra, words in (("-m=ex01", "drop -m"), ("--solutions", "drop --solutions")):
         done = old_form(submissions, tmp_path / "x", extra)
@@ -184,7 +187,7 @@ def test_grading_refuses_a_selection_and_the_solutions(graded, tmp_path):
     assert done.returncode == 2 and "unset KATA_IMPL" in done.stderr, done.stderr
 
 
-def test_the_old_options_still_grade_and_name_the_command(tmp_path):
+def test_the_old_options_still_grade_and_name_the_command(tmp_path: Path) -> None:
     (tmp_path / "class").mkdir()
     done = old_form(tmp_path / "class", tmp_path / "out", "--grade-limit=90")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -192,7 +195,9 @@ def test_the_old_options_still_grade_and_name_the_command(tmp_path):
     assert (tmp_path / "out" / "gradebook.csv").is_file()
 
 
-def test_a_subject_over_its_memory_is_ended_where_the_kata_polls(monkeypatch):
+def test_a_subject_over_its_memory_is_ended_where_the_kata_polls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """macOS's way (the kernel does not limit it): the kata polls the subject process and
     ends it past the limit; the test gets one message."""
     from tests.kata.runtime.child import process, sandbox
@@ -221,7 +226,9 @@ def test_a_subject_over_its_memory_is_ended_where_the_kata_polls(monkeypatch):
         child.stop()
 
 
-def test_grading_one_student_into_the_class_keeps_the_others(graded, tmp_path):
+def test_grading_one_student_into_the_class_keeps_the_others(
+    graded: Graded, tmp_path: Path
+) -> None:
     _, out, _ = graded
     import shutil
 
@@ -239,7 +246,7 @@ def test_grading_one_student_into_the_class_keeps_the_others(graded, tmp_path):
         ).read_text()
 
 
-def test_the_student_sees_what_the_instructor_sees(graded):
+def test_the_student_sees_what_the_instructor_sees(graded: Graded) -> None:
     """results.json's output is report.txt: the table, the ignored files, given code edited."""
     _, out, _ = graded
     for student in CLASS:
@@ -249,7 +256,7 @@ def test_the_student_sees_what_the_instructor_sees(graded):
     assert "notes.txt" in results(out, "imports-the-answers")["output"]
 
 
-def test_points_follow_each_functions_share():
+def test_points_follow_each_functions_share() -> None:
     """The weight is shared among the functions as the registry says, then among each one's
     tests: failing all of a function's tests costs its share exactly, and the points add up."""
     from tests.kata import registry

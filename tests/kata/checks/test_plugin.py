@@ -64,7 +64,7 @@ def skip_lines(lines: list[str]) -> list[tuple[int, str, int, str]]:
 
 
 # --- a student's first run, a solved exercise, partial runs ---------------------------------------
-def test_untouched_kata_is_not_started_and_runs_only_the_exercises(kata):
+def test_untouched_kata_is_not_started_and_runs_only_the_exercises(kata: FakeKata) -> None:
     result = kata.run()
     assert result.ret == 0
     outcomes = result.parseoutcomes()
@@ -101,7 +101,9 @@ def test_untouched_kata_is_not_started_and_runs_only_the_exercises(kata):
     assert "test_benchmark" not in collected.stdout.str()
 
 
-def test_pytest_typed_inside_exercises_runs_the_kata(kata, monkeypatch):
+def test_pytest_typed_inside_exercises_runs_the_kata(
+    kata: FakeKata, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """pytest alone would look for tests in exercises/ and find none (exit 5)."""
     monkeypatch.chdir(kata.path / "exercises")
     result = kata.run()
@@ -110,7 +112,7 @@ def test_pytest_typed_inside_exercises_runs_the_kata(kata, monkeypatch):
     result.stdout.fnmatch_lines(["* skipped, * deselected in *"])
 
 
-def test_solved_exercise_is_complete_and_a_partial_run_is_not(kata):
+def test_solved_exercise_is_complete_and_a_partial_run_is_not(kata: FakeKata) -> None:
     kata.solve("ex02")
     document = registry.BY_MARKER["ex02"].document
     full = kata.run("-m", "ex02")
@@ -163,7 +165,7 @@ def wait_here(kata: FakeKata) -> str:
 
 
 @POSIX_ONLY
-def test_ctrl_c_ends_the_run_and_the_table_says_so(kata):
+def test_ctrl_c_ends_the_run_and_the_table_says_so(kata: FakeKata) -> None:
     kata.solve("ex02")
     kata.insert_before("ex02", FORWARD, wait_here(kata))
     code, lines = kata.run_interrupted("-m", "ex02", started="started")
@@ -177,7 +179,7 @@ def test_ctrl_c_ends_the_run_and_the_table_says_so(kata):
 
 
 @POSIX_ONLY
-def test_ctrl_c_after_a_whole_exercise_says_done_nowhere(kata):
+def test_ctrl_c_after_a_whole_exercise_says_done_nowhere(kata: FakeKata) -> None:
     kata.solve("ex02", "ex03")
     kata.insert_before("ex03", '    Z1 = X @ params["W1"] + params["b1"]', wait_here(kata))
     code, lines = kata.run_interrupted("-m", "ex02 or ex03", started="started")
@@ -270,11 +272,11 @@ def check_raised_interrupt(kata: FakeKata) -> None:
     assert not [line for line in result.outlines if line.startswith("!")]
 
 
-def test_hang_in_forward_fails_once_and_blocks_the_rest(kata):
+def test_hang_in_forward_fails_once_and_blocks_the_rest(kata: FakeKata) -> None:
     check_hang(kata)
 
 
-def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata):
+def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata: FakeKata) -> None:
     """Every call returns in time, but training makes thousands: the test's limit stops it."""
     kata.solve("ex02")
     kata.insert_before("ex02", FORWARD, "import time; time.sleep(0.05)")  # where it waits
@@ -291,7 +293,7 @@ def test_a_test_past_its_own_limit_stops_where_it_is_and_the_run_goes_on(kata):
 
 
 @POSIX_ONLY
-def test_a_run_that_dies_is_named_by_the_next_run(kata):
+def test_a_run_that_dies_is_named_by_the_next_run(kata: FakeKata) -> None:
     """A run killed from outside (here, without the sandbox, by the student's code killing the
     kata's own process) ends; the next run says where."""
     kata.monkeypatch.setenv("KATA_SANDBOX", "off")
@@ -305,7 +307,7 @@ def test_a_run_that_dies_is_named_by_the_next_run(kata):
     assert "Your last run stopped" not in third.stdout.str()
 
 
-def test_stopping_at_the_first_failure_is_not_an_interruption(kata):
+def test_stopping_at_the_first_failure_is_not_an_interruption(kata: FakeKata) -> None:
     kata.solve("ex02")
     kata.edit("ex02", DOUT, "    dout = out - Y")
     for option in ("--sw", "-x"):  # --sw keeps its place in the cache
@@ -316,15 +318,15 @@ def test_stopping_at_the_first_failure_is_not_an_interruption(kata):
         result.stdout.fnmatch_lines(["*1 failing*"])
 
 
-def test_os_exit_in_backward_is_a_failure(kata):
+def test_os_exit_in_backward_is_a_failure(kata: FakeKata) -> None:
     check_exit(kata)
 
 
-def test_keyboard_interrupt_raised_by_the_student_is_a_failure(kata):
+def test_keyboard_interrupt_raised_by_the_student_is_a_failure(kata: FakeKata) -> None:
     check_raised_interrupt(kata)
 
 
-def test_containment_needs_no_posix_only_facility(kata):
+def test_containment_needs_no_posix_only_facility(kata: FakeKata) -> None:
     """No signal.alarm, setitimer, SIGALRM nor `resource` (as on Windows): the same messages."""
     kata.hide_posix()
     check_hang(kata)
@@ -333,7 +335,7 @@ def test_containment_needs_no_posix_only_facility(kata):
 
 
 # --- an exercise that does not import -------------------------------------------------------------
-def test_exercise_that_does_not_import_fails_once_and_the_others_run(kata):
+def test_exercise_that_does_not_import_fails_once_and_the_others_run(kata: FakeKata) -> None:
     kata.solve("ex01", "ex02", "ex03")
     line = kata.edit("ex02", FORWARD, '    Z1 = X @ params["W1"')
     result = kata.run("-m", "ex01 or ex02")
@@ -385,7 +387,7 @@ def test_exercise_that_does_not_import_fails_once_and_the_others_run(kata):
 
 # --- numpy's error state --------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["raise", "ignore"])
-def test_numpy_error_state_set_at_import_does_not_leak(kata, mode):
+def test_numpy_error_state_set_at_import_does_not_leak(kata: FakeKata, mode: str) -> None:
     kata.solve(*(e.marker for e in EXERCISES))
     kata.edit("ex01", "import numpy as np", f'import numpy as np\n\nnp.seterr(all="{mode}")')
     if mode == "ignore":  # would hide the warning of log(0) that fails this loss
@@ -406,6 +408,7 @@ def test_numpy_error_state_set_at_import_does_not_leak(kata, mode):
         assert "failed" not in outcomes, outcomes
     else:
         assert result.ret == 1
+        assert broken is not None  # mode == "ignore"
         assert re.fullmatch(rf" {broken} +\S+ +\d+/\d+ +\d+ failing.*", row[broken]), rows
         result.stdout.fnmatch_lines(
             ["loss raised RuntimeWarning: divide by zero encountered in log"]
@@ -413,7 +416,7 @@ def test_numpy_error_state_set_at_import_does_not_leak(kata, mode):
 
 
 # --- hints ----------------------------------------------------------------------------------------
-def test_hint_offered_after_three_failing_runs(kata):
+def test_hint_offered_after_three_failing_runs(kata: FakeKata) -> None:
     kata.solve("ex02")
     kata.edit("ex02", DOUT, "    dout = out - Y")
     offer = "       stuck? pytest --hint ex02.backward shows hint {} of 3 for backward"
@@ -467,7 +470,7 @@ def test_hint_offered_after_three_failing_runs(kata):
 
 
 @pytest.mark.parametrize("record", [pytest.param(e, id=e.marker) for e in EXERCISES])
-def test_hint_for_every_exercise(kata, record):
+def test_hint_for_every_exercise(kata: FakeKata, record: registry.Exercise) -> None:
     """Untouched, an exercise's first function is the one to write; each function has hints."""
     result = kata.run("--hint", record.marker)
     assert result.ret == 0
@@ -489,7 +492,7 @@ def test_hint_for_every_exercise(kata, record):
     result.stdout.fnmatch_lines([f"Hints for {record.marker} {last} (1 of 3):"])
 
 
-def test_hint_for_no_function_is_a_usage_error(kata):
+def test_hint_for_no_function_is_a_usage_error(kata: FakeKata) -> None:
     result = kata.run("--hint", "ex02.backwards")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
@@ -501,7 +504,7 @@ def test_hint_for_no_function_is_a_usage_error(kata):
     )
 
 
-def test_hint_for_no_exercise_is_a_usage_error(kata):
+def test_hint_for_no_exercise_is_a_usage_error(kata: FakeKata) -> None:
     result = kata.run("--hint", "ex09")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
@@ -510,7 +513,7 @@ def test_hint_for_no_exercise_is_a_usage_error(kata):
 
 
 # --- mistyped options and exercise names ----------------------------------------------------------
-def test_mistyped_options_and_exercise_names_are_usage_errors(kata):
+def test_mistyped_options_and_exercise_names_are_usage_errors(kata: FakeKata) -> None:
     for args, meant in (
         (["--solution"], "--solutions"),
         (["--hints", "ex01"], "--hint"),
@@ -530,7 +533,7 @@ def test_mistyped_options_and_exercise_names_are_usage_errors(kata):
 
 
 # --- a student's copy without solutions/; the stub check ------------------------------------------
-def test_kata_works_without_solutions(kata):
+def test_kata_works_without_solutions(kata: FakeKata) -> None:
     stub = kata.exercise("ex02").read_text(encoding="utf-8")
     kata.solve("ex02")  # before solutions/ goes, as a student who solved it
     shutil.rmtree(kata.path / "solutions")
@@ -574,7 +577,9 @@ def test_kata_works_without_solutions(kata):
     ],
     ids=["flattened-output", "no-return", "extra-argument"],
 )
-def test_a_broken_forward_is_one_failure_also_where_given_code_calls_it(kata, old, new):
+def test_a_broken_forward_is_one_failure_also_where_given_code_calls_it(
+    kata: FakeKata, old: str, new: str
+) -> None:
     """train, main and document_run call forward too: the same fault, blocked, not a puzzle."""
     kata.solve("ex02")
     kata.edit("ex02", old, new)
@@ -586,7 +591,9 @@ def test_a_broken_forward_is_one_failure_also_where_given_code_calls_it(kata, ol
     assert reasons == {"blocked: fix forward first"}, reasons
 
 
-def test_check_stubs_passes_on_pristine_exercises_and_catches_a_vacuous_test(kata):
+def test_check_stubs_passes_on_pristine_exercises_and_catches_a_vacuous_test(
+    kata: FakeKata,
+) -> None:
     result = kata.run("--check-stubs")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
@@ -617,7 +624,7 @@ def test_check_stubs_passes_on_pristine_exercises_and_catches_a_vacuous_test(kat
 
 
 # --- the skips: the kata's own words, at the test's own place -------------------------------------
-def test_skip_reasons_are_the_kata_s_own_words(kata):
+def test_skip_reasons_are_the_kata_s_own_words(kata: FakeKata) -> None:
     result = kata.run("-m", "ex01", "-rs")
     skips = skip_lines(result.outlines)
     assert skips
@@ -630,7 +637,7 @@ def test_skip_reasons_are_the_kata_s_own_words(kata):
         assert reason == "blocked: fix forward first", reason
 
 
-def test_blocked_skip_points_at_its_test(kata):
+def test_blocked_skip_points_at_its_test(kata: FakeKata) -> None:
     kata.solve("ex02")
     kata.edit("ex02", FORWARD, '    Z1 = X @ params["W1"')
     result = kata.run("-m", "ex02", "-rs")
@@ -642,7 +649,7 @@ def test_blocked_skip_points_at_its_test(kata):
         assert lines[number - 1].lstrip().startswith(("@", "def test_")), f"{path}:{number}"
 
 
-def test_the_table_wraps_to_80_columns_and_cuts_nothing(kata):
+def test_the_table_wraps_to_80_columns_and_cuts_nothing(kata: FakeKata) -> None:
     """On an 80-column terminal every line of the table fits (a single word longer than a line
     aside), and the first failure's reason is all there, broken between words."""
     kata.monkeypatch.setenv("COLUMNS", "80")
@@ -664,7 +671,7 @@ def test_the_table_wraps_to_80_columns_and_cuts_nothing(kata):
 
 
 # --- the right first failure: one cause, one function to fix ----------------------------------
-def test_a_wrong_helper_blocks_its_callers_and_they_blame_it(kata):
+def test_a_wrong_helper_blocks_its_callers_and_they_blame_it(kata: FakeKata) -> None:
     """tanh_prime wrong: its own tests fail; backward's (which calls it) and training's are
     blocked, each naming tanh_prime, never backward."""
     kata.solve("ex03")
@@ -679,7 +686,7 @@ def test_a_wrong_helper_blocks_its_callers_and_they_blame_it(kata):
     assert re.search(r" 2 failing, \d+ blocked$", row), row
 
 
-def test_edge_cases_wait_for_their_functions_known_answers(kata):
+def test_edge_cases_wait_for_their_functions_known_answers(kata: FakeKata) -> None:
     """A sum where the mean belongs: the loss's known answers fail and name it; its tests of
     the extremes are blocked behind them instead of adding their own words."""
     kata.solve("ex03")

@@ -22,6 +22,7 @@ from tests.kata.checks.fakekata import QUIET
 from tests.kata.checks.test_reset import solved
 from tests.kata.instructor import handout
 from tests.kata.maintainer import generate
+from tests.kata.paths import PRISTINE
 from tests.kata.student import upgrade
 
 pytestmark = pytest.mark.given
@@ -62,13 +63,13 @@ def functions(text: str) -> dict[str, str]:
 class Kata:
     """A student's exercises/ started from an old version, and the new pristine stubs."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path) -> None:
         self.root = root
         self.exercises = root / "exercises"
         self.pristine = root / "tests" / "kata" / "pristine"
         self.exercises.mkdir(parents=True)
         self.pristine.mkdir(parents=True)
-        for path in upgrade.PRISTINE.glob("*.py"):
+        for path in PRISTINE.glob("*.py"):
             shutil.copyfile(path, self.pristine / path.name)
             text = path.read_text(encoding="utf-8")
             if path.name.startswith("ex"):
@@ -92,7 +93,7 @@ class Kata:
 
 
 @pytest.fixture
-def kata(tmp_path) -> Kata:
+def kata(tmp_path: Path) -> Kata:
     return Kata(tmp_path)
 
 
@@ -112,7 +113,9 @@ def started(old: str) -> str:
     )
 
 
-def test_started_functions_helpers_and_imports_are_kept_and_given_code_rewritten(kata):
+def test_started_functions_helpers_and_imports_are_kept_and_given_code_rewritten(
+    kata: Kata,
+) -> None:
     text = started(kata.old(EX02))
     kata.file(EX02).write_text(text, encoding="utf-8")
     printed = kata.upgrade()
@@ -141,7 +144,7 @@ def test_started_functions_helpers_and_imports_are_kept_and_given_code_rewritten
     assert len(list(kata.exercises.glob("*.bak-*"))) == len(changed), "each changed file once"
 
 
-def test_a_solved_exercise_keeps_the_reference_answers(kata):
+def test_a_solved_exercise_keeps_the_reference_answers(kata: Kata) -> None:
     """The functions of a solved file come through an upgrade unchanged, so its tests pass."""
     for module in (EX02, EX03):
         kata.file(module).write_text(solved(kata.old(module), module), encoding="utf-8")
@@ -151,7 +154,7 @@ def test_a_solved_exercise_keeps_the_reference_answers(kata):
         assert after == answer, f"{module}: the upgrade is not the new version, solved"
 
 
-def test_an_exercise_not_started_is_replaced_and_one_missing_is_added(kata):
+def test_an_exercise_not_started_is_replaced_and_one_missing_is_added(kata: Kata) -> None:
     kata.file(EX03).unlink()
     printed = kata.upgrade()
     for module in (EX02, EX03, "ex01_logistic_regression"):
@@ -161,7 +164,7 @@ def test_an_exercise_not_started_is_replaced_and_one_missing_is_added(kata):
     assert not (kata.exercises / f"{EX03}.py{BACKUP}").exists()
 
 
-def test_a_file_that_does_not_parse_is_skipped(kata):
+def test_a_file_that_does_not_parse_is_skipped(kata: Kata) -> None:
     broken = kata.old(EX02).replace("def loss(", "def loss(out, Y:\n    pass\ndef _(", 1)
     kata.file(EX02).write_text(broken, encoding="utf-8")
     printed = kata.upgrade()
@@ -175,7 +178,7 @@ def test_a_file_that_does_not_parse_is_skipped(kata):
     assert not (kata.exercises / f"{EX02}.py{BACKUP}").exists()
 
 
-def test_changes_to_given_code_are_replaced_and_named(kata):
+def test_changes_to_given_code_are_replaced_and_named(kata: Kata) -> None:
     text = solved(kata.old(EX02), EX02)
     text = text.replace("            params[name] -= lr * grads[name]", "            pass", 1)
     text = text.replace("Y_XOR = np.array([[0], [1], [1], [0]])", "Y_XOR = 1", 1)
@@ -188,7 +191,7 @@ def test_changes_to_given_code_are_replaced_and_named(kata):
     ) in "\n".join(printed)
 
 
-def test_crlf_and_the_given_module(kata):
+def test_crlf_and_the_given_module(kata: Kata) -> None:
     text = started(kata.old(EX02))
     kata.file(EX02).write_bytes(text.replace("\n", "\r\n").encode())
     draw = kata.exercises / "_draw.py"
@@ -201,14 +204,14 @@ def test_crlf_and_the_given_module(kata):
     assert f"upgraded (given code); backup: exercises/_draw.py{BACKUP}" in "\n".join(printed)
 
 
-def test_solutions_are_never_upgraded(kata):
+def test_solutions_are_never_upgraded(kata: Kata) -> None:
     with pytest.raises(pytest.UsageError, match="never solutions/"):
         upgrade.upgrade(kata.exercises, kata.pristine, kata.root, NOW, impl="solutions")
 
 
 # --- end to end -----------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path):
+def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path: Path) -> None:
     """A handout solved against an old version; the new tests/ copied over; pytest --upgrade."""
     out = tmp_path / "handout"
     handout.build(out, handout.choose("ex02"))
@@ -217,7 +220,7 @@ def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path):
     path.write_text(solved(old_version(new), EX02), encoding="utf-8")
     env = environ.clean()
 
-    def pytest_in_handout(*args):
+    def pytest_in_handout(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "pytest", *QUIET, *args]
         return subprocess.run(
             command, cwd=out, env=env, capture_output=True, text=True, timeout=300
@@ -231,10 +234,10 @@ def test_upgrade_a_started_handout_and_its_tests_pass(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def test_comments_that_close_a_function_stay_with_it():
+def test_comments_that_close_a_function_stay_with_it() -> None:
     """Comment lines after a function's last statement are the student's too: kept, not lost."""
     stub = "\n".join(generate.stub_line(EX02, "backward", "    "))
-    new = (upgrade.PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
+    new = (PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
     notes = "    # TODO: divide by N*K?  old try:\n    # dZ = (P - Y) / len(Y)\n"
     mine = new.replace(stub, "    return {}\n" + notes.rstrip("\n"), 1)
     merged = upgrade.merge(mine, old_version(new), WRITES)
@@ -242,9 +245,9 @@ def test_comments_that_close_a_function_stay_with_it():
     assert "    return {}\n" + notes in merged.text
 
 
-def test_comments_around_a_started_function_stay_and_what_is_left_out_is_named():
+def test_comments_around_a_started_function_stay_and_what_is_left_out_is_named() -> None:
     stub = "\n".join(generate.stub_line(EX02, "backward", "    "))
-    new = (upgrade.PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
+    new = (PRISTINE / f"{EX02}.py").read_text(encoding="utf-8")
     above = "# derived on paper, notes p. 3\n"
     mine = new.replace(stub, "    return {}\n#    return old(cache)", 1)
     mine = mine.replace("def backward(", above + "def backward(", 1)
@@ -260,7 +263,7 @@ def test_comments_around_a_started_function_stay_and_what_is_left_out_is_named()
     ], merged.dropped
 
 
-def test_a_file_with_no_function_to_write_keeps_the_students_own_code():
+def test_a_file_with_no_function_to_write_keeps_the_students_own_code() -> None:
     new = '"""A given module."""\n\nX = 1\n'
     merged = upgrade.merge(new + "\n\ndef mine():\n    return 2\n", new, ())
     assert merged.own == ["mine"] and merged.text.rstrip().endswith("return 2")

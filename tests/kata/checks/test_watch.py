@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ POSIX_ONLY = pytest.mark.skipif(
 
 # --- snapshots ---------------------------------------------------------------------------------
 @pytest.fixture
-def folder(tmp_path) -> Path:
+def folder(tmp_path: Path) -> Path:
     (tmp_path / "sub").mkdir()
     for name in ("ex01.py", "sub/helper.py", "notes.txt"):
         (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
@@ -39,19 +40,19 @@ def same_time(path: Path, like: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
-def test_a_snapshot_holds_every_py_file_below_the_folder(folder):
+def test_a_snapshot_holds_every_py_file_below_the_folder(folder: Path) -> None:
     assert sorted(watch.snapshot(folder)) == ["ex01.py", "sub/helper.py"]
     assert watch.changed(watch.snapshot(folder), watch.snapshot(folder)) == []
 
 
-def test_added_and_deleted_files_are_changes(folder):
+def test_added_and_deleted_files_are_changes(folder: Path) -> None:
     before = watch.snapshot(folder)
     (folder / "ex02.py").write_text("", encoding="utf-8")
     (folder / "sub" / "helper.py").unlink()
     assert watch.changed(before, watch.snapshot(folder)) == ["ex02.py", "sub/helper.py"]
 
 
-def test_a_change_of_size_is_a_change(folder):
+def test_a_change_of_size_is_a_change(folder: Path) -> None:
     before = watch.snapshot(folder)
     path = folder / "ex01.py"
     old = path.stat()
@@ -60,7 +61,7 @@ def test_a_change_of_size_is_a_change(folder):
     assert watch.changed(before, watch.snapshot(folder)) == ["ex01.py"]
 
 
-def test_an_edit_of_the_same_size_is_seen_by_its_time(folder):
+def test_an_edit_of_the_same_size_is_seen_by_its_time(folder: Path) -> None:
     path = folder / "ex01.py"
     before = watch.snapshot(folder)
     path.write_text("x = 2\n", encoding="utf-8")
@@ -69,7 +70,7 @@ def test_an_edit_of_the_same_size_is_seen_by_its_time(folder):
     assert watch.changed(before, watch.snapshot(folder)) == ["ex01.py"]
 
 
-def test_a_rename_on_save_is_seen_by_its_inode(folder):
+def test_a_rename_on_save_is_seen_by_its_inode(folder: Path) -> None:
     """An editor writes a new file beside the old one and renames it over: a new inode."""
     path = folder / "ex01.py"
     before = watch.snapshot(folder)
@@ -82,7 +83,7 @@ def test_a_rename_on_save_is_seen_by_its_inode(folder):
     assert watch.changed(before, watch.snapshot(folder)) == ["ex01.py"]
 
 
-def test_other_files_are_not_watched(folder):
+def test_other_files_are_not_watched(folder: Path) -> None:
     before = watch.snapshot(folder)
     (folder / "notes.txt").write_text("more\n", encoding="utf-8")
     (folder / "ex01.py.swp").write_text("", encoding="utf-8")
@@ -93,7 +94,7 @@ def test_other_files_are_not_watched(folder):
 class Clock:
     """A sleep that records its naps and, at the nth, runs what the test scheduled."""
 
-    def __init__(self, **actions):
+    def __init__(self, **actions: Callable[[], object]) -> None:
         self.naps: list[float] = []
         self.actions = {int(n.strip("_")): act for n, act in actions.items()}
 
@@ -104,7 +105,7 @@ class Clock:
             action()
 
 
-def test_waiting_looks_every_poll_until_a_file_changes(folder):
+def test_waiting_looks_every_poll_until_a_file_changes(folder: Path) -> None:
     clock = Clock(_3=lambda: (folder / "ex01.py").write_text("x = 10\n", encoding="utf-8"))
     seen = watch.snapshot(folder)
     now = watch.wait_for_change(folder, seen, clock.sleep)
@@ -112,7 +113,7 @@ def test_waiting_looks_every_poll_until_a_file_changes(folder):
     assert watch.changed(seen, now) == ["ex01.py"]
 
 
-def test_a_burst_of_saves_settles_before_a_run(folder):
+def test_a_burst_of_saves_settles_before_a_run(folder: Path) -> None:
     path = folder / "ex01.py"
     clock = Clock(
         _1=lambda: path.write_text("x = 100\n", encoding="utf-8"),
@@ -126,24 +127,24 @@ def test_a_burst_of_saves_settles_before_a_run(folder):
 
 # --- the child run -----------------------------------------------------------------------------
 class Stdout(io.StringIO):
-    def __init__(self, tty: bool, encoding: str = "utf-8"):
+    def __init__(self, tty: bool, encoding: str = "utf-8") -> None:
         super().__init__()
         self.tty, self._encoding = tty, encoding
 
-    @property
-    def encoding(self):
+    @property  # read-only in StringIO, which typeshed declares a writeable attribute
+    def encoding(self) -> str:  # type: ignore[override]
         return self._encoding
 
     def isatty(self) -> bool:
         return self.tty
 
 
-def test_the_run_gets_the_students_arguments_without_watch():
+def test_the_run_gets_the_students_arguments_without_watch() -> None:
     args = watch.without_watch(("--watch", "-m", "ex02", "-k", "backward"))
     assert args == ["-m", "ex02", "-k", "backward"]
 
 
-def test_the_run_prints_as_the_terminal_shows():
+def test_the_run_prints_as_the_terminal_shows() -> None:
     environ = {"PYTEST_ADDOPTS": "--watch -k 'not slow'", "PATH": "p"}
     env = watch.child_env(environ, Stdout(tty=True, encoding="cp1252"), 132)
     assert env["PYTEST_ADDOPTS"] == "-k 'not slow'"  # no second watcher
@@ -188,7 +189,7 @@ def pytest_output(printed: int) -> str:
     )
 
 
-def test_the_screen_shows_the_first_failure_then_the_table():
+def test_the_screen_shows_the_first_failure_then_the_table() -> None:
     lines = watch.screen(pytest_output(printed=3))
     assert lines == [
         "\x1b[31m\x1b[1m___________ test_backward_shapes ___________\x1b[0m",
@@ -207,7 +208,7 @@ def test_the_screen_shows_the_first_failure_then_the_table():
     ]
 
 
-def test_what_a_test_printed_is_clipped():
+def test_what_a_test_printed_is_clipped() -> None:
     lines = watch.screen(pytest_output(printed=watch.PRINTED + 30))
     shown = [line for line in lines if line.startswith("step ")]
     assert shown == [f"step {i}" for i in range(watch.PRINTED)]
@@ -218,13 +219,13 @@ def test_what_a_test_printed_is_clipped():
     ]
 
 
-def test_without_a_table_the_screen_is_the_end_of_pytests_output():
+def test_without_a_table_the_screen_is_the_end_of_pytests_output() -> None:
     output = "\n".join(f"line {i}" for i in range(100)) + "\nERROR: file or directory not found: x"
     lines = watch.screen(output)
     assert len(lines) == watch.TAIL and lines[-1] == "ERROR: file or directory not found: x"
 
 
-def test_a_run_with_no_failure_shows_the_table_alone():
+def test_a_run_with_no_failure_shows_the_table_alone() -> None:
     output = "\n".join(["tests/test_ex02_sigmoid_mse.py ....", *TABLE, "=== 4 passed ==="])
     assert watch.screen(output) == [*TABLE, "=== 4 passed ==="]
 
@@ -235,7 +236,7 @@ def test_a_run_with_no_failure_shows_the_table_alone():
 class Watcher:
     """pytest --watch running in the copy; its output read as it grows."""
 
-    def __init__(self, kata: FakeKata, *args: str, cache: bool = False):
+    def __init__(self, kata: FakeKata, *args: str, cache: bool = False) -> None:
         self.output = kata.path / "watch.out"
         self.out = self.output.open("w", encoding="utf-8")
         plugins = QUIET[:2] if cache else QUIET
@@ -276,7 +277,7 @@ WRONG = '    return {"W": 2 * X.T @ dZ, "b": dZ.sum(axis=0, keepdims=True)}'
 
 @pytest.mark.slow
 @POSIX_ONLY
-def test_watch_runs_again_after_each_save_and_stops_on_ctrl_c(kata):
+def test_watch_runs_again_after_each_save_and_stops_on_ctrl_c(kata: FakeKata) -> None:
     watcher = Watcher(kata, "-m", "ex01")
     first = watcher.wait_for(WATCHING)
     assert re.search(r" ex01_logistic_regression  ░{10} +0/\d+ +not started", first), first
@@ -309,19 +310,19 @@ def test_watch_runs_again_after_each_save_and_stops_on_ctrl_c(kata):
 
 @pytest.mark.slow
 @POSIX_ONLY
-def test_ctrl_c_during_a_run_stops_the_run_cleanly(kata):
+def test_ctrl_c_during_a_run_stops_the_run_cleanly(kata: FakeKata) -> None:
     kata.solve("ex01")
     # The student's code writes into the kata's folder: no sandbox, which would keep it out.
     kata.monkeypatch.setenv("KATA_SANDBOX", "off")
-    flag = (kata.path / "started").as_posix()
+    flag = kata.path / "started"
     kata.insert_before(
         "ex01",
         BACKWARD,
-        f"import os, pathlib, time\npathlib.Path({flag!r}).write_text(str(os.getpid()))\n"
+        "import os, pathlib, time\n"
+        f"pathlib.Path({flag.as_posix()!r}).write_text(str(os.getpid()))\n"
         "time.sleep(600)",
     )
     watcher = Watcher(kata, "-m", "ex01", cache=True)
-    flag = kata.path / "started"
     deadline = time.monotonic() + TIMEOUT
     while not flag.exists() or not flag.read_text():
         assert time.monotonic() < deadline, f"the run never started:\n{watcher.text()}"

@@ -15,6 +15,8 @@ import json
 import shutil
 import sys
 import types
+from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -22,6 +24,7 @@ import pytest
 from tests.kata.bench import hotspot
 from tests.kata.bench import plugin as bench
 from tests.kata.bench.test_yours import where_time_goes
+from tests.kata.checks.fakekata import FakeKata
 
 pytest_plugins = ("pytester",)
 pytestmark = pytest.mark.given
@@ -48,10 +51,11 @@ LOOP_LINE = 7  # ROWS's `for i in range(len(X)):`
 
 
 @pytest.fixture
-def rows_module(tmp_path):
+def rows_module(tmp_path: Path) -> Any:  # ROWS as a module, as dynamic as a student's
     path = tmp_path / "rows.py"
     path.write_text(ROWS, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("kata_rows_example", path)
+    assert spec is not None and spec.loader is not None  # a .py file: a source loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -59,7 +63,7 @@ def rows_module(tmp_path):
 
 # --- the profiler -----------------------------------------------------------------------------
 @UNTRACED
-def test_profiler_names_a_row_loop_by_its_first_line(rows_module):
+def test_profiler_names_a_row_loop_by_its_first_line(rows_module: Any) -> None:
     X = np.linspace(0, 1, 1000).reshape(500, 2)
     spot = hotspot.profile(rows_module.rows, (X,), rows_module.__file__)
     assert spot is not None, "the profiler measured nothing"
@@ -69,7 +73,7 @@ def test_profiler_names_a_row_loop_by_its_first_line(rows_module):
 
 
 @UNTRACED
-def test_profiler_names_a_line_of_vectorized_code(rows_module):
+def test_profiler_names_a_line_of_vectorized_code(rows_module: Any) -> None:
     X = np.linspace(0, 1, 1000).reshape(500, 2)
     spot = hotspot.profile(rows_module.batch, (X,), rows_module.__file__)
     assert spot is not None and not spot.loop, spot
@@ -77,7 +81,9 @@ def test_profiler_names_a_line_of_vectorized_code(rows_module):
 
 
 @UNTRACED
-def test_profiler_past_its_deadline_stops_tracing_and_names_nothing(rows_module, monkeypatch):
+def test_profiler_past_its_deadline_stops_tracing_and_names_nothing(
+    rows_module: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(hotspot, "DEADLINE", 0.0)
     X = np.linspace(0, 1, 1000).reshape(500, 2)
     assert hotspot.profile(rows_module.rows, (X,), rows_module.__file__) is None
@@ -85,7 +91,7 @@ def test_profiler_past_its_deadline_stops_tracing_and_names_nothing(rows_module,
     assert np.allclose(rows_module.rows(X), rows_module.batch(X))  # the code still ran whole
 
 
-def test_profiler_does_not_replace_another_tracer(rows_module):
+def test_profiler_does_not_replace_another_tracer(rows_module: Any) -> None:
     previous = sys.gettrace()
     tracer = previous or (lambda frame, event, arg: None)
     sys.settrace(tracer)
@@ -96,8 +102,8 @@ def test_profiler_does_not_replace_another_tracer(rows_module):
         sys.settrace(previous)
 
 
-def test_a_failing_gradient_names_no_line(rows_module):
-    def broken(*args):
+def test_a_failing_gradient_names_no_line(rows_module: Any) -> None:
+    def broken(*args: object) -> NoReturn:
         raise ValueError("the student's mistake")
 
     m = types.SimpleNamespace(
@@ -107,7 +113,9 @@ def test_a_failing_gradient_names_no_line(rows_module):
 
 
 # --- the summary's sentences ---------------------------------------------------------------
-def yours_run(per_row: float, yours: float, spot: dict | None, n: int = 500):
+def yours_run(
+    per_row: float, yours: float, spot: dict[str, object] | None, n: int = 500
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, int, dict[str, float]]]]:
     """pytest-benchmark's records of one exercise's two tiers at N, and the summary's rows."""
     info = {"network": "ex02", "task": "your gradient", "n": n}
     results = [
@@ -126,7 +134,9 @@ SPOT = {
 }
 
 
-def test_a_slow_gradient_gets_its_slowest_line_named_within_100_columns(monkeypatch):
+def test_a_slow_gradient_gets_its_slowest_line_named_within_100_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("COLUMNS", "100")
     results, rows = yours_run(per_row=0.012, yours=0.006, spot=SPOT)
     lines = bench.hotspot_lines(results, rows)
@@ -145,7 +155,7 @@ def test_a_slow_gradient_gets_its_slowest_line_named_within_100_columns(monkeypa
         line.encode("ascii")  # raises if a µ, ÷, × or the student's Σ is left
 
 
-def test_a_fast_gradient_or_an_unprofiled_one_gets_no_line():
+def test_a_fast_gradient_or_an_unprofiled_one_gets_no_line() -> None:
     reference = bench.reference_speedups().get("ex02") or 200.0  # as measured, or a typical one
     fast = yours_run(per_row=0.012, yours=0.012 / (0.6 * reference), spot=SPOT)
     assert bench.hotspot_lines(*fast) == []
@@ -155,7 +165,7 @@ def test_a_fast_gradient_or_an_unprofiled_one_gets_no_line():
     assert bench.hotspot_lines(*garbled) == []
 
 
-def test_summary_lines_wrap_to_a_narrow_terminal(monkeypatch):
+def test_summary_lines_wrap_to_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "72")
     results, rows = yours_run(per_row=0.012, yours=0.006, spot=SPOT)
     lines = bench.format_summary(rows) + bench.hotspot_lines(results, rows)
@@ -163,7 +173,7 @@ def test_summary_lines_wrap_to_a_narrow_terminal(monkeypatch):
     assert any(line.startswith(" ex02: your backward is 2×") for line in lines), lines
 
 
-def test_pytest_benchmark_header_is_wrapped_and_other_lines_kept():
+def test_pytest_benchmark_header_is_wrapped_and_other_lines_kept() -> None:
     header = "benchmark: 5.3.1 (defaults: " + " ".join(f"option{i}=value" for i in range(20)) + ")"
     wrapped = bench._wrapped_header(header, 100)
     assert len(wrapped) > 1 and all(len(line) <= 100 for line in wrapped)
@@ -187,9 +197,9 @@ def backward(params, cache, Y):
 '''
 
 
-def speedup(report: dict, n: int = 500) -> float:
+def speedup(report: dict[str, Any], n: int = 500) -> float:
     """per_row's median over yours' at N, from pytest-benchmark's JSON."""
-    medians = {
+    medians: dict[str, float] = {
         b["extra_info"]["tier"]: b["stats"]["median"]
         for b in report["benchmarks"]
         if b["extra_info"].get("n") == n
@@ -198,7 +208,9 @@ def speedup(report: dict, n: int = 500) -> float:
 
 
 @pytest.mark.slow
-def test_student_run_fits_100_columns_and_the_full_table_stays(kata, monkeypatch):
+def test_student_run_fits_100_columns_and_the_full_table_stays(
+    kata: FakeKata, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kata.solve("ex01")
     monkeypatch.setenv("COLUMNS", "100")
     result = kata.run("--benchmark-only", "-m", "ex01")
@@ -229,7 +241,9 @@ def test_student_run_fits_100_columns_and_the_full_table_stays(kata, monkeypatch
 
 
 @pytest.mark.slow
-def test_looping_backward_is_slower_and_its_loop_named_without_solutions(kata, monkeypatch):
+def test_looping_backward_is_slower_and_its_loop_named_without_solutions(
+    kata: FakeKata, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kata.solve("ex02")
     shutil.rmtree(kata.path / "solutions")
     vectorized = kata.run("--benchmark-only", "-m", "ex02", "--benchmark-json=vectorized.json")
