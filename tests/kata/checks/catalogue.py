@@ -1,10 +1,11 @@
 """A catalogue of student answers, to prove the tests: wrong ones they must catch, right ones
 they must accept.
 
-Each answer is one reference solution with a few of its lines replaced by what a student
+Each answer is one reference solution with a few of its pieces replaced by what a student
 would write: `replace` holds (code as in solutions/, the student's code) pairs. Each old
-piece is found once by its code, not its text (patching.py: comments, spacing and line
-breaks do not count), so a solution whose comments are reworded takes every answer still;
+piece is found once by its syntax tree, not its text (patching.py: statements, an
+expression or a dict's item, whatever its comments, spacing, line breaks, brackets and
+quotes), so a solution reworded or formatted another way takes every answer still;
 test_catalogue.py checks that for each. It runs an exercise's tests against every answer,
 as a student would run them.
 
@@ -2427,7 +2428,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex02-hidden-error-from-the-output-itself",
         "ex02",
-        (('    dZ1 = (dout @ params["W2"].T)', '    dZ1 = (out @ params["W2"].T)'),),
+        (('dout @ params["W2"].T', 'out @ params["W2"].T'),),
         says=(
             "the hidden layer's error is built from the output itself, not from its error: "
             "dout @ W2.T, with dout the gradient at the output"

@@ -323,25 +323,46 @@ def test_right_answer_passes_every_test(runs: dict[str, Future[Run]], answer: An
 
 
 def reworded(source: str) -> str:
-    """The solution as a maintainer might leave it: every comment reworded. Its code is the
-    same."""
+    """The solution as a maintainer might leave it: every comment reworded, strings in single
+    quotes, and every one-line return's value in brackets. Its program is the same."""
     import io
     import tokenize
 
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     lines = source.splitlines(keepends=True)
     for token in reversed(tokens):
+        if token.type not in (tokenize.COMMENT, tokenize.STRING):
+            continue
+        row, col = token.start
+        line = lines[row - 1]
         if token.type == tokenize.COMMENT:
-            row, col = token.start
-            line = lines[row - 1]
             lines[row - 1] = line[:col] + "# (reworded)" + line[token.end[1] :]
+        elif token.type == tokenize.STRING and token.start[0] == token.end[0]:
+            text = token.string
+            plain = text.startswith('"') and not text.startswith('"""')
+            if plain and "'" not in text and "\\" not in text:
+                lines[row - 1] = line[:col] + "'" + text[1:-1] + "'" + line[token.end[1] :]
+    for i, line in enumerate(lines):
+        code = line.split("#", 1)[0].rstrip()
+        value = code.strip().removeprefix("return ")
+        if code.strip().startswith("return ") and _one_expression(value):
+            indent = code[: len(code) - len(code.lstrip())]
+            lines[i] = f"{indent}return ({value}){line[len(code) :]}"
     return "".join(lines)
+
+
+def _one_expression(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("answer", [pytest.param(a, id=a.id) for a in WRONG + RIGHT])
 def test_an_answer_fits_a_reworded_solution(answer: Answer) -> None:
-    """The catalogue patches code, not text: the same answer on a solution whose comments
-    changed is the same program."""
+    """The catalogue patches code, not text: the same answer on a solution whose comments,
+    quotes and brackets changed is the same program."""
     path = ROOT / "solutions" / f"{module_of(answer)}.py"
     source = path.read_text(encoding="utf-8")
     mine = patched(answer, reworded(source), path.name)
