@@ -16,6 +16,9 @@ from __future__ import annotations
 import faulthandler
 import os
 import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -25,22 +28,22 @@ from tests.kata.runtime.faults import Fault
 from tests.kata.runtime.harness import Unnamed
 
 
-def _limit(item, default: float) -> float:
+def _limit(item: pytest.Item, default: float) -> float:
     """The test's limit: --test-limit, or a slow self-check's own (@pytest.mark.test_limit)."""
     marker = item.get_closest_marker("test_limit")
     return float(marker.args[0]) if marker and marker.args else default
 
 
 class Guard:
-    def __init__(self, config, run: subject.Run):
+    def __init__(self, config: pytest.Config, run: subject.Run) -> None:
         self.config = config
         self.run = run
-        self.marker = None
+        self.marker: Path | None = None
         cache = getattr(config, "cache", None)
         if cache is not None:
             self.marker = cache.mkdir("kata") / "running"
         self.last_run_stopped_in = self._read_marker()
-        self._stderr = None
+        self._stderr: TextIO | None = None
 
     def _read_marker(self) -> str | None:
         if self.marker is None or not self.marker.is_file():
@@ -49,14 +52,17 @@ class Guard:
         self.marker.unlink()
         return text or None
 
-    def pytest_sessionstart(self, session):
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
         try:  # faulthandler writes here: the terminal, even while pytest captures fd 2
-            self._stderr = os.fdopen(os.dup(sys.__stderr__.fileno()), "w")
+            stderr = sys.__stderr__  # None when Python started without one
+            self._stderr = None if stderr is None else os.fdopen(os.dup(stderr.fileno()), "w")
         except (AttributeError, OSError, ValueError):
             self._stderr = None
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item, nextitem):
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Iterator[None]:
         if self.marker is not None:
             self.marker.write_text(item.nodeid, encoding="utf-8")
         record = registry.of_test_file(item.path.name)
@@ -79,7 +85,7 @@ class Guard:
                 faulthandler.cancel_dump_traceback_later()
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item):
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         self.run.watchdog.arm("test", "the test", _limit(item, self.run.time.test))
         try:
             return (yield)
@@ -91,7 +97,7 @@ class Guard:
         finally:
             self.run.watchdog.disarm("test")
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.marker is not None and self.marker.is_file():
             self.marker.unlink()
         if self._stderr is not None:

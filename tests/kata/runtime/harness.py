@@ -17,25 +17,20 @@ from __future__ import annotations
 import ast
 import contextlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from tests.kata import registry
+from tests.kata.paths import ROOT
 from tests.kata.runtime import diagnosis, fingerprints, state, subject
 from tests.kata.runtime.child import codec
-from tests.kata.runtime.child.errors import RemoteError
+from tests.kata.runtime.child.errors import RemoteError, frames_of
 from tests.kata.runtime.contain import warnings_are_errors
 from tests.kata.runtime.faults import Fault, NotStarted, fail
-from tests.kata.runtime.subject import (
-    IMPLS,
-    ROOT,
-    Lazy,
-    Run,
-    frames_of,
-    pristine_code,
-    where,
-)
+from tests.kata.runtime.subject import IMPLS, Lazy, Run, pristine_code, where
 
 __all__ = [  # what the tests import from here
     "IMPLS",
@@ -61,13 +56,13 @@ __all__ = [  # what the tests import from here
 EXERCISES = registry.names()
 
 
-def module_file(m) -> str:
+def module_file(m: Any) -> str:
     student = getattr(m, "kata_student", m)
     return where(student.__file__)
 
 
 # --- calling the student's code -----------------------------------------------------------
-def call(m, fname: str, *args):
+def call(m: Any, fname: str, *args: object) -> Any:
     """Call m.fname(*args) as the contract says, turning every mishap into one message.
 
     - a missing function or a changed signature is named before the call;
@@ -76,14 +71,14 @@ def call(m, fname: str, *args):
       the lines of the student's file it came through, and names the student's function
       it came from (also when given code, such as train, made the call).
     """
-    fn: Callable | None = getattr(m, fname, None)
+    fn: Callable[..., Any] | None = getattr(m, fname, None)
     if fn is None or not callable(fn):
         fail(
             f"{module_file(m)} has no function `{fname}`: the kata's tests call it. Restore it.",
             fname,
             "contract",
         )
-    target: Callable = getattr(fn, "kata_student", fn)
+    target: Callable[..., Any] = getattr(fn, "kata_student", fn)
     if not getattr(fn, "kata_missing", False):
         try:
             inspect.signature(target).bind(*args)
@@ -112,7 +107,7 @@ def call(m, fname: str, *args):
     raised(run, problem, fname)
 
 
-def raised(run: Run, problem: BaseException, fname: str):
+def raised(run: Run, problem: BaseException, fname: str) -> NoReturn:
     """Fail with what the student's exception says: which function, its lines, a hint."""
     function = getattr(problem, "kata_function", None) or fname
     caller = f" (called by the kata's {fname})" if function != fname else ""
@@ -125,7 +120,7 @@ def raised(run: Run, problem: BaseException, fname: str):
     )
 
 
-def _argument_names(fn, args: tuple) -> list[str]:
+def _argument_names(fn: Callable[..., Any], args: tuple[object, ...]) -> list[str]:
     try:
         names = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
@@ -166,7 +161,7 @@ def _changed_in_place(fname: str, paths: list[tuple[str, str]], n_args: int) -> 
 
 
 @contextlib.contextmanager
-def contract_of(function: str):
+def contract_of(function: str) -> Iterator[None]:
     """A failure inside, not yet blamed on a function, is a contract breach of `function`."""
     try:
         yield
@@ -176,7 +171,7 @@ def contract_of(function: str):
         raise
 
 
-def _reordered(m, fname: str, fn) -> str:
+def _reordered(m: Any, fname: str, fn: Callable[..., Any]) -> str:
     """A message when fn takes the contract's arguments in another order, else "".
 
     The contract is the pristine stub's signature; only a reordering is named here.
@@ -186,7 +181,7 @@ def _reordered(m, fname: str, fn) -> str:
         reorders[fn] = ""
         exercise = getattr(m, "kata_exercise", None)
         try:
-            reference: dict[str, Callable] = {}
+            reference: dict[str, Callable[..., Any]] = {}
             exec(pristine_code(exercise), {"__name__": "pristine", **reference}, reference)
             ours = list(inspect.signature(reference[fname]).parameters)
         except Exception:  # no contract to compare with: nothing to say
@@ -293,7 +288,7 @@ def _hint(run: Run, exc: BaseException) -> str:
     return ""
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     """A short description of what a function returned, for messages."""
     if value is None:
         return "None"
@@ -304,7 +299,7 @@ def describe(value) -> str:
     return f"a {type(value).__name__} ({value!r:.60})"
 
 
-def expect_array(value, what: str, shape: tuple[int, ...], advice: str = "") -> np.ndarray:
+def expect_array(value: object, what: str, shape: tuple[int, ...], advice: str = "") -> np.ndarray:
     """`value` must be a finite float64 array of `shape`; else fail naming `what`."""
     if value is None:
         fail(f"{what} is None, expected an array of shape {shape}: is a `return` missing?")
@@ -337,7 +332,7 @@ def expect_array(value, what: str, shape: tuple[int, ...], advice: str = "") -> 
     return value
 
 
-def expect_scalar(value, what: str) -> float:
+def expect_scalar(value: object, what: str) -> float:
     """`value` must be one finite real number (a float or a 0-d / 1-entry numpy value)."""
     if value is None:
         fail(f"{what} is None, expected a number: is a `return` missing?")
@@ -353,9 +348,10 @@ def expect_scalar(value, what: str) -> float:
     return value
 
 
-def snapshot(*arrays_or_dicts):
-    """Deep copies, to tell later whether a call changed its inputs."""
-    out = []
+def snapshot(*arrays_or_dicts: np.ndarray | dict[str, np.ndarray]) -> list[Any]:
+    """Deep copies, to tell later whether a call changed its inputs (one per argument, each
+    of its argument's kind)."""
+    out: list[Any] = []
     for x in arrays_or_dicts:
         if isinstance(x, dict):
             out.append({k: np.array(v, copy=True) for k, v in x.items()})
@@ -364,7 +360,9 @@ def snapshot(*arrays_or_dicts):
     return out
 
 
-def expect_unchanged(fname: str, params: dict, X: np.ndarray | None, before) -> None:
+def expect_unchanged(
+    fname: str, params: dict[str, np.ndarray], X: np.ndarray | None, before: Sequence[Any]
+) -> None:
     params0, X0 = before
     for name, value in params0.items():
         if not np.array_equal(params[name], value):
@@ -378,7 +376,9 @@ def expect_unchanged(fname: str, params: dict, X: np.ndarray | None, before) -> 
 
 
 # --- the contract, checked ----------------------------------------------------------------
-def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
+def run_forward(
+    m: Any, params: dict[str, np.ndarray], X: np.ndarray, out_shape: tuple[int, ...]
+) -> tuple[np.ndarray, Any]:
     """forward(params, X), checked: returns (output, cache)."""
     before = snapshot(params, X)
     result = call(m, "forward", params, X)
@@ -386,7 +386,13 @@ def run_forward(m, params: dict, X: np.ndarray, out_shape: tuple[int, ...]):
         return _check_forward(result, params, X, out_shape, before)
 
 
-def _check_forward(result, params, X, out_shape, before):
+def _check_forward(
+    result: Any,
+    params: dict[str, np.ndarray],
+    X: np.ndarray | None,
+    out_shape: tuple[int, ...],
+    before: Sequence[Any] | None,
+) -> tuple[np.ndarray, Any]:
     if isinstance(result, np.ndarray):
         fail(
             f"forward returned only {describe(result)}; the contract is"
@@ -412,7 +418,7 @@ def _check_forward(result, params, X, out_shape, before):
     return output, cache
 
 
-def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
+def run_loss(m: Any, output: np.ndarray, Y: np.ndarray) -> float:
     before = snapshot(output, Y)
     result = call(m, "loss", output, Y)
     with contract_of("loss"):
@@ -422,7 +428,9 @@ def run_loss(m, output: np.ndarray, Y: np.ndarray) -> float:
     return value
 
 
-def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[str, np.ndarray]:
+def run_backward(
+    m: Any, params: dict[str, np.ndarray], cache: object, Y: np.ndarray, X: np.ndarray
+) -> dict[str, np.ndarray]:
     """backward(params, cache, Y), checked: same keys, shapes and dtype as params."""
     arrays = _arrays_in(cache)
     before = [np.array(a, copy=True) for _, a in arrays]
@@ -438,7 +446,7 @@ def run_backward(m, params: dict, cache, Y: np.ndarray, X: np.ndarray) -> dict[s
     return grads
 
 
-def _arrays_in(cache) -> list[tuple[str, np.ndarray]]:
+def _arrays_in(cache: object) -> list[tuple[str, np.ndarray]]:
     """The arrays of a cache (an array, or a tuple, list or dict of them), with their names."""
     if isinstance(cache, np.ndarray):
         return [("cache", cache)]
@@ -448,7 +456,9 @@ def _arrays_in(cache) -> list[tuple[str, np.ndarray]]:
     return [(f"cache[{k!r}]", v) for k, v in items if isinstance(v, np.ndarray)]
 
 
-def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> dict:
+def run_gradients(
+    m: Any, fname: str, params: dict[str, np.ndarray], args: tuple[object, ...], X: np.ndarray
+) -> dict[str, np.ndarray]:
     """fname(*args) must return one float64 gradient per parameter, changing nothing."""
     before = snapshot(params, X)
     grads = call(m, fname, *args)
@@ -456,7 +466,13 @@ def run_gradients(m, fname: str, params: dict, args: tuple, X: np.ndarray) -> di
         return _check_gradients(fname, grads, params, X, before)
 
 
-def _check_gradients(fname: str, grads, params: dict, X: np.ndarray | None, before) -> dict:
+def _check_gradients(
+    fname: str,
+    grads: object,
+    params: dict[str, np.ndarray],
+    X: np.ndarray | None,
+    before: Sequence[Any] | None,
+) -> dict[str, np.ndarray]:
     if not isinstance(grads, dict):
         fail(
             f"{fname} returned {describe(grads)}; expected a dict with the keys of params"
@@ -490,7 +506,7 @@ def _check_gradients(fname: str, grads, params: dict, X: np.ndarray | None, befo
     return grads
 
 
-def _out_shape(params: dict, X) -> tuple[int, int] | None:
+def _out_shape(params: object, X: Any) -> tuple[int, int] | None:
     """(N, K): N rows of X, K columns of the last parameter (the output layer's)."""
     last = next(reversed(params.values()), None) if isinstance(params, dict) else None
     if getattr(X, "ndim", 0) != 2 or last is None or getattr(last, "ndim", 0) != 2:
@@ -498,7 +514,7 @@ def _out_shape(params: dict, X) -> tuple[int, int] | None:
     return (X.shape[0], last.shape[-1])
 
 
-def _forward_result(args: tuple, result) -> None:
+def _forward_result(args: tuple[Any, ...], result: object) -> None:
     if type(result) is tuple and len(result) == 2 and result[1] is not None:  # the quick look
         out = result[0]
         quick = type(out) is np.ndarray and out.ndim == 2 and out.dtype == np.float64
@@ -512,14 +528,14 @@ def _forward_result(args: tuple, result) -> None:
         _check_forward(result, params, X, shape, None)
 
 
-def _loss_result(args: tuple, result) -> None:
+def _loss_result(args: tuple[Any, ...], result: object) -> None:
     if type(result) is float or (type(result) is np.float64 and result.ndim == 0):
         return
     with contract_of("loss"):
         expect_scalar(result, "loss's result")
 
 
-def _backward_result(args: tuple, result) -> None:
+def _backward_result(args: tuple[Any, ...], result: object) -> None:
     params = args[0] if args and isinstance(args[0], dict) else None
     if params is None:
         return
@@ -540,10 +556,12 @@ RESULT_CHECKS = {"forward": _forward_result, "loss": _loss_result, "backward": _
 
 # --- numeric gradients --------------------------------------------------------------------
 H = 1e-5  # central-difference step: error O(H²) ≈ 1e-10, round-off O(eps / H) ≈ 1e-11
-GRAD_TOL = 1e-7  # a correct float64 backward on these nets scores 1e-11 … 3e-8
+GRAD_TOL = 1e-7  # the reference's own errors: python -m tests.kata measure gradients
 
 
-def numeric_gradient(f, params: dict[str, np.ndarray], name: str) -> np.ndarray:
+def numeric_gradient(
+    f: Callable[[dict[str, np.ndarray]], float], params: dict[str, np.ndarray], name: str
+) -> np.ndarray:
     """Central differences of the scalar f(params) in every entry of params[name]."""
     p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
     x = p[name]
@@ -559,7 +577,9 @@ def numeric_gradient(f, params: dict[str, np.ndarray], name: str) -> np.ndarray:
     return grad
 
 
-def _numeric_in_subject(m, params: dict, X, Y, name: str) -> np.ndarray | None:
+def _numeric_in_subject(
+    m: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, name: str
+) -> np.ndarray | None:
     """numeric_gradient's evaluations made in the subject process in one request (the
     differences taken here); None when anything in them went wrong, for the checked way."""
     target = subject.resolve(m)
@@ -590,17 +610,22 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     round-off of about 1e-11, which would swamp a gradient entry of 1e-6; below
     the floor the test is an absolute one, |a - n| <= GRAD_TOL · 1e-3.
     """
-    return np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-3)
+    error: np.ndarray = np.abs(analytic - numeric) / np.maximum(
+        np.abs(analytic) + np.abs(numeric), 1e-3
+    )
+    return error
 
 
-def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) -> None:
+def check_gradients(
+    m: Any, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, out_shape: tuple[int, int]
+) -> None:
     """backward must match central differences of loss(forward(·, X)) in every entry."""
     output, cache = run_forward(m, params, X, out_shape)
     run_loss(m, output, Y)
     grads = run_backward(m, params, cache, Y, X)
     single = _float32_inside(output, grads)
 
-    def f(p):
+    def f(p: dict[str, np.ndarray]) -> float:
         return run_loss(m, run_forward(m, p, X, out_shape)[0], Y)
 
     n, k = out_shape
@@ -608,7 +633,7 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
     right: list[str] = []
     wrong: list[str] = []
     headlines: list[str] = []
-    numerics: dict = {}
+    numerics: dict[str, np.ndarray] = {}
     for name in params:
         numeric = _numeric_in_subject(m, params, X, Y, name)
         if numeric is None:  # one call at a time, each checked: the messages of run_forward
@@ -670,7 +695,12 @@ def check_gradients(m, params: dict, X: np.ndarray, Y: np.ndarray, out_shape) ->
 
 
 def expect_gradients(
-    what: str, grads: dict, expected: dict, out_shape, rtol=1e-9, hint: str = ""
+    what: str,
+    grads: dict[str, np.ndarray],
+    expected: dict[str, np.ndarray],
+    out_shape: tuple[int, int],
+    rtol: float = 1e-9,
+    hint: str = "",
 ) -> None:
     """Every parameter's gradient against the test's own numeric one; the first wrong layer's
     message names the likely mistake (the caller's `hint` when its test knows it better),
@@ -712,7 +742,13 @@ def expect_gradients(
     )
 
 
-def _cache_suspect(cache, output, grads: dict, numerics: dict, headlines: list) -> str | None:
+def _cache_suspect(
+    cache: object,
+    output: np.ndarray,
+    grads: dict[str, np.ndarray],
+    numerics: dict[str, np.ndarray],
+    headlines: list[str],
+) -> str | None:
     """What in forward's cache can make a right backward wrong: numbers kept in less than
     float64 (when every gradient is right to float32's precision), or one array under two
     names (when nothing more telling was found: one of them was written over in place)."""
@@ -735,7 +771,7 @@ def _cache_suspect(cache, output, grads: dict, numerics: dict, headlines: list) 
     return None
 
 
-def _float32_inside(output: np.ndarray, grads: dict) -> str | None:
+def _float32_inside(output: np.ndarray, grads: dict[str, np.ndarray]) -> str | None:
     """Float64 arrays that hold only float32 numbers: the arithmetic was float32 somewhere.
 
     With the tests' random inputs a float64 result is practically never a float32 number;
@@ -750,7 +786,15 @@ def _float32_inside(output: np.ndarray, grads: dict) -> str | None:
     return None
 
 
-def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | None:
+def _some_rows_only(
+    m: Any,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    out_shape: tuple[int, int],
+    name: str,
+    analytic: np.ndarray,
+) -> str | None:
     """Whether backward's gradient is that of some rows of the batch only: which ones."""
     n, k = out_shape
     for rows, label in [
@@ -765,7 +809,9 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
         Xs, Ys = X[rows], Y[rows]
         size = len(Xs)
 
-        def f(p, Xs=Xs, Ys=Ys, size=size):
+        def f(
+            p: dict[str, np.ndarray], Xs: np.ndarray = Xs, Ys: np.ndarray = Ys, size: int = size
+        ) -> float:
             return run_loss(m, run_forward(m, p, Xs, (size, k))[0], Ys)
 
         part = numeric_gradient(f, params, name)
@@ -778,7 +824,7 @@ def _some_rows_only(m, params, X, Y, out_shape, name: str, analytic) -> str | No
     return None
 
 
-def known_mistake(m, wrong: dict, right: tuple = ()) -> str | None:
+def known_mistake(m: Any, wrong: dict[str, object], right: tuple[str, ...] = ()) -> str | None:
     """What the catalogue's mistakes with these values say (tests/kata/runtime/fingerprints.py),
     for the running test's exercise and function, as m's run knows them."""
     return fingerprints.name_all(wrong, right, subject.resolve(m).kata_run.about)
@@ -789,12 +835,20 @@ class Unnamed(Fault):
     without its `m` (expect_close) does not know the test's exercise. The guard, which does,
     names the mistake whose values these are, if any, and words the failure anew (`word`)."""
 
-    def __init__(self, wrong: dict, right: tuple, word: Callable[[str | None], str], function=None):
+    def __init__(
+        self,
+        wrong: dict[str, object],
+        right: tuple[str, ...],
+        word: Callable[[str | None], str],
+        function: str | None = None,
+    ):
         super().__init__(word(None), function)
         self.wrong, self.right, self.word = wrong, right, word
 
 
-def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
+def swapped(
+    m: Any, fname: str, args: tuple[npt.ArrayLike, npt.ArrayLike], expected: npt.ArrayLike
+) -> Callable[[], str | None]:
     """A probe for expect_close: whether fname, given its two arguments the other way round,
     gives the expected answer (it then reads each as the other)."""
 
@@ -824,8 +878,8 @@ def swapped(m, fname: str, args: tuple, expected) -> Callable[[], str | None]:
 
 def expect_close(
     what: str,
-    actual,
-    expected,
+    actual: npt.ArrayLike,
+    expected: npt.ArrayLike,
     rtol: float = 1e-10,
     atol: float = 1e-12,
     probe: Callable[[], str | None] | None = None,

@@ -7,6 +7,7 @@ A test module subclasses a suite and says what is particular to its network
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -68,12 +69,14 @@ class Network(OfTestFile):
         """Parameters that drive the output's logits to about ±1000 on `batch`."""
         raise NotImplementedError
 
-    def oracle(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
+    def oracle(
+        self, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+    ) -> tuple[np.ndarray, complex]:
         """(output, loss) by the test's own forward pass, written with the functions of
         tests/kata/runtime/oracle.py so that complex steps go through it; never a gradient."""
         raise NotImplementedError
 
-    def cross_check(self, m, piece: str) -> None:
+    def cross_check(self, m: Any, piece: str) -> None:
         """Beside a stored answer, the same piece ("forward", "loss" or "backward") at a point
         drawn here, against the test's own: a table of the stored inputs' answers cannot pass
         both."""
@@ -95,7 +98,9 @@ class Network(OfTestFile):
             grads = run_backward(m, params, cache, Y, X)
             expect_gradients(what, grads, self.expected(params, X, Y)[2], shape)
 
-    def expected(self, params: dict, X: np.ndarray, Y: np.ndarray) -> tuple:
+    def expected(
+        self, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+    ) -> tuple[np.ndarray, float, dict[str, np.ndarray]]:
         """The test's own output, loss and gradients (numeric: complex steps) at a point."""
         output, value = self.oracle(params, X, Y)
         grads = oracle.gradient(lambda p: self.oracle(p, X, Y)[1], params)
@@ -106,7 +111,7 @@ class ContractSuite(Network):
     """init_params / forward / loss / backward keep the contract, and backward is exact."""
 
     @pytest.mark.given
-    def test_init_params_gives_the_documents_shapes(self, m):
+    def test_init_params_gives_the_documents_shapes(self, m: Any) -> None:
         rng = np.random.default_rng(0)
         for params, shapes, how in (
             (m.init_params(rng), self.default_shapes, "init_params(rng)"),
@@ -118,13 +123,13 @@ class ContractSuite(Network):
             assert all(v.dtype == np.float64 for v in params.values()), f"{how}: not float64"
 
     @pytest.mark.stage("forward")
-    def test_forward_returns_output_and_cache(self, m):
+    def test_forward_returns_output_and_cache(self, m: Any) -> None:
         rng = np.random.default_rng(1)
         X, _ = self.batch(rng, 5)
         run_forward(m, self.params(rng), X, self.out_shape(5))
 
     @pytest.mark.stage("forward")
-    def test_forward_takes_one_row_and_integer_inputs(self, m):
+    def test_forward_takes_one_row_and_integer_inputs(self, m: Any) -> None:
         rng = np.random.default_rng(2)
         params = self.params(rng)
         X, _ = self.batch(rng, 1)
@@ -133,7 +138,7 @@ class ContractSuite(Network):
         run_forward(m, params, X_int, self.out_shape(4))
 
     @pytest.mark.stage("forward")
-    def test_forward_gives_one_answer_per_input(self, m):
+    def test_forward_gives_one_answer_per_input(self, m: Any) -> None:
         """The same params and X twice: the same output, to the bit. A random draw (dropout,
         noise) or a state kept between calls makes every later comparison meaningless."""
         rng = np.random.default_rng(17)
@@ -152,7 +157,7 @@ class ContractSuite(Network):
             )
 
     @pytest.mark.stage("forward")
-    def test_forward_uses_every_parameter(self, m):
+    def test_forward_uses_every_parameter(self, m: Any) -> None:
         """Nudge one parameter at a time: forward's output must move with each."""
         rng = np.random.default_rng(11)
         X, _ = self.batch(rng, 5)
@@ -169,7 +174,7 @@ class ContractSuite(Network):
                 )
 
     @pytest.mark.stage("loss")
-    def test_loss_returns_a_float(self, m):
+    def test_loss_returns_a_float(self, m: Any) -> None:
         rng = np.random.default_rng(3)
         X, Y = self.batch(rng, 5)
         params = self.params(rng)
@@ -184,7 +189,7 @@ class ContractSuite(Network):
             )
 
     @pytest.mark.stage("backward")
-    def test_backward_returns_one_gradient_per_parameter(self, m):
+    def test_backward_returns_one_gradient_per_parameter(self, m: Any) -> None:
         rng = np.random.default_rng(4)
         X, Y = self.batch(rng, 5)
         params = self.params(rng)
@@ -192,7 +197,7 @@ class ContractSuite(Network):
         run_backward(m, params, cache, Y, X)
 
     @pytest.mark.stage("backward")
-    def test_backward_keeps_no_state_between_calls(self, m):
+    def test_backward_keeps_no_state_between_calls(self, m: Any) -> None:
         """The same call gives the same gradient, whatever calls came before it.
 
         backward on (params B) after a call on (params A) must equal backward on (params B)
@@ -239,13 +244,13 @@ class ContractSuite(Network):
 
     @pytest.mark.parametrize("n", [5, 1])
     @pytest.mark.stage("backward")
-    def test_gradients_match_numeric_gradients(self, m, n):
+    def test_gradients_match_numeric_gradients(self, m: Any, n: int) -> None:
         rng = np.random.default_rng(5 + n)
         X, Y = self.batch(rng, n)
         check_gradients(m, self.params(rng), X, Y, self.out_shape(n))
 
     @pytest.mark.stage("backward")
-    def test_backward_leaves_params_X_and_cache_untouched(self, m):
+    def test_backward_leaves_params_X_and_cache_untouched(self, m: Any) -> None:
         rng = np.random.default_rng(6)
         X, Y = self.batch(rng, 5)
         params = self.params(rng)
@@ -262,7 +267,7 @@ class ContractSuite(Network):
 
     @pytest.mark.stage("backward")
     @pytest.mark.extreme
-    def test_backward_works_out_a_wide_layer_at_once(self, m):
+    def test_backward_works_out_a_wide_layer_at_once(self, m: Any) -> None:
         """A layer of 100 000 weights: backpropagation takes one pass back (milliseconds); a
         gradient by differences takes two evaluations of the loss per weight (hours)."""
         subject.needs(m, "forward")  # not started: before the test builds its data
@@ -291,7 +296,7 @@ class ContractSuite(Network):
             )
 
     @pytest.mark.stage("document")
-    def test_main_trains_and_prints_like_its_document(self, m):
+    def test_main_trains_and_prints_like_its_document(self, m: Any) -> None:
         """`python -m <module> --plot PATH` runs main(): it prints what the reference prints.
 
         tests/transcript.py says how: _draw's side effects recorded, numbers to rounding.
@@ -299,7 +304,7 @@ class ContractSuite(Network):
         expect_transcript(self.exercise, run_main(m))
 
     @pytest.mark.stage("training")
-    def test_main_trains_without_saving_a_picture_unless_asked(self, m):
+    def test_main_trains_without_saving_a_picture_unless_asked(self, m: Any) -> None:
         """Without --plot, main() hands finish() nothing to report: no picture is saved."""
         out = run_main(m, argv=(), quick=True)
         calls = [line for line in out.splitlines() if line.startswith("» ")]
@@ -308,7 +313,7 @@ class ContractSuite(Network):
 
     @pytest.mark.stage("backward")
     @pytest.mark.extreme
-    def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m):
+    def test_logits_of_1000_stay_finite_and_keep_their_gradient(self, m: Any) -> None:
         """Saturated outputs: finite and silent, the output by value, every layer's gradient.
 
         The expected numbers are the test's own (tests/kata/runtime/oracle.py): its forward pass,
@@ -353,7 +358,7 @@ class ContractSuite(Network):
 
     @pytest.mark.stage("backward")
     @pytest.mark.extreme
-    def test_gradients_at_scale(self, m):
+    def test_gradients_at_scale(self, m: Any) -> None:
         """Inputs of about ±10 000 and a first layer 10 000 times smaller: the same hidden
         values, and first-layer gradients of hundreds or more. Every layer against the test's
         own gradient."""
@@ -370,7 +375,9 @@ class ContractSuite(Network):
         assert np.abs(expected[first]).max() > 100, "test data: gradients must reach 100"
         expect_gradients("with inputs of about ±10 000", grads, expected, self.out_shape(7))
 
-    def _600_rows(self, m):
+    def _600_rows(
+        self, m: Any
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, Any]:
         """A batch of 600 rows, non-integer inputs; forward's output and cache on it."""
         subject.needs(m, "forward")  # not started: before the test builds its data
         rng = np.random.default_rng(14)
@@ -381,21 +388,21 @@ class ContractSuite(Network):
 
     @pytest.mark.stage("forward")
     @pytest.mark.extreme
-    def test_forward_on_600_rows(self, m):
+    def test_forward_on_600_rows(self, m: Any) -> None:
         params, X, Y, out, _ = self._600_rows(m)
         want = oracle.real(self.oracle(params, X, Y)[0])
         expect_close("forward's output on 600 rows", out, want, rtol=1e-10, atol=1e-14)
 
     @pytest.mark.stage("loss")
     @pytest.mark.extreme
-    def test_loss_on_600_rows(self, m):
+    def test_loss_on_600_rows(self, m: Any) -> None:
         params, X, Y, out, _ = self._600_rows(m)
         want = float(np.real(self.oracle(params, X, Y)[1]))
         expect_close("loss on 600 rows", run_loss(m, out, Y), want, rtol=1e-10, atol=0)
 
     @pytest.mark.stage("backward")
     @pytest.mark.extreme
-    def test_backward_on_600_rows(self, m):
+    def test_backward_on_600_rows(self, m: Any) -> None:
         """Every gradient to 1e-9 of the test's own (its forward pass, its loss, and that
         loss's numeric gradient)."""
         params, X, Y, _, cache = self._600_rows(m)
@@ -403,7 +410,7 @@ class ContractSuite(Network):
         expect_gradients("on 600 rows", grads, self.expected(params, X, Y)[2], self.out_shape(600))
 
     @pytest.mark.stage("backward")
-    def test_backward_reads_only_its_arguments(self, m):
+    def test_backward_reads_only_its_arguments(self, m: Any) -> None:
         """A forward on another batch in between must not change backward's answer."""
         rng = np.random.default_rng(9)
         params = self.params(rng)
@@ -425,7 +432,7 @@ class ContractSuite(Network):
                 )
 
     @pytest.mark.stage("backward")
-    def test_backward_on_one_cache_answers_each_target(self, m):
+    def test_backward_on_one_cache_answers_each_target(self, m: Any) -> None:
         """backward twice on one cache, with other targets the second time: two answers."""
         rng = np.random.default_rng(10)
         params = self.params(rng)
@@ -456,7 +463,9 @@ class ContractSuite(Network):
                 )
 
 
-def _not_only_the_extremes(out, want, close, where: str) -> None:
+def _not_only_the_extremes(
+    out: np.ndarray, want: np.ndarray, close: np.ndarray, where: str
+) -> None:
     """When outputs are wrong that are not extreme (between 1e-6 and 1 - 1e-6, or off by more
     than a rounding of 0 or 1), forward itself is wrong: say so, not what extremes need."""
     moderate = (want > 1e-6) & (want < 1 - 1e-6)
@@ -515,7 +524,7 @@ class ProbabilitySuite(Network):
     @pytest.mark.stage("loss")
     @pytest.mark.parametrize("case", ["1e-11", "1e-300"])
     @pytest.mark.extreme
-    def test_loss_is_exact_near_0_and_1(self, m, case):
+    def test_loss_is_exact_near_0_and_1(self, m: Any, case: str) -> None:
         """Right answers given 1e-11 and less (from either end): the true -log; below FLOOR a
         floor may show (it changes nothing above it): anything between -log(max(p, FLOOR))
         and -log(p). An epsilon added inside the log changes every loss, so it shows."""
@@ -544,7 +553,7 @@ class ProbabilitySuite(Network):
 
     @pytest.mark.stage("forward")
     @pytest.mark.extreme
-    def test_outputs_are_exact_far_into_the_tails(self, m):
+    def test_outputs_are_exact_far_into_the_tails(self, m: Any) -> None:
         """Logits of about ±50, ±100 and ±250: each output right to 1e-9 of its own size.
 
         A probability of 1e-22 is as much a number as 0.5: a confidently wrong answer's loss
@@ -588,7 +597,7 @@ class ProbabilitySuite(Network):
 
     @pytest.mark.stage("loss")
     @pytest.mark.extreme
-    def test_loss_of_forward_is_exact_in_the_tails(self, m):
+    def test_loss_of_forward_is_exact_in_the_tails(self, m: Any) -> None:
         """loss(forward(...)) where the right answers get 1e-11 … 1e-6: to 1e-9 of the test's
         own loss, computed from the logits (the floor a loss may have is below 1e-12)."""
         subject.needs(m, "forward")  # not started: before the test builds its data
@@ -623,7 +632,7 @@ class ProbabilitySuite(Network):
 
     @pytest.mark.stage("loss")
     @pytest.mark.extreme
-    def test_loss_of_outputs_exactly_0_or_1_and_wrong_is_large(self, m):
+    def test_loss_of_outputs_exactly_0_or_1_and_wrong_is_large(self, m: Any) -> None:
         """Confidently wrong, exactly: a finite loss of at least 20 (-log 2e-9)."""
         P, Y = self._near(0.0)
         got = expect_scalar(call(m, "loss", P, Y), "loss of outputs exactly 0 or 1, all wrong")
@@ -637,12 +646,12 @@ class ProbabilitySuite(Network):
 
     @pytest.mark.stage("loss")
     @pytest.mark.extreme
-    def test_loss_is_finite_when_outputs_are_exactly_0_or_1(self, m):
+    def test_loss_is_finite_when_outputs_are_exactly_0_or_1(self, m: Any) -> None:
         out, Y = self.saturated_outputs()
         expect_scalar(call(m, "loss", out, Y), "loss of outputs that are exactly 0 or 1")
 
     @pytest.mark.stage("forward")
-    def test_outputs_are_probabilities(self, m):
+    def test_outputs_are_probabilities(self, m: Any) -> None:
         rng = np.random.default_rng(8)
         X, _ = self.batch(rng, 6)
         params = self.params(rng)
@@ -662,7 +671,7 @@ def _sigmoid(z: float) -> float:
 
 class SigmoidSuite(OfTestFile):
     @pytest.mark.stage("helper")
-    def test_sigmoid_known_values(self, m):
+    def test_sigmoid_known_values(self, m: Any) -> None:
         z = np.array([[0.0, math.log(3), -math.log(3)], [2.0, -0.5, 10.0]])
         got = expect_array(call(m, "sigmoid", z), "sigmoid(z)", z.shape)
         expect_close(
@@ -677,14 +686,14 @@ class SigmoidSuite(OfTestFile):
 
     @pytest.mark.stage("helper")
     @pytest.mark.extreme
-    def test_sigmoid_is_finite_and_silent_at_plus_minus_1000(self, m):
+    def test_sigmoid_is_finite_and_silent_at_plus_minus_1000(self, m: Any) -> None:
         z = np.array([-1000.0, 0.0, 40.0, 1000.0])
         got = expect_array(call(m, "sigmoid", z), "sigmoid([-1000, 0, 40, 1000])", z.shape)
         expect_close("sigmoid([-1000, 0, 40, 1000])", got, [0, 0.5, 1, 1])
 
     @pytest.mark.stage("helper")
     @pytest.mark.extreme
-    def test_sigmoid_is_exact_far_into_its_tails(self, m):
+    def test_sigmoid_is_exact_far_into_its_tails(self, m: Any) -> None:
         """sigmoid(-z) = e^-z / (1 + e^-z) is tiny, not 0: right to 1e-12 of its own size."""
         z = np.array([-20.0, -30.0, -37.5, -50.0, -100.0, -300.0, -500.0])
         got = expect_array(call(m, "sigmoid", z), "sigmoid(z) far into the left tail", z.shape)
@@ -704,7 +713,7 @@ class SigmoidSuite(OfTestFile):
 
 class SigmoidPrimeSuite(SigmoidSuite):
     @pytest.mark.stage("helper")
-    def test_sigmoid_prime_matches_the_slope_of_sigmoid(self, m):
+    def test_sigmoid_prime_matches_the_slope_of_sigmoid(self, m: Any) -> None:
         z = np.array([[-3.0, -0.5, 0.0], [0.25, 1.0, 4.0]])
         z = np.vstack([z, np.random.default_rng(22).normal(scale=3.0, size=(2, 3))])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime(z)", z.shape)
@@ -722,7 +731,7 @@ class SigmoidPrimeSuite(SigmoidSuite):
 
     @pytest.mark.stage("helper")
     @pytest.mark.extreme
-    def test_sigmoid_prime_is_finite_at_plus_minus_1000(self, m):
+    def test_sigmoid_prime_is_finite_at_plus_minus_1000(self, m: Any) -> None:
         z = np.array([-1000.0, 1000.0])
         got = expect_array(call(m, "sigmoid_prime", z), "sigmoid_prime([-1000, 1000])", z.shape)
         expect_close("sigmoid_prime([-1000, 1000])", got, [0.0, 0.0])
