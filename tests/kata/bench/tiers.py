@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 try:  # an optional extra, for the compiled tier only: pip install -e '.[jit]'
     import numba
@@ -48,9 +51,14 @@ from tests.kata.bench import layers
 MODULES = {e.marker: importlib.import_module(f"solutions.{e.module}") for e in registry.EXERCISES}
 NETWORKS = tuple(MODULES)
 
+Params = dict[str, np.ndarray]  # a network's parameters, or their gradients, by name
+Gradient = Callable[[Params, np.ndarray, np.ndarray], Params]  # (params, X, Y) -> grads
+# A numpy call the fast tier made: the function, its arguments, its keywords
+Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
 
 # --- data ----------------------------------------------------------------------------------
-def make_data(ex: str, n: int, seed: int = 0):
+def make_data(ex: str, n: int, seed: int = 0) -> tuple[Params, np.ndarray, np.ndarray]:
     """The document's network (init_params's defaults) and n rows of its task (the registry's
     `data`: float64 inputs, float64 targets or integer labels)."""
     rng = np.random.default_rng(seed)
@@ -61,13 +69,14 @@ def make_data(ex: str, n: int, seed: int = 0):
 
 
 # --- vectorized: the reference solutions ---------------------------------------------------
-def vectorized(ex: str):
+def vectorized(ex: str) -> Gradient:
     """The solution's forward then backward, as one gradient function."""
     m = MODULES[ex]
 
-    def gradient(params, X, Y):
+    def gradient(params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         _, cache = m.forward(params, X)
-        return m.backward(params, cache, Y)
+        grads: Params = m.backward(params, cache, Y)  # the solution's module is untyped
+        return grads
 
     return gradient
 
@@ -78,7 +87,7 @@ ACTIVATION = {"sigmoid": "_sigmoid({z})", "tanh": "np.tanh({z})", "relu": "np.ma
 SLOPE = {"sigmoid": "{a} * (1.0 - {a})", "tanh": "1.0 - {a} * {a}", "relu": "{a} > 0.0"}
 
 
-def _sigmoid(z):
+def _sigmoid(z: npt.NDArray[np.float64]) -> np.ndarray:
     """The solutions' stable sigmoid: exp only ever sees -|z|."""
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
@@ -122,7 +131,7 @@ def loop_source(ex: str, names: list[str] | tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def per_row(ex: str):
+def per_row(ex: str) -> Gradient:
     """Any network's gradient one row at a time: its own forward and backward on each row.
 
     Every loss of the kata is a mean over rows (of a mean over outputs), so the batch's
@@ -131,7 +140,7 @@ def per_row(ex: str):
     """
     m = MODULES[ex]
 
-    def gradient(params, X, Y):
+    def gradient(params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         total = {name: np.zeros(value.shape) for name, value in params.items()}
         for i in range(len(X)):
             _, cache = m.forward(params, X[i : i + 1])
@@ -142,17 +151,17 @@ def per_row(ex: str):
     return gradient
 
 
-def loop(ex: str):
+def loop(ex: str) -> Gradient:
     """The network's per-sample loop (loop_source), or the per-row tier where its layers have
     none."""
     if ex not in WRITTEN:
         return per_row(ex)
-    functions: dict[tuple[str, ...], object] = {}
+    functions: dict[tuple[str, ...], Callable[..., tuple[np.ndarray, ...]]] = {}
 
-    def gradient(params, X, Y):
+    def gradient(params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         names = tuple(params)
         if names not in functions:
-            scope = {"np": np, "_sigmoid": _sigmoid}
+            scope: dict[str, Any] = {"np": np, "_sigmoid": _sigmoid}
             exec(compile(loop_source(ex, names), f"<loop tier of {ex}>", "exec"), scope)
             functions[names] = scope["loop"]
         return dict(zip(params, functions[names](*params.values(), X, Y), strict=True))
@@ -162,8 +171,9 @@ def loop(ex: str):
 
 # --- vectorized_fast: buffers allocated once, written with out= ----------------------------
 # Each fast tier takes numpy as a parameter (np=np) so that record_kernels can hand it a
-# stand-in that logs every call; in the benchmark the name is plain numpy.
-def _sigmoid_into(Z, out, np=np):
+# stand-in that logs every call; in the benchmark the name is plain numpy. Hence `np: Any`:
+# numpy, or its stand-in.
+def _sigmoid_into(Z: np.ndarray, out: np.ndarray, np: Any = np) -> None:
     """out = sigmoid(Z) = (1 + tanh(Z / 2)) / 2; out may be Z.
 
     The one place where the fast tier parts from the solutions' arithmetic: their stable
@@ -185,7 +195,7 @@ class Fast:
     The returned dict is the fast tier's own: the next call overwrites it.
     """
 
-    def __init__(self, ex: str, params: dict, n: int):
+    def __init__(self, ex: str, params: Params, n: int) -> None:
         self.net = net = layers.of(ex, tuple(params))
         self.grads = {name: np.empty_like(value) for name, value in params.items()}
         sizes = [params[W].shape[1] for W in net.weights]
@@ -200,7 +210,7 @@ class Fast:
             self.onehot = np.empty((n, sizes[-1]), dtype=bool)
             self.classes = np.arange(sizes[-1])
 
-    def gradient(self, params: dict, X, Y, np=np) -> dict:
+    def gradient(self, params: Params, X: np.ndarray, Y: np.ndarray, np: Any = np) -> Params:
         net, g = self.net, self.grads
         into = X
         for i, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
@@ -226,7 +236,7 @@ class Fast:
         return g
 
     @staticmethod
-    def _activate(kind: str, Z, slope, np=np) -> None:
+    def _activate(kind: str, Z: np.ndarray, slope: np.ndarray, np: Any = np) -> None:
         """Z = activation(Z), in place, and its slope there into `slope`."""
         if kind == "relu":
             np.greater(Z, 0, out=slope)
@@ -240,7 +250,7 @@ class Fast:
             np.subtract(1.0, Z, out=slope)
             np.multiply(Z, slope, out=slope)  # sigmoid' = A (1 - A)
 
-    def _output_error(self, P, Y, np=np) -> None:
+    def _output_error(self, P: np.ndarray, Y: np.ndarray, np: Any = np) -> None:
         """P (the last layer's Z) becomes dL/dZ: (p - y) over the loss's mean."""
         if self.net.labels:  # softmax over each row, less one at the row's label
             np.maximum.reduce(P, axis=1, keepdims=True, out=self.row_max)
@@ -257,7 +267,7 @@ class Fast:
         np.subtract(P, Y, out=P)
         np.divide(P, P.size, out=P)
 
-    def step(self, params: dict, X, Y, lr: float) -> None:
+    def step(self, params: Params, X: np.ndarray, Y: np.ndarray, lr: float) -> None:
         """One full-batch SGD step, in place: params[name] -= lr * grads[name]."""
         grads = self.gradient(params, X, Y)
         for name, p in params.items():
@@ -281,7 +291,7 @@ FAST = {ex: functools.partial(Fast, ex) for ex in WRITTEN}
 
 
 # --- compiled: the per-sample loop in numba, written from the registry (compiled.py) -------
-def compiled(ex: str):
+def compiled(ex: str) -> Gradient:
     """The network's compiled loop as a gradient function (params, X, Y) -> dict.
 
     The kernel is written from the record on the first call with a set of parameter
@@ -290,9 +300,9 @@ def compiled(ex: str):
     """
     if numba is None:
         raise RuntimeError(NUMBA_MISSING)
-    kernels: dict[tuple[str, ...], object] = {}
+    kernels: dict[tuple[str, ...], Callable[..., tuple[np.ndarray, ...]]] = {}
 
-    def gradient(params, X, Y):
+    def gradient(params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         names = tuple(params)
         if names not in kernels:
             kernels[names] = compiled_tier.kernel(ex, list(names), numba.njit)
@@ -305,29 +315,29 @@ def compiled(ex: str):
 class _Recorder:
     """Stands in for numpy (or one of its functions): passes every call on, and logs it."""
 
-    def __init__(self, target, calls: list):
+    def __init__(self, target: Any, calls: list[Call]) -> None:  # numpy, or a function of it
         self._target, self._calls = target, calls
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         return _Recorder(value, self._calls) if callable(value) else value
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self._calls.append((self._target, args, kwargs))
         return self._target(*args, **kwargs)
 
 
-def record_kernels(fast: Fast, params, X, Y) -> list:
+def record_kernels(fast: Fast, params: Params, X: np.ndarray, Y: np.ndarray) -> list[Call]:
     """Run fast.gradient once and return the numpy calls it made, with their very arguments.
 
     Replaying them (kernel_floor) writes the same gradient into the same buffers.
     """
-    calls: list = []
+    calls: list[Call] = []
     fast.gradient(params, X, Y, np=_Recorder(np, calls))
     return calls
 
 
-def kernel_floor(calls: list):
+def kernel_floor(calls: list[Call]) -> Callable[[], None]:
     """A function that makes exactly these numpy calls, in order, and nothing else.
 
     It is generated as straight-line code, one call per line, every function and
@@ -351,19 +361,21 @@ def kernel_floor(calls: list):
         "    def floor():\n" + "\n".join(lines or ["        pass"]) + "\n"
         "    return floor\n"
     )
-    scope: dict = {}
+    scope: dict[str, Any] = {}
     exec(compile(source, "<kernel floor>", "exec"), scope)
-    return scope["make"](**names)
+    floor: Callable[[], None] = scope["make"](**names)
+    return floor
 
 
 # --- training ------------------------------------------------------------------------------
-def sgd_step(params: dict, grads: dict, lr: float) -> None:
+def sgd_step(params: Params, grads: Params, lr: float) -> None:
     """The solutions' update, in place: params[name] -= lr * grads[name]."""
     for name in params:
         params[name] -= lr * grads[name]
 
 
-def torch_network(ex: str, params: dict):
+# PyTorch's objects are typed Any: it is an optional extra, imported only in these functions.
+def torch_network(ex: str, params: Params) -> tuple[Any, Any, dict[str, Any]]:
     """The same network in PyTorch, float64, as its users write it; params are copied in.
 
     Returns (model, criterion, layers): layers maps our weight names to nn.Linear layers
@@ -372,7 +384,7 @@ def torch_network(ex: str, params: dict):
     import torch
     from torch import nn
 
-    def linear(W, b=None):
+    def linear(W: np.ndarray, b: np.ndarray | None = None) -> Any:
         layer = nn.Linear(*W.shape, bias=b is not None, dtype=torch.float64)
         with torch.no_grad():
             layer.weight.copy_(torch.from_numpy(W.T))  # torch keeps (out, in)
@@ -389,7 +401,7 @@ def torch_network(ex: str, params: dict):
         )
     layers = {W: linear(params[W], params.get("b" + W[1:])) for W in weights}
     activation = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-    parts: list = []
+    parts: list[Any] = []
     for W, hidden in zip(weights, (*network.hidden, None), strict=True):
         parts.append(layers[W])
         if hidden is not None:
@@ -398,7 +410,7 @@ def torch_network(ex: str, params: dict):
     if (network.output, network.loss) == ("identity", "half_squared_error"):
         mse = nn.MSELoss()
 
-        def criterion(out, target):
+        def criterion(out: Any, target: Any) -> Any:
             return 0.5 * mse(out, target)  # mean of ½ (out - Y)²
     elif (network.output, network.loss) == ("softmax", "cross_entropy"):
         criterion = nn.CrossEntropyLoss()  # softmax + mean of -log p[label], from the logits
@@ -409,16 +421,16 @@ def torch_network(ex: str, params: dict):
     return model, criterion, layers
 
 
-def _torch_inputs(ex: str, X, Y):
+def _torch_inputs(ex: str, X: np.ndarray, Y: np.ndarray) -> tuple[Any, Any]:
     import torch
 
     labels = registry.BY_MARKER[ex].network.output == "softmax"  # int64 labels, not targets
     return torch.from_numpy(X), torch.from_numpy(Y).long() if labels else torch.from_numpy(Y)
 
 
-def _as_ours(layers: dict, which: str) -> dict:
+def _as_ours(layers: dict[str, Any], which: str) -> Params:
     """The layers' weights (which="data") or gradients ("grad") as numpy arrays, named ours."""
-    out = {}
+    out: Params = {}
     for name, layer in layers.items():
         out[name] = getattr(layer.weight, which).detach().numpy().T.copy()
         if layer.bias is not None:
@@ -426,7 +438,9 @@ def _as_ours(layers: dict, which: str) -> dict:
     return out
 
 
-def torch_gradient(ex: str, params: dict, X, Y):
+def torch_gradient(
+    ex: str, params: Params, X: np.ndarray, Y: np.ndarray
+) -> tuple[Callable[[], None], Callable[[], Params]]:
     """The gradient in PyTorch: the timed tier `torch`, and its check.
 
     Returns (backward, grads): backward() runs zero_grad, forward, loss and backward, and
@@ -436,14 +450,16 @@ def torch_gradient(ex: str, params: dict, X, Y):
     model, criterion, layers = torch_network(ex, params)
     Xt, Yt = _torch_inputs(ex, X, Y)
 
-    def backward():
+    def backward() -> None:
         model.zero_grad()
         criterion(model(Xt), Yt).backward()
 
     return backward, lambda: _as_ours(layers, "grad")
 
 
-def torch_step(ex: str, params: dict, X, Y, lr: float):
+def torch_step(
+    ex: str, params: Params, X: np.ndarray, Y: np.ndarray, lr: float
+) -> tuple[Callable[[], None], Callable[[], Params]]:
     """The same network and one SGD step, written as a PyTorch user would, in float64.
 
     Returns (step, weights): step() runs zero_grad, forward, loss, backward and the
@@ -456,7 +472,7 @@ def torch_step(ex: str, params: dict, X, Y, lr: float):
     Xt, Yt = _torch_inputs(ex, X, Y)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
 
-    def step():
+    def step() -> None:
         optimizer.zero_grad()
         criterion(model(Xt), Yt).backward()
         optimizer.step()

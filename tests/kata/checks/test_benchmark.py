@@ -27,14 +27,17 @@ thread:
 """
 
 import os
+from typing import Any
 
 import numpy as np
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from tests.kata import registry
 from tests.kata.bench import compiled as compiled_tier
 from tests.kata.bench import plugin
 from tests.kata.bench import tiers as bench
+from tests.kata.bench.tiers import Gradient, Params
 from tests.kata.runtime.harness import expect_close
 
 pytestmark = pytest.mark.given
@@ -46,20 +49,20 @@ RTOL, ATOL = 1e-10, 1e-14  # the atol only for entries that cancel to nearly 0 (
 LR = 0.1
 
 
-def expect_same(what: str, actual: dict, expected: dict) -> None:
+def expect_same(what: str, actual: Params, expected: Params) -> None:
     assert set(actual) == set(expected), f"{what}: keys {sorted(actual)}, not {sorted(expected)}"
     for name in expected:
         expect_close(f"{what}, {name}", actual[name], expected[name], rtol=RTOL, atol=ATOL)
 
 
-def copy(params: dict) -> dict:
+def copy(params: Params) -> Params:
     return {name: value.copy() for name, value in params.items()}
 
 
 # --- equality: every run ---------------------------------------------------------------------
 @pytest.mark.parametrize("n", [1, 3, 64, 500], ids=lambda n: f"N{n}")
 @pytest.mark.parametrize("ex", NETWORKS)
-def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex, n):
+def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex: str, n: int) -> None:
     params, X, Y = bench.make_data(ex, n)
     before = copy(params), X.copy(), Y.copy()
     expected = bench.vectorized(ex)(params, X, Y)
@@ -84,17 +87,17 @@ def test_loop_vectorized_and_fast_give_one_gradient_and_one_step(ex, n):
 
 def needs_numba() -> None:
     """Skip with one line where numba is missing; fail instead under KATA_REQUIRE_JIT=1."""
-    if bench.numba is None:
+    if bench.NUMBA_MISSING:  # numba is None
         if os.environ.get("KATA_REQUIRE_JIT") == "1":
             pytest.fail(f"KATA_REQUIRE_JIT=1, but {bench.NUMBA_MISSING}", pytrace=False)
         pytest.skip(bench.NUMBA_MISSING)
 
 
-def needs_torch():
+def needs_torch() -> Any:  # the torch module
     return pytest.importorskip("torch", reason="torch is not installed (never a dependency)")
 
 
-def compiled_or_skip(ex: str):
+def compiled_or_skip(ex: str) -> Gradient:
     """The compiled tier's gradient function, compiled on a first call; a network whose record
     declares a layer no loop is written for is skipped, with one line saying which."""
     gradient = bench.compiled(ex)
@@ -107,7 +110,7 @@ def compiled_or_skip(ex: str):
 
 
 @pytest.mark.parametrize("ex", NETWORKS)
-def test_compiled_loop_gives_the_gradient(ex):
+def test_compiled_loop_gives_the_gradient(ex: str) -> None:
     needs_numba()
     for n in (1, 3, 64, 500):
         params, X, Y = bench.make_data(ex, n)
@@ -119,7 +122,7 @@ def test_compiled_loop_gives_the_gradient(ex):
 
 
 @pytest.mark.parametrize("ex", NETWORKS)
-def test_torch_gives_the_gradient(ex):
+def test_torch_gives_the_gradient(ex: str) -> None:
     needs_torch()
     for n in (1, 64, 500):
         params, X, Y = bench.make_data(ex, n)
@@ -131,7 +134,7 @@ def test_torch_gives_the_gradient(ex):
 
 
 @pytest.mark.parametrize("ex", FAST_NETWORKS)
-def test_kernel_floor_replays_exactly_the_fast_tier(ex):
+def test_kernel_floor_replays_exactly_the_fast_tier(ex: str) -> None:
     params, X, Y = bench.make_data(ex, 64)
     fast = bench.FAST[ex](params, 64)
     calls = bench.record_kernels(fast, params, X, Y)
@@ -149,7 +152,7 @@ INSTALLED = ("compiled", "torch", "torch_1thread")  # timed where numba or torch
 SLOW_LOOP_ROUNDS = 3  # a loop over 4 096 rows or more: a few timed calls are enough
 
 
-def label(benchmark, ex: str, task: str, n: int, tier: str) -> None:
+def label(benchmark: BenchmarkFixture, ex: str, task: str, n: int, tier: str) -> None:
     benchmark.group = f"{ex} {task} N={n}"
     benchmark.extra_info.update(network=ex, task=task, n=n, tier=tier)
 
@@ -173,13 +176,13 @@ STEP_CASES = [
 
 
 @pytest.mark.parametrize("ex, n, tier", GRADIENT_CASES)
-def test_gradient(benchmark, ex, n, tier):
+def test_gradient(benchmark: BenchmarkFixture, ex: str, n: int, tier: str) -> None:
     """The whole batch's gradient, from params, X and Y."""
     label(benchmark, ex, "gradient", n, tier)
     params, X, Y = bench.make_data(ex, n)
     if tier == "loop":
-        if n >= 4096:
-            benchmark.pedantic(bench.loop(ex), (params, X, Y), rounds=SLOW_LOOP_ROUNDS)
+        if n >= 4096:  # pedantic has no annotations (pytest-benchmark)
+            benchmark.pedantic(bench.loop(ex), (params, X, Y), rounds=SLOW_LOOP_ROUNDS)  # type: ignore[no-untyped-call]
         else:
             benchmark(bench.loop(ex), params, X, Y)
     elif tier == "vectorized":
@@ -206,7 +209,7 @@ def test_gradient(benchmark, ex, n, tier):
 
 
 @pytest.mark.parametrize("ex, tier", STEP_CASES)
-def test_train_step(benchmark, ex, tier):
+def test_train_step(benchmark: BenchmarkFixture, ex: str, tier: str) -> None:
     """One full-batch training step on the document's batch size: gradient, then update."""
     n = registry.BY_MARKER[ex].train_n  # the document's batch
     label(benchmark, ex, "train step", n, tier)
@@ -214,25 +217,25 @@ def test_train_step(benchmark, ex, tier):
     if tier == "loop":
         loop = bench.loop(ex)
 
-        def step():
+        def step() -> None:
             bench.sgd_step(params, loop(params, X, Y), LR)
     elif tier == "vectorized":
         m = bench.MODULES[ex]
 
-        def step():
+        def step() -> None:
             _, cache = m.forward(params, X)
             bench.sgd_step(params, m.backward(params, cache, Y), LR)
     else:
         fast = bench.FAST[ex](params, n)
 
-        def step():
+        def step() -> None:
             fast.step(params, X, Y, LR)
 
     benchmark(step)
 
 
 @pytest.mark.parametrize("ex", NETWORKS)
-def test_train_step_torch(benchmark, ex):
+def test_train_step_torch(benchmark: BenchmarkFixture, ex: str) -> None:
     """The same step in PyTorch (CPU, float64), as its users write it; needs torch installed.
 
     zero_grad, forward, loss, backward, optimizer step. The loss is part of it: autograd
@@ -252,7 +255,7 @@ def test_train_step_torch(benchmark, ex):
 
 @pytest.mark.ex05
 @pytest.mark.parametrize("tier", ["loop", "vectorized"])
-def test_sgd_epoch(benchmark, tier):
+def test_sgd_epoch(benchmark: BenchmarkFixture, tier: str) -> None:
     """ex05's document trains online: 500 rows, an update after each (the loop tier).
 
     The vectorized tier runs the same epoch in mini-batches of 50: ten updates.
@@ -268,7 +271,7 @@ def test_sgd_epoch(benchmark, tier):
 
 
 # --- the summary: a pure function of the medians ------------------------------------------------
-def rows_of(**tiers):
+def rows_of(**tiers: float) -> list[tuple[str, str, int, dict[str, float]]]:
     """Rows as summary_rows gives them: the slowest durations and widest ratios one run can show."""
     return [
         (task, ex, n, dict(tiers))
@@ -290,7 +293,7 @@ ALL_TIERS = dict(
 
 
 @pytest.mark.parametrize("fancy", [True, False], ids=["utf8", "ascii"])
-def test_summary_with_every_tier_fits_100_columns_in_two_tables_per_task(fancy):
+def test_summary_with_every_tier_fits_100_columns_in_two_tables_per_task(fancy: bool) -> None:
     lines = plugin.format_summary(rows_of(**ALL_TIERS), fancy)
     too_wide = [line for line in lines if len(line) > 100]
     assert not too_wide, f"lines wider than 100 columns: {too_wide}"
@@ -304,7 +307,7 @@ def test_summary_with_every_tier_fits_100_columns_in_two_tables_per_task(fancy):
         assert all(line.isascii() for line in lines), [line for line in lines if not line.isascii()]
 
 
-def test_summary_names_the_fastest_tier_that_torch_is_set_against():
+def test_summary_names_the_fastest_tier_that_torch_is_set_against() -> None:
     lines = plugin.format_summary(rows_of(**ALL_TIERS))
     table = lines[lines.index(" gradient: the fastest tiers and PyTorch") + 2 :]
     line = next(line for line in table if line.split()[:2] == ["ex05", "16384"])
@@ -312,7 +315,7 @@ def test_summary_names_the_fastest_tier_that_torch_is_set_against():
     assert line.split()[2:10:2] == ["12.3", "456", "1.74", "2.46"], line  # fast, compiled, torch
 
 
-def test_summary_without_compiled_or_torch_keeps_one_table_per_task():
+def test_summary_without_compiled_or_torch_keeps_one_table_per_task() -> None:
     rows = rows_of(loop=0.01, vectorized=0.0001, vectorized_fast=0.00005, kernel_floor=0.00004)
     lines = plugin.format_summary(rows)
     assert not any("PyTorch" in line or "torch" in line or "compiled" in line for line in lines)

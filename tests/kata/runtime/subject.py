@@ -25,7 +25,9 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -35,7 +37,7 @@ from tests.kata.runtime import contain
 from tests.kata.runtime.child import codec, sandbox
 from tests.kata.runtime.child.crossing import Identities, apply
 from tests.kata.runtime.child.errors import frames_of, remote_error
-from tests.kata.runtime.child.process import Child, Ended, Runtime
+from tests.kata.runtime.child.process import Child, Ended, Message, Runtime
 from tests.kata.runtime.faults import Blocked, Fault, NotStarted
 
 IMPLS = ("exercises", "solutions")
@@ -56,7 +58,7 @@ class Run:
         impl: str = "exercises",
         limits: sandbox.Limits | None = None,
         time: contain.Limits | None = None,
-    ):
+    ) -> None:
         self.package, self.root = "exercises", ROOT / "exercises"
         self.limits = limits or sandbox.Limits()
         self.time = time or contain.Limits()  # a call's and a test's seconds
@@ -66,7 +68,8 @@ class Run:
         self.use(impl)
         self.children: dict[str, Child] = {}
         self.subjects: dict[str, Subject | Untouched] = {}
-        self.imports: dict[str, dict | Fault] = {}  # exercise -> the open answer, or its fault
+        # exercise -> the open answer, or its fault
+        self.imports: dict[str, dict[str, Any] | Fault] = {}
         self.hung: set[tuple[str, str]] = set()  # (exercise, function) not called again
         # harness.py: what each function's signature says of its arguments' order
         self.reorders: dict[object, str] = {}
@@ -142,7 +145,7 @@ class Run:
             return None
         return max(armed[0] - time.monotonic() - 0.3, 0.05)
 
-    def test_limit(self, place: str):
+    def test_limit(self, place: str) -> NoReturn:
         """End the test as its own limit does (outcomes.py words it), with where it was stuck."""
         self.watchdog.deadlines.pop("test", None)
         self.watchdog.fired = contain.Stuck("the test", self.time.test, place)
@@ -188,7 +191,7 @@ class Run:
         pristine = (PRISTINE / f"{exercise}.py").read_text(encoding="utf-8")
         return mine.replace("\r\n", "\n") == pristine
 
-    def _open(self, exercise: str) -> dict:
+    def _open(self, exercise: str) -> dict[str, Any]:
         """Start the exercise's subject process and import the student's file there, once per
         run. A failed import fails every time alike, with one message."""
         if exercise not in self.imports:
@@ -198,7 +201,7 @@ class Run:
             raise Fault(str(found.msg), found.function, found.kind)
         return found
 
-    def _opened(self, exercise: str) -> dict | Fault:
+    def _opened(self, exercise: str) -> dict[str, Any] | Fault:
         return _opened(self, exercise)
 
     def loaded(self, exercise: str) -> StudentFile | None:
@@ -208,7 +211,7 @@ class Run:
             return None
         return StudentFile(self.student_path(exercise), found["functions"])
 
-    def constants(self, exercise: str) -> dict:
+    def constants(self, exercise: str) -> dict[str, Any]:
         """The student's module's upper-case constants, as values."""
         subject = self.subjects.get(exercise)
         if subject is None:
@@ -250,9 +253,9 @@ def _exit_message(what: str, how: str, code: str, frames: str) -> str:
     )
 
 
-def signature_message(fn, name: str, args: tuple) -> str:
-    try:
-        signature = str(inspect.signature(fn))
+def signature_message(fn: Callable[..., Any] | None, name: str, args: tuple[Any, ...]) -> str:
+    try:  # fn is None where the student's file has no such function
+        signature = str(inspect.signature(fn)) if fn is not None else "(...)"
     except (TypeError, ValueError):  # a callable object, not a function
         signature = "(...)"
     source = getattr(fn, "kata_file", None)
@@ -265,7 +268,7 @@ def signature_message(fn, name: str, args: tuple) -> str:
 class StudentFunction:
     """What this process knows of a function in the student's file: its signature, its place."""
 
-    def __init__(self, name: str, info: dict, path: Path):
+    def __init__(self, name: str, info: dict[str, Any], path: Path) -> None:
         self.__name__ = self.__qualname__ = name
         self.kata_file = str(path)
         self.kata_line = info.get("line", 0)
@@ -283,14 +286,15 @@ class StudentFunction:
                 __validate_parameters__=False,
             )
 
-    def __call__(self, *args, **kwargs):  # pragma: no cover - never called: a description
+    # never called: a description
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:  # pragma: no cover
         raise TypeError("call it through the subject")
 
 
 class StudentFile:
     """The student's module as this process sees it: its path and its functions' descriptions."""
 
-    def __init__(self, path: Path, functions: dict):
+    def __init__(self, path: Path, functions: dict[str, dict[str, Any] | None]) -> None:
         self.__file__ = str(path)
         for name, info in functions.items():
             if info is not None:
@@ -301,7 +305,7 @@ class StudentFile:
 class Pristine:
     """What both kinds of subject share: the exercise, and the pristine module's constants."""
 
-    def __init__(self, run: Run, exercise: str):
+    def __init__(self, run: Run, exercise: str) -> None:
         self.kata_run = run
         self.kata_exercise = exercise
         self.kata_writes = tuple(registry.BY_MODULE[exercise].writes)
@@ -309,7 +313,7 @@ class Pristine:
         self.__name__ = f"tests.kata.pristine.{exercise}"
         self._pristine = pristine_module(exercise)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self._pristine, name)
@@ -321,7 +325,9 @@ class Subject(Pristine):
     Its functions are called there; its constants are the pristine module's, read here.
     """
 
-    def __init__(self, run: Run, exercise: str, child: Child, ns: int, opened: dict):
+    def __init__(
+        self, run: Run, exercise: str, child: Child, ns: int, opened: dict[str, Any]
+    ) -> None:
         super().__init__(run, exercise)
         self.kata_child = child
         self.kata_ns = ns
@@ -332,7 +338,7 @@ class Subject(Pristine):
             self.__dict__[name] = Function(self, name)
 
     # calls
-    def call(self, name: str, args: tuple, kwargs: dict, **options):
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any) -> Any:
         exercise = self.kata_exercise
         student = name in self.kata_writes
         run = self.kata_run
@@ -393,14 +399,18 @@ class Subject(Pristine):
                 self.kata_probe.traces.append(ok["trace"])
         return result
 
-    def ask(self, header: dict, what: str, backstop: float | None = None):
+    def ask(
+        self, header: dict[str, Any], what: str, backstop: float | None = None
+    ) -> tuple[Any, list[bytes]]:
         """Any other request: its answer, or the fault it ended in."""
         reply, blobs = self._ask(what, {"ns": self.kata_ns, **header}, [], backstop)
         if "error" in reply:
             raise self.fault(what, reply["error"], blobs)
         return reply["ok"], blobs
 
-    def ask_with(self, header: dict, blobs: list, backstop: float | None = None):
+    def ask_with(
+        self, header: dict[str, Any], blobs: list[bytes], backstop: float | None = None
+    ) -> Any:
         """A request carrying arrays (encoded by the caller): its answer's value."""
         reply, answer_blobs = self._ask(
             header["op"], {"ns": self.kata_ns, **header}, blobs, backstop
@@ -409,7 +419,9 @@ class Subject(Pristine):
             raise self.fault(header["op"], reply["error"], answer_blobs)
         return codec.Decoder(answer_blobs).decode(reply["ok"])
 
-    def _ask(self, name: str, header: dict, blobs: list, backstop):
+    def _ask(
+        self, name: str, header: dict[str, Any], blobs: list[bytes], backstop: float | None
+    ) -> Message:
         header["test"] = self.kata_run.test
         try:
             return self.kata_child.request(header, blobs, backstop)
@@ -458,7 +470,7 @@ class Subject(Pristine):
         shown = where(self.kata_run.student_path(self.kata_exercise))
         return f"{shown}:{line} in {name}: {text.strip()}"
 
-    def fault(self, name: str, facts: dict, blobs: list) -> BaseException:
+    def fault(self, name: str, facts: dict[str, Any], blobs: list[bytes]) -> BaseException:
         """The exception for a call that ended in a fact the subject process reported."""
         kind = facts.get("kind")
         function = facts.get("function") or name
@@ -528,7 +540,7 @@ class Subject(Pristine):
 class Function:
     """A function of the subject, called in the subject process."""
 
-    def __init__(self, subject: Subject | Untouched, name: str):
+    def __init__(self, subject: Subject | Untouched, name: str) -> None:
         self.subject, self.name = subject, name
         self.__name__ = name
         student = getattr(subject.kata_student, name, None)
@@ -538,7 +550,7 @@ class Function:
             else:
                 self.kata_student = student
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.subject.call(self.name, args, kwargs)
 
 
@@ -561,7 +573,7 @@ def _crash_place(output: str, shown: str) -> str:
 
 
 # --- loading -----------------------------------------------------------------------------------
-def _opened(run: Run, exercise: str) -> dict | Fault:
+def _opened(run: Run, exercise: str) -> dict[str, Any] | Fault:
     """Start the exercise's subject process and import the student's file there."""
     record = registry.BY_MODULE.get(exercise)
     if record is None:
@@ -594,7 +606,8 @@ def _opened(run: Run, exercise: str) -> dict | Fault:
     finally:
         _emit(child.printed())
     if "ok" in reply:
-        return reply["ok"]
+        opened: dict[str, Any] = reply["ok"]  # the child's answer: decoded JSON
+        return opened
     facts = reply["error"]
     kind = facts.get("kind")
     error = remote_error(exercise, facts)
@@ -629,14 +642,14 @@ class Untouched(Pristine):
     code runs here, on the pristine module (the kata's own code), until it reaches a stub.
     """
 
-    def __init__(self, run: Run, exercise: str):
+    def __init__(self, run: Run, exercise: str) -> None:
         super().__init__(run, exercise)
         self.kata_student = StudentFile(run.student_path(exercise), {})
         for name, value in vars(self._pristine).items():
             if callable(value) and not isinstance(value, type) and not name.startswith("__"):
                 self.__dict__[name] = Function(self, name)
 
-    def call(self, name: str, args: tuple, kwargs: dict, **options):
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], **options: Any) -> Any:
         if name in self.kata_writes:
             raise NotStarted(name)
         try:
@@ -644,17 +657,21 @@ class Untouched(Pristine):
         except NotImplementedError as exc:
             raise NotStarted(_stub_of(exc, self.kata_writes) or name) from None
 
-    def ask(self, header: dict, what: str, backstop: float | None = None):
+    def ask(
+        self, header: dict[str, Any], what: str, backstop: float | None = None
+    ) -> tuple[Any, list[bytes]]:
         if header.get("op") == "run_main":
             self.call("main", (list(header.get("argv", [])),), {})
             return {"ours": "", "theirs": {}}, []
         raise NotStarted(self.kata_writes[0])
 
-    def ask_with(self, header: dict, blobs: list, backstop: float | None = None):
+    def ask_with(
+        self, header: dict[str, Any], blobs: list[bytes], backstop: float | None = None
+    ) -> NoReturn:
         raise NotStarted(self.kata_writes[0])
 
 
-def needs(m, function: str) -> None:
+def needs(m: Lazy | Subject | Untouched, function: str) -> None:
     """The test's first call will be of `function`: when the student's file is still the stub
     file, stop here, "not started", as that call would, before building the test's data."""
     target = resolve(m)
@@ -662,14 +679,14 @@ def needs(m, function: str) -> None:
         raise NotStarted(function)
 
 
-def _stub_of(exc: BaseException, writes: tuple) -> str | None:
+def _stub_of(exc: BaseException, writes: tuple[str, ...]) -> str | None:
     """The function whose stub raised: the innermost frame named like one the student writes."""
     frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
     return next((name for name in reversed(frames) if name in writes), None)
 
 
 @functools.cache
-def pristine_code(exercise: str):
+def pristine_code(exercise: str) -> types.CodeType:
     path = PRISTINE / f"{exercise}.py"
     return compile(path.read_text(encoding="utf-8"), str(path), "exec")
 
@@ -687,13 +704,15 @@ def pristine_module(exercise: str) -> types.ModuleType:
 class Probe:
     """What the student's calls did inside probing(): see there."""
 
-    options: dict
-    shapes: list[tuple] = dataclasses.field(default_factory=list)
-    traces: list[dict] = dataclasses.field(default_factory=list)
+    options: dict[str, Any]
+    shapes: list[tuple[int, ...]] = dataclasses.field(default_factory=list)
+    traces: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @contextlib.contextmanager
-def probing(m, watch=(), trace=False):
+def probing(
+    m: Lazy | Subject | Untouched, watch: Iterable[str] = (), trace: bool = False
+) -> Iterator[Probe]:
     """Calls inside run with the functions in `watch` recording the shape of their first
     argument (probe.shapes) and, with `trace`, each call traced (probe.traces, one per call):
     how often each line of the student's file ran ("lines": {line: count}) and which of the
@@ -711,15 +730,15 @@ def probing(m, watch=(), trace=False):
 class Lazy:
     """The subject, loaded on first use: an import that fails fails the test that uses it."""
 
-    def __init__(self, exercise: str, run: Run):
+    def __init__(self, exercise: str, run: Run) -> None:
         self._exercise = exercise
         self.kata_run = run
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.kata_run.load(self._exercise), name)
 
 
-def reused(m, first: dict, second: dict) -> list[str]:
+def reused(m: Lazy | Subject | Untouched, first: object, second: object) -> list[str]:
     """What two answers of the student's code share in the subject process: "the dict"
     and the keys of the arrays that are one object there (each call must make new ones)."""
     identities = getattr(resolve(m), "kata_identities", None)
@@ -727,7 +746,7 @@ def reused(m, first: dict, second: dict) -> list[str]:
         return []
     pairs = [("the dict", first, second)]
     pairs += [(repr(k), first[k], second[k]) for k in first if k in second]
-    shared = []
+    shared: list[str] = []
     for label, a, b in pairs:
         ids = identities.refer(a), identities.refer(b)
         if ids[0] is not None and ids[0] == ids[1]:
@@ -735,7 +754,7 @@ def reused(m, first: dict, second: dict) -> list[str]:
     return shared
 
 
-def resolve(m) -> Subject | Untouched:
+def resolve(m: Lazy | Subject | Untouched) -> Subject | Untouched:
     """The subject behind a Lazy (or m itself)."""
     return m.kata_run.load(m._exercise) if isinstance(m, Lazy) else m
 
