@@ -13,6 +13,8 @@ from typing import NoReturn
 import pytest
 
 
+# pytest.fail.Exception and pytest.skip.Exception are pytest's own outcomes, attributes of
+# functions, which mypy cannot see: hence the three ignores below.
 class Fault(pytest.fail.Exception):  # type: ignore[name-defined,misc]
     """A failure of the student's code in `function`, of `kind` (None: a wrong value)."""
 
