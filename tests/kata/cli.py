@@ -7,7 +7,7 @@
     check                the generated files are current and nothing stray lies beside them
     new exNN_name        the skeletons of a new network's three files
     timing               measure the student's loop: the speed table of the pages
-    measure WHAT         the pages' other figures: gradients (the reference's errors), mutation
+    measure WHAT         a figure the pages quote: gradients (the reference's gradient errors)
 
 The student's verbs stay pytest options (--hint, --watch, --reset, --upgrade): students run
 pytest. Each verb's module does the work; this one only reads the command line.
@@ -109,7 +109,7 @@ def _timing(args: argparse.Namespace) -> int:
 def _measure(args: argparse.Namespace) -> int:
     from tests.kata.maintainer import measure
 
-    measure.main(args.what, Path(args.out) if args.out else None, args.workers)
+    measure.main(args.what, Path(args.out) if args.out else None)
     return 0
 
 
@@ -198,12 +198,10 @@ def parser() -> argparse.ArgumentParser:
     sub = verb("measure", _measure, "measure a figure the pages quote, and write its table")
     sub.add_argument(
         "what",
-        choices=("gradients", "mutation"),
-        help="gradients: the reference backward's relative errors in the gradient test;"
-        " mutation: mutmut's score on solutions/ (minutes; needs the dev extra)",
+        choices=("gradients",),
+        help="gradients: the reference backward's relative errors in the gradient test",
     )
     sub.add_argument("--out", metavar="FILE", help="also write the table into FILE")
-    sub.add_argument("--workers", type=int, default=2, help="mutation: mutmut's children")
     return top
 
 

@@ -114,9 +114,9 @@ def _by_tree(source: str, piece: str) -> tuple[int, int] | None:
                         hits.append((k, v))
     else:
         if len(statements) == 1 and isinstance(statements[0], ast.Expr):  # an expression
-            wanted = ast.dump(statements[0].value)
-            hits += [(n, n) for n in ast.walk(tree) if isinstance(n, ast.expr)]
-            hits = [(n, m) for n, m in hits if ast.dump(n) == wanted]
+            expression = statements[0].value
+            wanted, kind = ast.dump(expression), type(expression)
+            hits += [(n, n) for n in ast.walk(tree) if type(n) is kind and ast.dump(n) == wanted]
         else:  # a run of statements
             run = [ast.dump(s) for s in statements]
             for block in _blocks(tree):

@@ -28,7 +28,7 @@ from tests.kata.runtime import leaks
 KATA = ROOT / "tests" / "kata"
 # Under tests/kata/: the instructors' only (the catalogue, the benchmark's written tiers).
 LEFT_OUT = ("checks", "bench/tiers.py", "bench/compiled.py", "maintainer/timing.py", "handout.json")
-MAINTAINERS = ("tool.mutmut", "tool.ruff", "tool.mypy")  # pyproject tables a student has no use for
+MAINTAINERS = ("tool.ruff", "tool.mypy")  # pyproject tables a student has no use for
 
 
 def choose(words: str | None) -> list[registry.Exercise]:
@@ -118,7 +118,7 @@ def tests_hash(root: Path) -> str:
 
 
 def _pyproject(text: str) -> str:
-    """pyproject.toml without the maintainer's tools (mutmut, ruff, mypy) and the dev extra."""
+    """pyproject.toml without the maintainer's tools (ruff, mypy) and the dev extra."""
     kept, skipping = [], False
     for line in text.splitlines():
         header = re.match(r"^\[([^\]]+)\]", line)

@@ -1,34 +1,24 @@
 """The figures the pages quote, measured here and written where the pages link them.
 
     python -m tests.kata measure gradients [--out FILE]   the reference's gradient errors
-    python -m tests.kata measure mutation [--out FILE]    mutmut's score (minutes; Linux, macOS)
 
 `gradients` repeats the gradient test's own computation on the reference solutions: each
 network's suite (its test file's ContractSuite) draws the test's parameters and batches, and
 the reference backward is compared with central differences of the reference's loss, entry by
 entry, as the test compares the student's (harness.check_gradients). The table says how far
 below the tolerance the reference stays.
-
-`mutation` runs mutmut on solutions/ ([tool.mutmut] in pyproject.toml) from scratch and
-writes its counts; checks/mutants.md explains each survivor by hand.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
-import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tests.kata import environ, registry
-from tests.kata.paths import ROOT
+from tests.kata import registry
 from tests.kata.runtime import harness
 from tests.kata.runtime.suites import ContractSuite
 
@@ -90,34 +80,8 @@ def gradients() -> str:
     return "\n".join(lines) + "\n"
 
 
-def mutation(workers: int = 2) -> str:
-    """Run mutmut from scratch and tabulate its counts (mutants/mutmut-cicd-stats.json)."""
-    if shutil.which("mutmut") is None and importlib.util.find_spec("mutmut") is None:
-        raise SystemExit("measure mutation: mutmut is not installed: pip install -e '.[dev]'")
-    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
-    mutmut = [sys.executable, "-m", "mutmut"]
-    env = environ.clean()
-    subprocess.run([*mutmut, "run", "--max-children", str(workers)], cwd=ROOT, env=env, check=True)
-    subprocess.run([*mutmut, "export-cicd-stats"], cwd=ROOT, env=env, check=True)
-    stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
-    count = {key: int(stats.get(key, 0)) for key in stats}
-    tested = count["total"] - count.get("no_tests", 0) - count.get("skipped", 0)
-    caught = count.get("killed", 0) + count.get("timeout", 0)
-    lines = ["| mutants | count |", "|---|---|"]
-    lines += [f"| {key.replace('_', ' ')} | {value:,} |" for key, value in count.items()]
-    lines += [
-        "",
-        f"In the functions the student writes (the mutants the tests run): {caught:,} of"
-        f" {tested:,} caught, **{caught / tested:.1%}**."
-        if tested
-        else "No mutant was tested.",
-        'Given code shows as "no tests": the tests run the kata\'s own generated copy of it.',
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def main(what: str, out: Path | None = None, workers: int = 2) -> None:
-    text = gradients() if what == "gradients" else mutation(workers)
+def main(what: str, out: Path | None = None) -> None:
+    text = gradients()
     print(text, end="")
     if out is not None:
         command = f"python -m tests.kata measure {what}"
