@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from tests.kata import environ
 from tests.kata.checks.catalogue import WRONG
 from tests.kata.checks.test_catalogue import WORKERS, mistaken_function, run_answer
 from tests.kata.runtime import fingerprints
@@ -24,10 +25,12 @@ def contents() -> dict[str, Any]:
     """The fingerprint file's data: {"mistakes": {id: says}, "checks": {check: [[id, shape,
     values], ...]}}, in the catalogue's order."""
     answers = [a for a in WRONG if a.says]
+    base = environ.clean("KATA_IMPL")  # before the threads: see run_answer
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(WORKERS) as pool:
         root = Path(tmp)
         runs = [
-            pool.submit(run_answer, a, root / a.id, str(root / f"{a.id}.jsonl")) for a in answers
+            pool.submit(run_answer, a, root / a.id, base, str(root / f"{a.id}.jsonl"))
+            for a in answers
         ]
         checks: dict[str, list[Any]] = {}
         for answer, run in zip(answers, runs, strict=True):

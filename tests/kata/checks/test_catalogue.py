@@ -146,15 +146,21 @@ class ForkServer:
 
 
 def run_answer(
-    answer: Answer, folder: Path, record: str = "", server: ForkServer | None = None
+    answer: Answer,
+    folder: Path,
+    base: dict[str, str],
+    record: str = "",
+    server: ForkServer | None = None,
 ) -> Run:
     """Run the answer's exercise tests against it: (exit code, outcomes in run order, output).
+    `base`: the run's environment, taken by the caller before any worker thread starts (pytest
+    sets PYTEST_CURRENT_TEST in os.environ as it goes: a thread reading it could see it change).
     With `record` (a file), every test runs, and the values of each failed check go there.
     With a fork server, the run is a fork of it; else a new `python -m pytest`."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{module_of(answer)}.py").write_text(answer_source(answer), encoding="utf-8")
     report = folder / "report.json"
-    env = environ.clean("KATA_IMPL")
+    env = dict(base)
     env.update(KATA_IMPL=str(folder), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if record:
         env[fingerprints.RECORD] = record
@@ -203,6 +209,7 @@ def runs(
     ]
     selected = list({a.id: a for a in selected}.values())
     root = tmp_path_factory.mktemp("catalogue")
+    base = environ.clean("KATA_IMPL")  # read here, in pytest's thread: see run_answer
     servers: queue.SimpleQueue[ForkServer | None] = queue.SimpleQueue()
     forking = hasattr(os, "fork") and os.environ.get("KATA_CATALOGUE_FORK", "1") != "0"
     started = [ForkServer() for _ in range(WORKERS)] if forking else []
@@ -213,7 +220,7 @@ def runs(
     def run(answer: Answer) -> Run:
         server = servers.get()
         try:
-            return run_answer(answer, root / answer.id, server=server)
+            return run_answer(answer, root / answer.id, base, server=server)
         finally:
             servers.put(server)
 
