@@ -26,8 +26,17 @@ from tests.kata.paths import EXERCISE_GLOB, PRISTINE, ROOT
 from tests.kata.runtime import leaks
 
 KATA = ROOT / "tests" / "kata"
-# Under tests/kata/: the instructors' only (the catalogue, the benchmark's written tiers).
-LEFT_OUT = ("checks", "bench/tiers.py", "bench/compiled.py", "maintainer/timing.py", "handout.json")
+# Under tests/kata/: the instructors' only (the catalogue, the benchmark's written tiers, the
+# commands that measure the reference solutions).
+LEFT_OUT = (
+    "checks",
+    "bench/tiers.py",
+    "bench/compiled.py",
+    "bench/layers.py",
+    "maintainer/timing.py",
+    "maintainer/measure.py",
+    "handout.json",
+)
 MAINTAINERS = ("tool.ruff", "tool.mypy")  # pyproject tables a student has no use for
 
 
