@@ -2,10 +2,11 @@
 they must accept.
 
 Each answer is one reference solution with a few of its pieces replaced by what a student
-would write: `replace` holds (code as in solutions/, the student's code) pairs. Each old
-piece is found once by its syntax tree, not its text (patching.py: statements, an
-expression or a dict's item, whatever its comments, spacing, line breaks, brackets and
-quotes), so a solution reworded or formatted another way takes every answer still;
+would write: `replace` holds (old, the student's code) pairs. Old is code as in solutions/,
+found once by its syntax tree, not its text (patching.py: statements, an expression or a
+dict's item, whatever its comments, spacing, line breaks, brackets and quotes), or a
+function named: `Header("backward")` its header, `Before("backward")` the place where it
+begins. A solution reworded or formatted another way takes every answer still;
 test_catalogue.py checks that for each. It runs an exercise's tests against every answer,
 as a student would run them.
 
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tests.kata.checks.patching import Before, Header, Old
+
 
 class Answer(NamedTuple):
     id: str
     exercise: str  # ex01 … ex05
-    replace: tuple[tuple[str, str], ...]
+    replace: tuple[tuple[Old, str], ...]  # (the solution's code, or a function named; new)
     expect: tuple[str, ...] = ()  # words the first failure's message must contain
     test: str = ""  # a word of the name of the first failing test
     # What to tell a student who makes this mistake, where no general check can tell it: the
@@ -86,10 +89,6 @@ SLOPE_AGAIN = (
 # Lines and helpers of the audit's answers (below, after the first groups).
 EX03_GRADS = EX04_GRADS  # ex03 returns its four gradients in the same four lines
 EX05_DZ2 = EX03_DZ2  # and ex05 starts its backward with ex03's line
-BACKWARD_DEF = (
-    "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)"
-    " -> dict[str, np.ndarray]:"
-)
 BCE_MEAN = "float(-np.mean(np.log(np.maximum(p_right, np.finfo(float).tiny))))"
 EX04_LOSS = """\
     p_label = P[np.arange(len(Y)), Y]
@@ -104,7 +103,15 @@ PER_SAMPLE_DEF = """\
 def backward_per_sample(
     params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray
 ) -> dict[str, np.ndarray]:"""
-EX05_FIRST_GIVEN = "def online_sgd_epoch("  # the first given function after the student's
+PER_SAMPLE_FOR = "    for x, y in zip(X, Y, strict=True):"
+BCE_LOGS = "np.log(np.maximum(p_right, np.finfo(float).tiny))"  # each row's log-likelihood
+CE_LOGS = "np.log(np.maximum(p_label, np.finfo(float).tiny))"
+
+
+def per_sample_loop(header: str) -> tuple[str, str]:
+    """ex05's per-sample loop with its `for` line written another way."""
+    return PER_SAMPLE_LOOP, PER_SAMPLE_LOOP.replace(PER_SAMPLE_FOR, header, 1)
+
 
 # Sigmoids that are right in the middle and wrong in a tail.
 SIGMOID_ONE_MINUS = """\
@@ -222,7 +229,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-sigmoid-in-a-cache",
         "ex01",
         (
-            ("def sigmoid(z: np.ndarray)", "@functools.lru_cache\ndef sigmoid(z: np.ndarray)"),
+            (Before("sigmoid"), "@functools.lru_cache\n"),
             ("import numpy as np", "import functools\n\nimport numpy as np"),
         ),
         expect=("unhashable", "lru_cache", "Remove the decorator"),
@@ -271,7 +278,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex01-loss-summed",
         "ex01",
-        (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
+        ((f"np.mean({BCE_LOGS})", f"np.sum({BCE_LOGS})"),),
         expect=("× the expected", "a sum where the mean belongs"),
     ),
     Answer(
@@ -359,12 +366,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex02-changed-signature",
         "ex02",
-        (
-            (
-                "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)",
-                "def backward(params, cache, Y, lr)",
-            ),
-        ),
+        ((Header("backward"), "def backward(params, cache, Y, lr) -> dict[str, np.ndarray]:"),),
         expect=("keep the signature",),
     ),
     Answer(
@@ -507,7 +509,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex04-loss-summed",
         "ex04",
-        (("float(-np.mean(np.log(", "float(-np.sum(np.log("),),
+        ((f"np.mean({CE_LOGS})", f"np.sum({CE_LOGS})"),),
         expect=("× the expected", "a sum where the mean belongs"),
     ),
     Answer(
@@ -515,8 +517,9 @@ WRONG: tuple[Answer, ...] = (
         "ex04",
         (
             (
-                "def forward(params: dict[str, np.ndarray], X: np.ndarray)",
-                "def forward(X: np.ndarray, params: dict[str, np.ndarray])",
+                Header("forward"),
+                "def forward(X: np.ndarray, params: dict[str, np.ndarray])"
+                " -> tuple[np.ndarray, object]:",
             ),
         ),
         expect=("forward(X, params)", "order"),
@@ -721,7 +724,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex05-per-sample-first-rows-only",
         "ex05",
-        (("for x, y in zip(X, Y, strict=True):", "for x, y in zip(X[:8], Y[:8], strict=True):"),),
+        (("zip(X, Y, strict=True)", "zip(X[:8], Y[:8], strict=True)"),),
         expect=("the gradient of the first 8 only",),
     ),
     Answer(
@@ -849,12 +852,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex05-per-sample-misses-the-last-row",
         "ex05",
-        (
-            (
-                "    for x, y in zip(X, Y, strict=True):",
-                "    for i in range(len(X) - 1):\n        x, y = X[i], Y[i]",
-            ),
-        ),
+        (per_sample_loop("    for i in range(len(X) - 1):\n        x, y = X[i], Y[i]"),),
         expect=("the gradient of the first 4 only",),
     ),
     # --- the audit: sigmoids wrong only in a tail ---------------------------------------------
@@ -1037,7 +1035,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-backward-by-central-differences",
         "ex01",
         (
-            (BACKWARD_DEF, EX01_OBJECTIVE + NUMERIC_CENTRAL + BACKWARD_DEF),
+            (Before("backward"), EX01_OBJECTIVE + NUMERIC_CENTRAL),
             (EX01_DZ + "\n" + EX01_GRADS, NUMERIC_BACKWARD),
         ),
         expect=("differentiate the loss numerically",),
@@ -1046,7 +1044,7 @@ WRONG: tuple[Answer, ...] = (
         "ex01-backward-by-richardson-differences",
         "ex01",
         (
-            (BACKWARD_DEF, EX01_OBJECTIVE + NUMERIC_RICHARDSON + BACKWARD_DEF),
+            (Before("backward"), EX01_OBJECTIVE + NUMERIC_RICHARDSON),
             (EX01_DZ + "\n" + EX01_GRADS, NUMERIC_BACKWARD),
         ),
         expect=("differentiate the loss numerically",),
@@ -1055,7 +1053,7 @@ WRONG: tuple[Answer, ...] = (
         "ex03-backward-by-central-differences",
         "ex03",
         (
-            (BACKWARD_DEF, EX03_OBJECTIVE + NUMERIC_CENTRAL + BACKWARD_DEF),
+            (Before("backward"), EX03_OBJECTIVE + NUMERIC_CENTRAL),
             (
                 EX03_DZ2 + '\n    dZ1 = (dZ2 @ params["W2"].T) * tanh_prime(Z1)\n' + EX03_GRADS,
                 NUMERIC_BACKWARD,
@@ -1067,7 +1065,7 @@ WRONG: tuple[Answer, ...] = (
         "ex04-backward-by-central-differences",
         "ex04",
         (
-            (BACKWARD_DEF, EX04_OBJECTIVE + NUMERIC_CENTRAL + BACKWARD_DEF),
+            (Before("backward"), EX04_OBJECTIVE + NUMERIC_CENTRAL),
             (
                 "    dZ2 = softmax_cross_entropy_grad(P, Y)\n" + RELU_MASK + "\n" + EX04_GRADS,
                 NUMERIC_BACKWARD,
@@ -1663,7 +1661,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex05-per-sample-over-the-columns",  # runs only when N = D
         "ex05",
-        (("for x, y in zip(X, Y, strict=True):", "for x, y in zip(X.T, Y.T, strict=True):"),),
+        (("zip(X, Y, strict=True)", "zip(X.T, Y.T, strict=True)"),),
     ),
     Answer(
         "ex05-hidden-slope-sign-slipped",
@@ -1674,12 +1672,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex05-per-sample-targets-one-row-behind",
         "ex05",
-        (
-            (
-                "for x, y in zip(X, Y, strict=True):",
-                "for i in range(len(X)):\n        x, y = X[i], Y[i - 1]",
-            ),
-        ),
+        (per_sample_loop("    for i in range(len(X)):\n        x, y = X[i], Y[i - 1]"),),
         says=(
             "each row is paired with another row's target (Y[i - 1] where Y[i] belongs): zip(X, "
             "Y) keeps them together"
@@ -1778,7 +1771,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex01-loss-log10",
         "ex01",
-        (("np.log(np.maximum(p_right", "np.log10(np.maximum(p_right"),),
+        ((BCE_LOGS, BCE_LOGS.replace("np.log(", "np.log10(", 1)),),
         expect=("ln 10",),
     ),
     Answer(
@@ -1975,7 +1968,7 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex03-loss-summed",
         "ex03",
-        (("float(-np.mean(np.log(np.maximum(p_right", "float(-np.sum(np.log(np.maximum(p_right"),),
+        ((f"np.mean({BCE_LOGS})", f"np.sum({BCE_LOGS})"),),
         expect=("a sum where the mean belongs",),
     ),
     Answer(
@@ -2070,13 +2063,8 @@ WRONG: tuple[Answer, ...] = (
         "ex05-per-sample-totals-start-over-each-row",
         "ex05",
         (
-            (
-                "    for x, y in zip(X, Y, strict=True):\n",
-                (
-                    "    for x, y in zip(X, Y, strict=True):\n        "
-                    "dW1, dW2 = np.zeros(W1.shape), "
-                    "np.zeros(W2.shape)\n"
-                ),
+            per_sample_loop(
+                PER_SAMPLE_FOR + "\n        dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)"
             ),
         ),
         says=(
@@ -2259,13 +2247,13 @@ WRONG: tuple[Answer, ...] = (
     Answer(
         "ex04-loss-without-the-minus",
         "ex04",
-        (("float(-np.mean(np.log(np.maximum(p_label", "float(np.mean(np.log(np.maximum(p_label"),),
+        ((f"-np.mean({CE_LOGS})", f"np.mean({CE_LOGS})"),),
         expect=("a negative number", "the sign is flipped"),
     ),
     Answer(
         "ex05-forward-tanh-hidden",
         "ex05",
-        (("    A = sigmoid(Z1)\n    P = sigmoid(A", "    A = np.tanh(Z1)\n    P = sigmoid(A"),),
+        (("    A = sigmoid(Z1)", "    A = np.tanh(Z1)"),),
         says="the hidden layer uses tanh where this network has the sigmoid: A = sigmoid(Z1)",
     ),
     Answer(
@@ -2492,8 +2480,11 @@ RIGHT: tuple[Answer, ...] = (
         "ex01",
         (
             (
-                "def train(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,",
-                "def fit(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,",
+                Header("train"),
+                "def fit(\n"
+                "    params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,"
+                " lr: float, steps: int\n"
+                ") -> list[float]:",
             ),
         ),
     ),
@@ -2589,9 +2580,9 @@ RIGHT: tuple[Answer, ...] = (
                 "    return np.asarray(np.mean(0.5 * (out - Y) ** 2))  # a 0-d array",
             ),
             (
-                "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray)",
+                Header("backward"),
                 "def backward(params: dict[str, np.ndarray], cache: Any, Y: np.ndarray,"
-                " debug=False)",
+                " debug=False) -> dict[str, np.ndarray]:",
             ),
             (
                 '    return {"W1": X.T @ dZ1, "W2": A.T @ dout}',
@@ -2626,11 +2617,11 @@ RIGHT: tuple[Answer, ...] = (
                 "    dW1, dW2 = rows_summed(W1, W2, X, Y)",
             ),
             (
-                "def backward_per_sample(",
+                Before("backward_per_sample"),
                 "def rows_summed(W1, W2, X, Y):\n"
                 "    dW1, dW2 = np.zeros(W1.shape), np.zeros(W2.shape)\n"
                 + PER_SAMPLE_LOOP
-                + "\n    return dW1, dW2\n\n\ndef backward_per_sample(",
+                + "\n    return dW1, dW2\n\n\n",
             ),
         ),
     ),
@@ -2640,17 +2631,17 @@ RIGHT: tuple[Answer, ...] = (
         "ex05",
         (
             (
-                PER_SAMPLE_DEF,
+                Header("backward_per_sample"),
                 PER_SAMPLE_DEF.replace("def backward_per_sample(", "def _per_sample(", 1).replace(
                     "    params:", "    self, params:", 1
                 ),
             ),
             (
-                EX05_FIRST_GIVEN,
+                Before("online_sgd_epoch"),  # the first given function after the student's
                 "class Network:\n"
                 '    """The document\'s network, as an object; only its loop is needed here."""\n\n'
                 "    backward_per_sample = _per_sample\n\n\n"
-                "backward_per_sample = Network().backward_per_sample\n\n\n" + EX05_FIRST_GIVEN,
+                "backward_per_sample = Network().backward_per_sample\n\n\n",
             ),
         ),
     ),
@@ -2659,7 +2650,7 @@ RIGHT: tuple[Answer, ...] = (
         "ex05",
         (
             (
-                PER_SAMPLE_DEF,
+                Before("backward_per_sample"),
                 "class RowByRow:\n"
                 '    """One network\'s weights, and the document\'s loop over its rows."""\n\n'
                 "    def __init__(self, params):\n"
@@ -2674,7 +2665,7 @@ RIGHT: tuple[Answer, ...] = (
                 "            e1 = (W2 @ e2) * sigmoid_prime(z1)\n"
                 "            dW2 += np.outer(a, e2)\n"
                 "            dW1 += np.outer(x, e1)\n"
-                '        return {"W1": dW1 / Y.size, "W2": dW2 / Y.size}\n\n\n' + PER_SAMPLE_DEF,
+                '        return {"W1": dW1 / Y.size, "W2": dW2 / Y.size}\n\n\n',
             ),
             (PER_SAMPLE_BODY, "    return RowByRow(params).gradient(X, Y)"),
         ),
@@ -2684,7 +2675,7 @@ RIGHT: tuple[Answer, ...] = (
         "ex05",
         (
             (
-                PER_SAMPLE_DEF,
+                Before("backward_per_sample"),
                 "def shapes_checked(fn):\n"
                 '    """Check that each gradient has its parameter\'s shape."""\n\n'
                 "    def wrapper(params, X, Y):\n"
@@ -2692,7 +2683,7 @@ RIGHT: tuple[Answer, ...] = (
                 "        for name, value in params.items():\n"
                 "            assert grads[name].shape == value.shape, name\n"
                 "        return grads\n\n"
-                "    return wrapper\n\n\n@shapes_checked\n" + PER_SAMPLE_DEF,
+                "    return wrapper\n\n\n@shapes_checked\n",
             ),
         ),
     ),
@@ -2732,8 +2723,8 @@ RIGHT: tuple[Answer, ...] = (
                 "        return fn(*args, **kwargs)\n\n"
                 "    return wrapper",
             ),
-            ("def forward(", "@logged\ndef forward("),
-            ("def backward(", "@logged\ndef backward("),
+            (Before("forward"), "@logged\n"),
+            (Before("backward"), "@logged\n"),
         ),
     ),
     Answer(
@@ -2829,8 +2820,8 @@ RIGHT: tuple[Answer, ...] = (
         "ex04",
         (
             (
-                "* (Z1 > 0)  # relu's slope: 1 where Z1 > 0, else 0",
-                "* (A > 0)  # where the relu let it through",
+                RELU_MASK,
+                '    dZ1 = (dZ2 @ params["W2"].T) * (A > 0)  # where the relu let it through',
             ),
         ),
     ),
@@ -2867,12 +2858,7 @@ RIGHT: tuple[Answer, ...] = (
     Answer(
         "ex05-per-sample-by-index",
         "ex05",
-        (
-            (
-                "    for x, y in zip(X, Y, strict=True):\n",
-                "    for i in range(len(X)):\n        x, y = X[i], Y[i]\n",
-            ),
-        ),
+        (per_sample_loop("    for i in range(len(X)):\n        x, y = X[i], Y[i]"),),
     ),
     Answer(
         "ex04-softmax-by-logsumexp",

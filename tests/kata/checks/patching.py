@@ -8,9 +8,14 @@ reworded or formatted another way still takes every answer. `old` may be whole l
 starts with the line's indentation: the lines it covers are replaced, their comments with
 them) or a piece of one (only that piece is replaced).
 
-A piece that is not whole code (`def loss(`, the start of a call) is found by its tokens
-(Python's own tokenizer: comments, spacing and line breaks still do not count), and a piece
-of a docstring as text, once.
+A function is named, not quoted: `Header("backward")` stands for the header of the one
+function of that name (from `def` to the colon that ends its signature), and
+`Before("backward")` for the place where it begins (its first decorator, or `def`): what
+is put there comes before it, a helper or a decorator of the student's.
+
+A piece that is not whole code (the start of a call) is found by its tokens (Python's own
+tokenizer: comments, spacing and line breaks still do not count), and a piece of a
+docstring as text, once. The catalogue's answers need neither; the plugin's checks may.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ast
 import io
 import textwrap
 import tokenize
+from dataclasses import dataclass
 
 SKIP = {
     tokenize.COMMENT,
@@ -29,6 +35,23 @@ SKIP = {
     tokenize.ENCODING,
     tokenize.ENDMARKER,
 }
+
+
+@dataclass(frozen=True)
+class Header:
+    """The header of the function `name`: `def name(...) -> ...:`, the colon included."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Before:
+    """Where the function `name` begins, decorators included: new code goes before it."""
+
+    name: str
+
+
+Old = str | Header | Before
 
 
 class PatchError(ValueError):
@@ -178,8 +201,44 @@ def _by_tokens(source: str, old: str, piece: str) -> tuple[int, int, bool]:
     return lines.at(*first.start), lines.at(*last.end), False
 
 
-def locate(source: str, old: str) -> tuple[int, int]:
+def _function(source: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    """The one function of that name in source, at any depth."""
+    found = [
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    ]
+    if len(found) != 1:
+        times = f"{len(found)} times, expected once"
+        raise PatchError(f"the function {name} is in the solution {times}")
+    return found[0]
+
+
+def _named(source: str, old: Header | Before) -> tuple[int, int]:
+    """The span of a function's header, or the empty span where the function begins."""
+    node = _function(source, old.name)
+    lines = _Lines(source)
+    if isinstance(old, Before):
+        start = lines.at_byte(*_first_line(node))
+        return start, start
+    start = lines.at_byte(node.lineno, node.col_offset)
+    depth = 0
+    tokens = tokenize.generate_tokens(io.StringIO(source[start:]).readline)
+    for token in tokens:  # the colon at depth 0 after `def`: the signature's end
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif token.type == tokenize.OP and token.string == ":" and depth == 0:
+            row, col = token.end
+            return start, start + _Lines(source[start:]).at(row, col)
+    raise PatchError(f"the header of {old.name} has no end")
+
+
+def locate(source: str, old: Old) -> tuple[int, int]:
     """The span [start, end) of source that `old` stands for (see the module's docstring)."""
+    if not isinstance(old, str):
+        return _named(source, old)
     piece = textwrap.dedent(old).strip("\n")
     span = _by_tree(source, piece)
     if span is None:
@@ -201,10 +260,11 @@ def locate(source: str, old: str) -> tuple[int, int]:
     return start, end
 
 
-def patch(source: str, old: str, new: str) -> str:
+def patch(source: str, old: Old, new: str) -> str:
     """source with the code `old` replaced by `new` (whole lines, or a piece of one)."""
     start, end = locate(source, old)
-    if source[start:end] == old:  # found as it is written: replaced as it is written
+    # A function named, or code found as it is written: replaced as it is written.
+    if not isinstance(old, str) or source[start:end] == old:
         return source[:start] + new + source[end:]
     # Found by its code: the newlines old begins and ends with are the span's edges.
     lead, trail = len(old) - len(old.lstrip("\n")), len(old) - len(old.rstrip("\n"))

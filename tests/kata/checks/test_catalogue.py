@@ -296,7 +296,7 @@ def test_no_two_answers_are_the_same() -> None:
     seen: dict[object, str] = {}  # an id, or an exercise and a change: the answer's id
     for answer in WRONG + RIGHT:
         change = tuple(
-            tuple(line.strip() for line in text.splitlines())
+            tuple(line.strip() for line in str(text).splitlines())
             for pair in answer.replace
             for text in pair
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kata.checks.patching import PatchError, patch
+from tests.kata.checks.patching import Before, Header, PatchError, patch
 
 SOURCE = '''\
 import numpy as np
@@ -60,3 +60,13 @@ def test_code_found_twice_or_never_is_an_error() -> None:
         patch(SOURCE, "(1 + e)", "2")
     with pytest.raises(PatchError, match="0 times"):
         patch(SOURCE, "np.tanh(z)", "z")
+
+
+def test_a_function_is_named_by_its_header_or_where_it_begins() -> None:
+    renamed = patch(SOURCE, Header("backward"), "def gradients(params, cache, Y):")
+    assert "@staticmethod\ndef gradients(params, cache, Y):\n    X, P = cache" in renamed
+    helper = patch(SOURCE, Before("backward"), "def helper():\n    pass\n\n\n")
+    assert "def helper():\n    pass\n\n\n@staticmethod\ndef backward(" in helper
+    assert patch(SOURCE, Before("sigmoid"), "@cache\n").count("@cache\ndef sigmoid(z") == 1
+    with pytest.raises(PatchError, match="the function forward is in the solution 0 times"):
+        patch(SOURCE, Header("forward"), "def forward():")
