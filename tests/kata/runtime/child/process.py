@@ -83,6 +83,7 @@ class Runtime:
             for source in (
                 HERE / "server.py",
                 HERE / "codec.py",
+                HERE / "errstate.py",
                 HERE / "mainrun.py",
                 HERE.parent / "state.py",
                 KATA / "bench" / "hotspot.py",

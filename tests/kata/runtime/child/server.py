@@ -34,26 +34,16 @@ import traceback
 import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal, NoReturn, TypeAlias, TypedDict
+from typing import Any, NoReturn, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 from kata_runtime import codec, hotspot, mainrun, state
+from kata_runtime.errstate import ERRSTATE  # numpy's error state in the kata
 
 Answer: TypeAlias = "tuple[dict[str, Any], list[bytes]]"  # a reply's header and its blobs
 Gradient: TypeAlias = "Callable[[dict[str, np.ndarray], np.ndarray, np.ndarray], Any]"
-_Handling = Literal["ignore", "warn", "raise"]
-
-
-class _ErrState(TypedDict):  # np.errstate's arguments
-    divide: _Handling
-    over: _Handling
-    invalid: _Handling
-    under: _Handling
-
-
 KEPT = 4096  # objects held for the kata at most (it holds references to fewer: identity.py)
-ERRSTATE: _ErrState = {"divide": "warn", "over": "warn", "invalid": "warn", "under": "ignore"}
 FORBIDDEN = ("tests", "solutions", "conftest")
 
 
