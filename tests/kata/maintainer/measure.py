@@ -20,7 +20,7 @@ import numpy as np
 
 from tests.kata import registry
 from tests.kata.runtime import harness
-from tests.kata.runtime.suites import ContractSuite
+from tests.kata.runtime.suites import GRADIENT_ROWS, ContractSuite
 
 
 def _suite(record: registry.Exercise) -> ContractSuite | None:
@@ -36,16 +36,14 @@ def _suite(record: registry.Exercise) -> ContractSuite | None:
 
 def gradient_errors(record: registry.Exercise) -> dict[str, float]:
     """The worst relative error of the reference backward, per parameter, over the gradient
-    test's batches (N = 5 and N = 1, its seeds)."""
+    test's own cases (suites.GRADIENT_ROWS, ContractSuite.gradient_case)."""
     suite = _suite(record)
     if suite is None:
         return {}
     m: Any = importlib.import_module(f"solutions.{record.module}")
     worst: dict[str, float] = {}
-    for n in (5, 1):
-        rng = np.random.default_rng(5 + n)
-        X, Y = suite.batch(rng, n)
-        params = suite.params(rng)
+    for n in GRADIENT_ROWS:
+        params, X, Y = suite.gradient_case(n)
         _, cache = m.forward(params, X)
         grads = m.backward(params, cache, Y)
         loss = functools.partial(_loss, m, X=X, Y=Y)
